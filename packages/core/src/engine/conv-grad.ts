@@ -1,0 +1,184 @@
+/**
+ * Gradients of 2-D convolutions composed from forward primitives that every
+ * backend runs fast (convolution, matMul, transpose, pad, slice).
+ *
+ * Why: tfjs's wasm backend has no Conv2DBackpropFilter and no depthwise
+ * backprop kernels, its Conv2DBackpropInput is a scalar loop, and tfjs-core
+ * refuses gradients of dilated convolutions on every backend. Expressed this
+ * way, the heavy work lands in XNNPACK's convolution and GEMM on wasm, and in
+ * the native kernels elsewhere.
+ *
+ * Shapes (NHWC): x [N, H, W, Ci]; filter [KH, KW, Ci, Co] (depthwise:
+ * [KH, KW, C, M]); dy [N, OH, OW, Co].
+ */
+import { tf } from './tf.js';
+import { padOrCrop4d, zeroInsert } from './padding.js';
+
+type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+/** Pads of the stride-1 "full" convolution of dy that yields dx. */
+function transposedPads(info: Conv2DInfo, upH: number, upW: number) {
+  const effKH = info.dilationHeight * (info.filterHeight - 1);
+  const effKW = info.dilationWidth * (info.filterWidth - 1);
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  return {
+    top: effKH - top,
+    bottom: info.inHeight - upH + top,
+    left: effKW - left,
+    right: info.inWidth - upW + left,
+  };
+}
+
+/** Explicit padding argument when all pads are non-negative, otherwise null. */
+function explicitPadding(p: { top: number; bottom: number; left: number; right: number }) {
+  if (p.top < 0 || p.bottom < 0 || p.left < 0 || p.right < 0) return null;
+  return [
+    [0, 0],
+    [p.top, p.bottom],
+    [p.left, p.right],
+    [0, 0],
+  ] as [[0, 0], [number, number], [number, number], [0, 0]];
+}
+
+/**
+ * The input padded (or cropped) so that tap (a, b) of the filter reads rows
+ * a*dh + i*sh, i < OH, and columns b*dw + j*sw, j < OW, all in bounds.
+ */
+function tapReadyInput(x: tf.Tensor4D, info: Conv2DInfo): tf.Tensor4D {
+  const spanH = (info.filterHeight - 1) * info.dilationHeight + (info.outHeight - 1) * info.strideHeight + 1;
+  const spanW = (info.filterWidth - 1) * info.dilationWidth + (info.outWidth - 1) * info.strideWidth + 1;
+  const { top, left } = info.padInfo;
+  return padOrCrop4d(x, top, spanH - info.inHeight - top, left, spanW - info.inWidth - left);
+}
+
+/** Slice of a [*, *, H, W] tensor that filter tap (a, b) sees, strided like the output. */
+function tapSlice(t: tf.Tensor4D, a: number, b: number, info: Conv2DInfo): tf.Tensor4D {
+  const [d0, d1] = t.shape;
+  const h0 = a * info.dilationHeight;
+  const w0 = b * info.dilationWidth;
+  const sh = info.strideHeight;
+  const sw = info.strideWidth;
+  if (sh === 1 && sw === 1) return tf.slice(t, [0, 0, h0, w0], [d0, d1, info.outHeight, info.outWidth]);
+  return tf.stridedSlice(
+    t,
+    [0, 0, h0, w0],
+    [d0, d1, h0 + (info.outHeight - 1) * sh + 1, w0 + (info.outWidth - 1) * sw + 1],
+    [1, 1, sh, sw],
+  ) as tf.Tensor4D;
+}
+
+/** Same as tapSlice, for NHWC tensors. */
+function tapSliceNHWC(t: tf.Tensor4D, a: number, b: number, info: Conv2DInfo): tf.Tensor4D {
+  const [n, , , c] = t.shape;
+  const h0 = a * info.dilationHeight;
+  const w0 = b * info.dilationWidth;
+  const sh = info.strideHeight;
+  const sw = info.strideWidth;
+  if (sh === 1 && sw === 1) return tf.slice(t, [0, h0, w0, 0], [n, info.outHeight, info.outWidth, c]);
+  return tf.stridedSlice(
+    t,
+    [0, h0, w0, 0],
+    [n, h0 + (info.outHeight - 1) * sh + 1, w0 + (info.outWidth - 1) * sw + 1, c],
+    [1, sh, sw, 1],
+  ) as tf.Tensor4D;
+}
+
+/**
+ * dL/dx of a convolution: a stride-1 convolution of the zero-inserted dy with
+ * the spatially flipped, in/out-swapped filter, at the forward dilation.
+ */
+export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: Conv2DInfo): tf.Tensor4D {
+  return tf.tidy(() => {
+    let g = zeroInsert(dy, info.strideHeight, info.strideWidth);
+    const pads = transposedPads(info, g.shape[1], g.shape[2]);
+    const flipped = tf.reverse(tf.transpose(filter, [0, 1, 3, 2]), [0, 1]) as tf.Tensor4D;
+    const dil: [number, number] = [info.dilationHeight, info.dilationWidth];
+    const explicit = explicitPadding(pads);
+    if (explicit) return tf.conv2d(g, flipped, 1, explicit, 'NHWC', dil);
+    g = padOrCrop4d(g, pads.top, pads.bottom, pads.left, pads.right);
+    return tf.conv2d(g, flipped, 1, 'valid', 'NHWC', dil);
+  });
+}
+
+/**
+ * dL/dfilter of a convolution: for each filter tap, the (strided, dilated)
+ * window of x it saw, as a [Ci, N*OH*OW] matrix, times dy as [N*OH*OW, Co].
+ * One GEMM per tap keeps memory at one copy of x (an im2col would need KH*KW).
+ */
+export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: Conv2DInfo): tf.Tensor4D {
+  return tf.tidy(() => {
+    const ci = info.inChannels;
+    const co = info.outChannels;
+    const m = info.batchSize * info.outHeight * info.outWidth;
+    // Channels first, so each tap's slice reshapes to [Ci, M] without a copy
+    // and the GEMM needs no transposed operand (XNNPACK's fast path on wasm).
+    const xT = tf.transpose(tapReadyInput(x, info), [3, 0, 1, 2]) as tf.Tensor4D;
+    const dy2 = tf.reshape(dy, [m, co]) as tf.Tensor2D;
+    const taps: tf.Tensor2D[] = [];
+    for (let a = 0; a < info.filterHeight; a++) {
+      for (let b = 0; b < info.filterWidth; b++) {
+        const window = tapSlice(xT, a, b, info);
+        taps.push(tf.matMul(tf.reshape(window, [ci, m]) as tf.Tensor2D, dy2));
+        window.dispose();
+      }
+    }
+    return tf.reshape(tf.stack(taps), [info.filterHeight, info.filterWidth, ci, co]) as tf.Tensor4D;
+  });
+}
+
+/** dL/dx of a depthwise convolution: the depthwise analogue of conv2dInputGrad. */
+export function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: Conv2DInfo): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw, c, mult] = filter.shape;
+    let g = zeroInsert(dy, info.strideHeight, info.strideWidth);
+    const pads = transposedPads(info, g.shape[1], g.shape[2]);
+    // Each of the C*M output channels convolves back onto its own input channel.
+    const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, c * mult, 1]) as tf.Tensor4D;
+    const dil: [number, number] = [info.dilationHeight, info.dilationWidth];
+    const explicit = explicitPadding(pads);
+    if (!explicit) g = padOrCrop4d(g, pads.top, pads.bottom, pads.left, pads.right);
+    const perOutput = tf.depthwiseConv2d(g, flipped, 1, explicit ?? 'valid', 'NHWC', dil);
+    if (mult === 1) return perOutput;
+    const [n, h, w] = perOutput.shape;
+    return tf.sum(tf.reshape(perOutput, [n, h, w, c, mult]), 4) as tf.Tensor4D;
+  });
+}
+
+/** dL/dfilter of a depthwise convolution: per tap, sum over N, OH, OW of x-window * dy. */
+export function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], info: Conv2DInfo): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw, c, mult] = filterShape;
+    const xp = tapReadyInput(x, info);
+    const dy5 = tf.reshape(dy, [info.batchSize, info.outHeight, info.outWidth, c, mult]);
+    const taps: tf.Tensor[] = [];
+    for (let a = 0; a < kh; a++) {
+      for (let b = 0; b < kw; b++) {
+        const window = tapSliceNHWC(xp, a, b, info);
+        taps.push(tf.sum(tf.mul(tf.expandDims(window, 4), dy5), [0, 1, 2]));
+        window.dispose();
+      }
+    }
+    return tf.reshape(tf.stack(taps), [kh, kw, c, mult]) as tf.Tensor4D;
+  });
+}
+
+export function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  strides: number | [number, number],
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
+  dilations: number | [number, number] = 1,
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+  depthwise = false,
+): Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    depthwise,
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * Gradients for Conv2D and DepthwiseConv2dNative that accept dilations > 1.
+ * tfjs-core's own ones assert dilation 1 ("dilation rates greater than 1 are
+ * not yet supported in gradients"); DeepLab needs them on every backend.
+ * Undilated cases keep going to the backend's backprop kernels (on wasm,
+ * ours from wasm-kernels.ts); dilated ones use the compositions in
+ * conv-grad.ts, which run on any backend.
+ */
+import { tf } from './tf.js';
+import { conv2dFilterGrad, conv2dInputGrad, convInfo, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grad.js';
+
+type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: Pad;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+const isOne = (d: [number, number] | number | undefined) =>
+  d == null || (typeof d === 'number' ? d === 1 : d[0] === 1 && d[1] === 1);
+
+const conv2dGrad: tf.GradConfig = {
+  kernelName: tf.Conv2D,
+  inputsToSave: ['x', 'filter'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const a = attrs as unknown as ConvAttrs;
+    if (a.dataFormat === 'NCHW') throw new Error('seg convolutions are NHWC; got a Conv2D with dataFormat NCHW.');
+    const g = dy as tf.Tensor4D;
+    if (isOne(a.dilations)) {
+      const common = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode };
+      return {
+        x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter }, { ...common, inputShape: x.shape } as never) as tf.Tensor,
+        filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: g }, { ...common, filterShape: filter.shape } as never) as tf.Tensor,
+      };
+    }
+    const info = convInfo(x.shape, filter.shape, a.strides, a.pad, a.dilations, a.dimRoundingMode);
+    return { x: () => conv2dInputGrad(g, filter, info), filter: () => conv2dFilterGrad(x, g, info) };
+  },
+};
+
+const depthwiseGrad: tf.GradConfig = {
+  kernelName: tf.DepthwiseConv2dNative,
+  inputsToSave: ['x', 'filter'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const a = attrs as unknown as ConvAttrs;
+    const g = dy as tf.Tensor4D;
+    if (isOne(a.dilations)) {
+      const common = { strides: a.strides, pad: a.pad, dilations: a.dilations ?? 1, dimRoundingMode: a.dimRoundingMode };
+      return {
+        x: () => tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: g, filter }, { ...common, inputShape: x.shape } as never) as tf.Tensor,
+        filter: () => tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy: g }, { ...common, filterShape: filter.shape } as never) as tf.Tensor,
+      };
+    }
+    const info = convInfo(x.shape, filter.shape, a.strides, a.pad, a.dilations, a.dimRoundingMode, true);
+    return { x: () => depthwiseInputGrad(g, filter, info), filter: () => depthwiseFilterGrad(x, g, filter.shape, info) };
+  },
+};
+
+let registered = false;
+
+/** Replaces tfjs-core's Conv2D and DepthwiseConv2dNative gradients (idempotent). */
+export function registerConvGradients(): void {
+  if (registered) return;
+  tf.registerGradient(conv2dGrad);
+  tf.registerGradient(depthwiseGrad);
+  registered = true;
+}

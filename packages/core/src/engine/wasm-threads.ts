@@ -1,0 +1,117 @@
+/**
+ * Loads tfjs's wasm backend, multi-threaded where more than one thread is
+ * asked for. Findings (details in packages/core/README.md):
+ *
+ * - In Node the package reports no multithread support and loads the
+ *   single-threaded SIMD build.
+ * - Its threaded build can run in Node if we create the Emscripten module
+ *   ourselves: the pthread worker must be a real file (worker_threads rejects
+ *   the blob: URL tfjs builds) and the main script is passed as a path.
+ * - It then still used one thread because backend.cc caps the XNNPACK thread
+ *   pool at emscripten_num_logical_cores() / 2, read once while the module
+ *   instantiates, and that is os.cpus().length / 2 in Node: 1 on a 2-core
+ *   machine. We report 2 * threads cores during instantiation only.
+ */
+import { createRequire } from 'node:module';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { tf } from './tf.js';
+import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
+
+const require = createRequire(import.meta.url);
+
+interface EmscriptenModule {
+  cwrap: (name: string, ret: string | null, args: string[]) => (...a: number[]) => unknown;
+  PThread?: {
+    terminateAllThreads?: () => void;
+    unusedWorkers?: { unref?: () => void }[];
+    runningWorkers?: { unref?: () => void }[];
+  };
+  tfjs?: Record<string, unknown>;
+  _get_threads_count?: () => number;
+}
+
+let threadedModule: EmscriptenModule | undefined;
+
+function wasmPackageDir(): string {
+  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+}
+
+/** Writes the pthread worker script to a file once (atomically: tests run in parallel processes). */
+function workerScriptFile(dir: string): string {
+  const version = (require(path.join(dir, 'package.json')) as { version: string }).version;
+  const target = path.join(os.tmpdir(), `seg-tfjs-wasm-${version}`, 'threaded-simd.worker.cjs');
+  const { wasmWorkerContents } = require(path.join(dir, 'wasm-out/tfjs-backend-wasm-threaded-simd.worker.js')) as {
+    wasmWorkerContents: string;
+  };
+  mkdirSync(path.dirname(target), { recursive: true });
+  const tmp = `${target}.${process.pid}.tmp`;
+  // The package stores the source in a template literal, which turned its
+  // "\n" escapes into newlines; tfjs undoes that the same way.
+  writeFileSync(tmp, wasmWorkerContents.replace(/\n/g, '\\n'));
+  renameSync(tmp, target);
+  return target;
+}
+
+async function createThreadedModule(threads: number): Promise<EmscriptenModule> {
+  const dir = wasmPackageDir();
+  const mainScript = path.join(dir, 'wasm-out/tfjs-backend-wasm-threaded-simd.js');
+  const wasmBinary = path.join(dir, 'wasm-out/tfjs-backend-wasm-threaded-simd.wasm');
+  const worker = workerScriptFile(dir);
+  const factory = require(mainScript) as (opts: object) => Promise<EmscriptenModule>;
+  const realCpus = os.cpus;
+  os.cpus = () => Array.from({ length: 2 * threads }, () => realCpus()[0]!);
+  let mod: EmscriptenModule;
+  try {
+    mod = await factory({
+      mainScriptUrlOrBlob: mainScript,
+      locateFile: (p: string, prefix: string) =>
+        p.endsWith('.worker.js') ? worker : p.endsWith('.wasm') ? wasmBinary : prefix + p,
+    });
+  } finally {
+    os.cpus = realCpus;
+  }
+  // The same bindings tfjs's own init() attaches.
+  mod.tfjs = {
+    init: mod.cwrap('init', null, []),
+    initWithThreadsCount: mod.cwrap('init_with_threads_count', null, ['number']),
+    getThreadsCount: mod.cwrap('get_threads_count', 'number', []),
+    registerTensor: mod.cwrap('register_tensor', null, ['number', 'number', 'number']),
+    disposeData: mod.cwrap('dispose_data', null, ['number']),
+    dispose: mod.cwrap('dispose', null, []),
+  };
+  return mod;
+}
+
+function threadsOfActiveWasm(): number {
+  const wasm = (tf.backend() as unknown as { wasm: EmscriptenModule }).wasm;
+  return wasm._get_threads_count ? wasm._get_threads_count() : 1;
+}
+
+/**
+ * Makes 'wasm' the active backend with the given number of threads (default:
+ * the machine's available parallelism; tfjs caps it at 8) and returns the
+ * number the backend reports.
+ */
+export async function loadWasmBackend(threads = os.availableParallelism()): Promise<number> {
+  const wanted = Math.max(1, Math.min(8, Math.floor(threads)));
+  if (wanted > 1 && !threadedModule) {
+    const mod = await createThreadedModule(wanted);
+    tfwasm.setThreadsCount(wanted);
+    tf.removeBackend('wasm');
+    tf.registerBackend('wasm', () => new tfwasm.BackendWasm(mod as never), 2);
+    threadedModule = mod;
+  }
+  await tf.setBackend('wasm');
+  await tf.ready();
+  // XNNPACK's pool threads run for the life of the module and Emscripten keeps
+  // them referenced; unreferenced, they no longer hold the process open.
+  for (const w of threadedModule?.PThread?.runningWorkers ?? []) w.unref?.();
+  return threadsOfActiveWasm();
+}
+
+/** Stops the threaded build's worker threads so the process can exit. */
+export function shutdownWasmThreads(): void {
+  threadedModule?.PThread?.terminateAllThreads?.();
+}

@@ -1,0 +1,155 @@
+/**
+ * The wasm training kernels and the dilated-convolution gradients, checked
+ * against tfjs's cpu backend. A dilated convolution equals an undilated one
+ * whose filter has (d - 1) zeros between taps, so the cpu backend's native
+ * (undilated) backprop kernels give an independent reference for every case.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initEngine, tf, conv2dFilterGrad, conv2dInputGrad, convInfo } from '../src/index.js';
+import { onBackend, relErr, seeded } from './helpers.js';
+
+const TOL = 1e-4;
+
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  k: [number, number];
+  s: number;
+  d: number;
+  pad: 'same' | 'valid';
+  depthwise?: boolean;
+}
+
+function name(c: Case) {
+  const kind = c.depthwise ? `depthwise x${c.co / c.ci}` : 'conv';
+  return `${kind} ${c.k[0]}x${c.k[1]} s${c.s} d${c.d} ${c.pad} in ${c.n}x${c.h}x${c.w}x${c.ci} -> ${c.co}`;
+}
+
+function filterShape(c: Case): [number, number, number, number] {
+  return c.depthwise ? [c.k[0], c.k[1], c.ci, c.co / c.ci] : [c.k[0], c.k[1], c.ci, c.co];
+}
+
+/** The filter with (d - 1) zeros between taps. */
+function dilateFilter(w: Float32Array, shape: number[], d: number): { data: Float32Array; shape: [number, number, number, number] } {
+  const [kh, kw, a, b] = shape as [number, number, number, number];
+  const eh = (kh - 1) * d + 1;
+  const ew = (kw - 1) * d + 1;
+  const out = new Float32Array(eh * ew * a * b);
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++)
+      for (let k = 0; k < a * b; k++) out[((i * d) * ew + j * d) * a * b + k] = w[(i * kw + j) * a * b + k]!;
+  return { data: out, shape: [eh, ew, a, b] };
+}
+
+function undilateGrad(g: Float32Array, shape: number[], d: number): Float32Array {
+  const [kh, kw, a, b] = shape as [number, number, number, number];
+  const ew = (kw - 1) * d + 1;
+  const out = new Float32Array(kh * kw * a * b);
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++)
+      for (let k = 0; k < a * b; k++) out[(i * kw + j) * a * b + k] = g[((i * d) * ew + j * d) * a * b + k]!;
+  return out;
+}
+
+/** Gradients of sum(conv(x, w) * r) with respect to x and w. */
+function grads(c: Case, x0: Float32Array, w0: Float32Array, wShape: [number, number, number, number], dil: number) {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(x0, [c.n, c.h, c.w, c.ci]);
+    const w = tf.tensor4d(w0, wShape);
+    const conv = (a: tf.Tensor4D, b: tf.Tensor4D) =>
+      c.depthwise ? tf.depthwiseConv2d(a, b, c.s, c.pad, 'NHWC', dil) : tf.conv2d(a, b, c.s, c.pad, 'NHWC', dil);
+    const yShape = conv(x, w).shape;
+    const r = tf.tensor(seeded(yShape.reduce((p, q) => p * q, 1), 99), yShape);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), r)))([x, w]);
+    return { y: conv(x, w).dataSync(), dx: dx!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array };
+  });
+}
+
+async function check(c: Case) {
+  const wShape = filterShape(c);
+  const x0 = seeded(c.n * c.h * c.w * c.ci, 1);
+  const w0 = seeded(wShape.reduce((p, q) => p * q, 1), 2);
+  const expanded = dilateFilter(w0, wShape, c.d);
+  const ref = await onBackend('cpu', () => grads(c, x0, expanded.data, expanded.shape, 1));
+  const got = await onBackend('wasm', () => grads(c, x0, w0, wShape, c.d));
+  expect(relErr(got.y, ref.y)).toBeLessThan(TOL);
+  expect(relErr(got.dx, ref.dx)).toBeLessThan(TOL);
+  expect(relErr(got.dw, undilateGrad(ref.dw, wShape, c.d))).toBeLessThan(TOL);
+}
+
+const cases: Case[] = [];
+for (const pad of ['same', 'valid'] as const) {
+  for (const n of [1, 3]) {
+    // stride 1 at every dilation DeepLab uses; stride 2 (tfjs forbids stride and dilation together)
+    for (const d of [1, 2, 4, 12]) {
+      const big = d === 12 && pad === 'valid';
+      cases.push({ n, h: big ? 27 : 13, w: big ? 29 : 11, ci: 3, co: 5, k: [3, 3], s: 1, d, pad });
+    }
+    cases.push({ n, h: 13, w: 11, ci: 6, co: 7, k: [3, 3], s: 2, d: 1, pad });
+    cases.push({ n, h: 15, w: 9, ci: 5, co: 3, k: [7, 7], s: 2, d: 1, pad });
+    cases.push({ n, h: 9, w: 7, ci: 7, co: 6, k: [1, 1], s: 2, d: 1, pad });
+    cases.push({ n, h: 10, w: 9, ci: 5, co: 6, k: [2, 4], s: 1, d: 1, pad });
+  }
+  for (const d of [1, 2, 4, 12]) {
+    const big = d === 12 && pad === 'valid';
+    cases.push({ n: 3, h: big ? 27 : 11, w: big ? 27 : 13, ci: 6, co: 6, k: [3, 3], s: 1, d, pad, depthwise: true });
+  }
+  cases.push({ n: 1, h: 11, w: 13, ci: 3, co: 6, k: [3, 3], s: 1, d: 2, pad, depthwise: true });
+  cases.push({ n: 3, h: 13, w: 11, ci: 5, co: 5, k: [3, 3], s: 2, d: 1, pad, depthwise: true });
+  cases.push({ n: 1, h: 13, w: 11, ci: 3, co: 6, k: [5, 5], s: 2, d: 1, pad, depthwise: true });
+}
+
+describe('wasm convolution gradients against the cpu backend', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+  for (const c of cases) it(name(c), () => check(c));
+
+  it('conv2dTranspose (forward Conv2DBackpropInput) matches cpu for U-Net/FCN upsampling shapes', async () => {
+    for (const [k, s, pad, h] of [
+      [2, 2, 'valid', 7],
+      [4, 2, 'same', 9],
+      [4, 2, 'valid', 5],
+      [16, 8, 'same', 3],
+    ] as const) {
+      const x0 = seeded(2 * h * h * 5, 3);
+      const w0 = seeded(k * k * 3 * 5, 4);
+      const outSize = pad === 'same' ? h * s : (h - 1) * s + k;
+      const run = () =>
+        tf.tidy(() =>
+          tf.conv2dTranspose(tf.tensor4d(x0, [2, h, h, 5]), tf.tensor4d(w0, [k, k, 3, 5]), [2, outSize, outSize, 3], s, pad).dataSync(),
+        );
+      const ref = await onBackend('cpu', run);
+      const got = await onBackend('wasm', run);
+      expect(relErr(got, ref)).toBeLessThan(TOL);
+    }
+  });
+
+  it('the composite gradients also run on the cpu backend (the path tfjs-node takes for dilated convs)', async () => {
+    const c: Case = { n: 2, h: 12, w: 10, ci: 4, co: 3, k: [3, 3], s: 1, d: 4, pad: 'same' };
+    const wShape = filterShape(c);
+    const x0 = seeded(c.n * c.h * c.w * c.ci, 5);
+    const w0 = seeded(wShape.reduce((p, q) => p * q, 1), 6);
+    const expanded = dilateFilter(w0, wShape, c.d);
+    const ref = await onBackend('cpu', () => grads(c, x0, expanded.data, expanded.shape, 1));
+    const got = await onBackend('cpu', () => grads(c, x0, w0, wShape, c.d));
+    expect(relErr(got.dx, ref.dx)).toBeLessThan(TOL);
+    expect(relErr(got.dw, undilateGrad(ref.dw, wShape, c.d))).toBeLessThan(TOL);
+    // and the exported functions agree with tf.grads
+    const direct = await onBackend('cpu', () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(x0, [c.n, c.h, c.w, c.ci]);
+        const w = tf.tensor4d(w0, wShape);
+        const yShape = tf.conv2d(x, w, 1, 'same', 'NHWC', c.d).shape;
+        const r = tf.tensor4d(seeded(yShape.reduce((p, q) => p * q, 1), 99), yShape);
+        const info = convInfo(x.shape, wShape, 1, 'same', c.d);
+        return { dx: conv2dInputGrad(r, w, info).dataSync(), dw: conv2dFilterGrad(x, r, info).dataSync() };
+      }),
+    );
+    expect(relErr(direct.dx, ref.dx)).toBeLessThan(TOL);
+    expect(relErr(direct.dw, undilateGrad(ref.dw, wShape, c.d))).toBeLessThan(TOL);
+  });
+});
