@@ -52,23 +52,7 @@ function tapReadyInput(x: tf.Tensor4D, info: Conv2DInfo): tf.Tensor4D {
   return padOrCrop4d(x, top, spanH - info.inHeight - top, left, spanW - info.inWidth - left);
 }
 
-/** Slice of a [*, *, H, W] tensor that filter tap (a, b) sees, strided like the output. */
-function tapSlice(t: tf.Tensor4D, a: number, b: number, info: Conv2DInfo): tf.Tensor4D {
-  const [d0, d1] = t.shape;
-  const h0 = a * info.dilationHeight;
-  const w0 = b * info.dilationWidth;
-  const sh = info.strideHeight;
-  const sw = info.strideWidth;
-  if (sh === 1 && sw === 1) return tf.slice(t, [0, 0, h0, w0], [d0, d1, info.outHeight, info.outWidth]);
-  return tf.stridedSlice(
-    t,
-    [0, 0, h0, w0],
-    [d0, d1, h0 + (info.outHeight - 1) * sh + 1, w0 + (info.outWidth - 1) * sw + 1],
-    [1, 1, sh, sw],
-  ) as tf.Tensor4D;
-}
-
-/** Same as tapSlice, for NHWC tensors. */
+/** Slice of an NHWC tensor that filter tap (a, b) sees, strided like the output. */
 function tapSliceNHWC(t: tf.Tensor4D, a: number, b: number, info: Conv2DInfo): tf.Tensor4D {
   const [n, , , c] = t.shape;
   const h0 = a * info.dilationHeight;
@@ -102,28 +86,53 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: Conv
 }
 
 /**
- * dL/dfilter of a convolution: for each filter tap, the (strided, dilated)
- * window of x it saw, as a [Ci, N*OH*OW] matrix, times dy as [N*OH*OW, Co].
- * One GEMM per tap keeps memory at one copy of x (an im2col would need KH*KW).
+ * dL/dfilter of a convolution, one GEMM per filter tap and no window copies.
+ *
+ * With x padded to Hp x Wp and flattened to rows q = (n, h, w), tap (a, b)
+ * reads row q + off(a, b), off = a*dh*Wp + b*dw, for the output pixel whose
+ * dy sits at row q of a "canvas": dy spread to stride s on an Hp x Wp grid,
+ * zeros elsewhere (the zeros also cancel the rows that wrap around an image
+ * edge). Shifting the canvas by off instead of slicing x gives
+ *   dW[a, b]^T = shift(canvas^T, off) @ x_flat        [Co, L] @ [L, Ci]
+ * where x_flat is the same matrix for every tap, so XNNPACK packs it once.
  */
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: Conv2DInfo): tf.Tensor4D {
   return tf.tidy(() => {
     const ci = info.inChannels;
     const co = info.outChannels;
-    const m = info.batchSize * info.outHeight * info.outWidth;
-    // Channels first, so each tap's slice reshapes to [Ci, M] without a copy
-    // and the GEMM needs no transposed operand (XNNPACK's fast path on wasm).
-    const xT = tf.transpose(tapReadyInput(x, info), [3, 0, 1, 2]) as tf.Tensor4D;
-    const dy2 = tf.reshape(dy, [m, co]) as tf.Tensor2D;
+    const xp = tapReadyInput(x, info);
+    const [n, hp, wp] = xp.shape;
+    const rows = n * hp * wp;
+    const offset = (a: number, b: number) => a * info.dilationHeight * wp + b * info.dilationWidth;
+    const maxOff = offset(info.filterHeight - 1, info.filterWidth - 1);
+    const xFlat = tf.pad(tf.reshape(xp, [rows, ci]), [
+      [0, maxOff],
+      [0, 0],
+    ]) as tf.Tensor2D;
+    const spread = zeroInsert(dy, info.strideHeight, info.strideWidth);
+    const canvas = tf.reshape(
+      tf.pad(tf.transpose(spread, [3, 0, 1, 2]), [
+        [0, 0],
+        [0, 0],
+        [0, hp - spread.shape[1]],
+        [0, wp - spread.shape[2]],
+      ]),
+      [co, rows],
+    ) as tf.Tensor2D;
     const taps: tf.Tensor2D[] = [];
     for (let a = 0; a < info.filterHeight; a++) {
       for (let b = 0; b < info.filterWidth; b++) {
-        const window = tapSlice(xT, a, b, info);
-        taps.push(tf.matMul(tf.reshape(window, [ci, m]) as tf.Tensor2D, dy2));
-        window.dispose();
+        const off = offset(a, b);
+        const shifted = tf.pad(canvas, [
+          [0, 0],
+          [off, maxOff - off],
+        ]) as tf.Tensor2D;
+        taps.push(tf.matMul(shifted, xFlat));
+        shifted.dispose();
       }
     }
-    return tf.reshape(tf.stack(taps), [info.filterHeight, info.filterWidth, ci, co]) as tf.Tensor4D;
+    const stacked = tf.reshape(tf.stack(taps), [info.filterHeight, info.filterWidth, co, ci]);
+    return tf.transpose(stacked, [0, 1, 3, 2]) as tf.Tensor4D;
   });
 }
 
