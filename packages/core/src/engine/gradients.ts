@@ -7,6 +7,7 @@
  * conv-grad.ts, which run on any backend.
  */
 import { tf } from './tf.js';
+import { resizeBilinearGrad } from './resize-grad.js';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grad.js';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -63,10 +64,11 @@ const depthwiseGrad: tf.GradConfig = {
 
 let registered = false;
 
-/** Replaces tfjs-core's Conv2D and DepthwiseConv2dNative gradients (idempotent). */
+/** Replaces tfjs-core's Conv2D, DepthwiseConv2dNative and ResizeBilinear gradients (idempotent). */
 export function registerConvGradients(): void {
   if (registered) return;
   tf.registerGradient(conv2dGrad);
   tf.registerGradient(depthwiseGrad);
+  tf.registerGradient(resizeBilinearGrad);
   registered = true;
 }

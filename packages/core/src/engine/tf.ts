@@ -4,3 +4,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 
 export { tf, tfl };
+
+/** tfjs-layers' initializer base type (the class itself is not exported). */
+export type Initializer = ReturnType<typeof tfl.initializers.heNormal>;

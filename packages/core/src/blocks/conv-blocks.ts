@@ -1,0 +1,131 @@
+/**
+ * The building blocks every architecture composes, as functions over
+ * symbolic tensors (tfjs functional API). Names follow the papers.
+ */
+import { tfl } from '../engine/tf.js';
+import { Conv2D, DepthwiseConv2D } from '../layers/conv.js';
+import { ResizeBilinear } from '../layers/resize.js';
+import { CenterCrop } from '../layers/crop.js';
+import { AdaptiveAvgPool2D, MaxPoolWithArgmax, MaxUnpool } from '../layers/pooling.js';
+
+type T = tfl.SymbolicTensor;
+
+export interface ConvOptions {
+  kernel?: number;
+  stride?: number;
+  dilation?: number;
+  /** 'same', 'valid', or PyTorch-style symmetric padding in pixels. */
+  padding?: 'same' | 'valid' | number;
+  name?: string;
+  seed?: number;
+  trainable?: boolean;
+}
+
+/** PyTorch's padding for a k x k conv at dilation d: keeps the size at stride 1. */
+export const torchPad = (k: number, d = 1) => (d * (k - 1)) / 2;
+
+function suffix(name: string | undefined, s: string) {
+  return name ? `${name}_${s}` : undefined;
+}
+
+/** Convolution with bias ("conv" in VGG-era nets; also the atrous conv of DeepLab v1/v2). */
+export function conv(x: T, filters: number, o: ConvOptions = {}): T {
+  const k = o.kernel ?? 3;
+  return new Conv2D({
+    filters,
+    kernelSize: k,
+    strides: o.stride ?? 1,
+    dilationRate: o.dilation ?? 1,
+    padding: o.padding ?? torchPad(k, o.dilation ?? 1),
+    useBias: true,
+    name: o.name,
+    seed: o.seed,
+    trainable: o.trainable,
+  }).apply(x) as T;
+}
+
+/** Atrous (dilated) convolution with bias (DeepLab v2, Sec. 3.1). */
+export function atrousConv(x: T, filters: number, rate: number, o: ConvOptions = {}): T {
+  return conv(x, filters, { ...o, dilation: rate });
+}
+
+/** Convolution with bias, then ReLU. */
+export function convRelu(x: T, filters: number, o: ConvOptions = {}): T {
+  return tfl.layers.reLU({ name: suffix(o.name, 'relu') }).apply(conv(x, filters, o)) as T;
+}
+
+export function batchNorm(x: T, name?: string, trainable?: boolean): T {
+  // momentum 0.9 here is PyTorch's 0.1; epsilon as torchvision.
+  return tfl.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name, trainable }).apply(x) as T;
+}
+
+/** Convolution without bias, then batch normalisation, then (optionally) ReLU. */
+export function convBn(x: T, filters: number, o: ConvOptions & { relu?: boolean } = {}): T {
+  const k = o.kernel ?? 3;
+  const y = new Conv2D({
+    filters,
+    kernelSize: k,
+    strides: o.stride ?? 1,
+    dilationRate: o.dilation ?? 1,
+    padding: o.padding ?? torchPad(k, o.dilation ?? 1),
+    useBias: false,
+    name: o.name,
+    seed: o.seed,
+    trainable: o.trainable,
+  }).apply(x) as T;
+  const bn = batchNorm(y, suffix(o.name, 'bn'), o.trainable);
+  return o.relu === false ? bn : (tfl.layers.reLU({ name: suffix(o.name, 'relu') }).apply(bn) as T);
+}
+
+export const convBnRelu = (x: T, filters: number, o: ConvOptions = {}) => convBn(x, filters, { ...o, relu: true });
+
+/**
+ * Depthwise-separable convolution as DeepLab v3+ uses it (Sec. 3.2):
+ * depthwise 3x3 (atrous) -> BN -> ReLU -> pointwise 1x1 -> BN -> ReLU.
+ */
+export function separableConvBnRelu(x: T, filters: number, o: ConvOptions = {}): T {
+  const k = o.kernel ?? 3;
+  const d = o.dilation ?? 1;
+  let y = new DepthwiseConv2D({
+    kernelSize: k,
+    strides: o.stride ?? 1,
+    dilationRate: d,
+    padding: o.padding ?? torchPad(k, d),
+    name: suffix(o.name, 'depthwise'),
+    seed: o.seed,
+  }).apply(x) as T;
+  y = batchNorm(y, suffix(o.name, 'depthwise_bn'));
+  y = tfl.layers.reLU({ name: suffix(o.name, 'depthwise_relu') }).apply(y) as T;
+  return convBnRelu(y, filters, { kernel: 1, name: suffix(o.name, 'pointwise'), seed: o.seed === undefined ? undefined : o.seed + 1 });
+}
+
+export function maxPool(x: T, o: { size?: number; stride?: number; padding?: 'same' | 'valid'; name?: string } = {}): T {
+  const size = o.size ?? 2;
+  return tfl.layers.maxPooling2d({ poolSize: size, strides: o.stride ?? size, padding: o.padding ?? 'valid', name: o.name }).apply(x) as T;
+}
+
+/** Bilinear resize to a size, by a factor, or to the size of `like`. */
+export function resize(x: T, o: { size?: [number, number]; scale?: number; like?: T; alignCorners?: boolean; name?: string }): T {
+  const layer = new ResizeBilinear({ size: o.size, scale: o.scale, alignCorners: o.alignCorners, name: o.name });
+  return layer.apply(o.like ? [x, o.like] : x) as T;
+}
+
+export function centerCrop(x: T, like: T, name?: string): T {
+  return new CenterCrop({ name }).apply([x, like]) as T;
+}
+
+export function maxPoolWithArgmax(x: T, name?: string): [T, T] {
+  return new MaxPoolWithArgmax({ name }).apply(x) as [T, T];
+}
+
+export function maxUnpool(x: T, indices: T, like: T, name?: string): T {
+  return new MaxUnpool({ name }).apply([x, indices, like]) as T;
+}
+
+export function adaptiveAvgPool(x: T, bins: number, name?: string): T {
+  return new AdaptiveAvgPool2D({ bins, name }).apply(x) as T;
+}
+
+export function dropout(x: T, rate: number, o: { seed?: number; name?: string } = {}): T {
+  return tfl.layers.dropout({ rate, seed: o.seed, name: o.name }).apply(x) as T;
+}
