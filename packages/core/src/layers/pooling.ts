@@ -76,10 +76,11 @@ export class MaxUnpool extends tfl.layers.Layer {
       const k = this.poolSize;
       const [n, h, w, c] = x.shape;
       const [outH, outW] = [ref.shape[1], ref.shape[2]];
-      // Every value copied to its k x k window, kept only where the window's
+      // Every value copied to its k x k window (a broadcast product: tfjs has no
+      // rank-6 tile gradient), kept only where the window's
       // position is the stored argmax: a mask product, so the gradient is exact.
       const spread = <T extends tf.Tensor>(t: T) =>
-        tf.reshape(tf.broadcastTo(tf.reshape(t, [n, h, 1, w, 1, c]), [n, h, k, w, k, c]), [n, h * k, w * k, c]);
+        tf.reshape(tf.mul(tf.reshape(t, [n, h, 1, w, 1, c]), tf.ones([1, 1, k, 1, k, 1], t.dtype)), [n, h * k, w * k, c]);
       const rows = tf.reshape(tf.range(0, h * k, 1, 'int32'), [1, h * k, 1, 1]);
       const cols = tf.reshape(tf.range(0, w * k, 1, 'int32'), [1, 1, w * k, 1]);
       const chans = tf.reshape(tf.range(0, c, 1, 'int32'), [1, 1, 1, c]);
