@@ -108,6 +108,28 @@ describe('wasm convolution gradients against the cpu backend', () => {
   });
   for (const c of cases) it(name(c), () => check(c));
 
+  it('max-pool gradients (2x2/2, 3x3/2 same, 3x3/1 same; all-negative windows and ties) match cpu', async () => {
+    for (const [k, s, pad, h, w] of [
+      [2, 2, 'valid', 7, 6],
+      [3, 2, 'same', 9, 8],
+      [3, 1, 'same', 6, 7],
+      [3, 2, 'valid', 9, 9],
+    ] as const) {
+      // values in [-1, 0) so windows are all negative, rounded to create ties
+      const x0 = seeded(2 * h * w * 3, 8).map((v) => Math.round(((v - 1) / 2) * 4) / 4);
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(x0, [2, h, w, 3]);
+          const yShape = tf.maxPool(x, k, s, pad).shape;
+          const r = tf.tensor4d(seeded(yShape.reduce((p, q) => p * q, 1), 9), yShape);
+          return tf.grad((a: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(a, k, s, pad), r)))(x).dataSync();
+        });
+      const ref = await onBackend('cpu', run);
+      const got = await onBackend('wasm', run);
+      expect(relErr(got, ref)).toBeLessThan(TOL);
+    }
+  });
+
   it('conv2dTranspose (forward Conv2DBackpropInput) matches cpu for U-Net/FCN upsampling shapes', async () => {
     for (const [k, s, pad, h] of [
       [2, 2, 'valid', 7],

@@ -14,7 +14,7 @@
 import { tf } from './tf.js';
 import { padOrCrop4d, zeroInsert } from './padding.js';
 
-type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+export type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
 /** Pads of the stride-1 "full" convolution of dy that yields dx. */
 function transposedPads(info: Conv2DInfo, upH: number, upW: number) {
@@ -45,15 +45,15 @@ function explicitPadding(p: { top: number; bottom: number; left: number; right: 
  * The input padded (or cropped) so that tap (a, b) of the filter reads rows
  * a*dh + i*sh, i < OH, and columns b*dw + j*sw, j < OW, all in bounds.
  */
-function tapReadyInput(x: tf.Tensor4D, info: Conv2DInfo): tf.Tensor4D {
+export function tapReadyInput(x: tf.Tensor4D, info: Conv2DInfo, padValue = 0): tf.Tensor4D {
   const spanH = (info.filterHeight - 1) * info.dilationHeight + (info.outHeight - 1) * info.strideHeight + 1;
   const spanW = (info.filterWidth - 1) * info.dilationWidth + (info.outWidth - 1) * info.strideWidth + 1;
   const { top, left } = info.padInfo;
-  return padOrCrop4d(x, top, spanH - info.inHeight - top, left, spanW - info.inWidth - left);
+  return padOrCrop4d(x, top, spanH - info.inHeight - top, left, spanW - info.inWidth - left, padValue);
 }
 
 /** Slice of an NHWC tensor that filter tap (a, b) sees, strided like the output. */
-function tapSliceNHWC(t: tf.Tensor4D, a: number, b: number, info: Conv2DInfo): tf.Tensor4D {
+export function tapSliceNHWC(t: tf.Tensor4D, a: number, b: number, info: Conv2DInfo): tf.Tensor4D {
   const [n, , , c] = t.shape;
   const h0 = a * info.dilationHeight;
   const w0 = b * info.dilationWidth;

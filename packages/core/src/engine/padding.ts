@@ -11,6 +11,7 @@ export function padOrCrop4d(
   bottom: number,
   left: number,
   right: number,
+  value = 0,
 ): tf.Tensor4D {
   let y = x;
   const cropT = Math.max(0, -top);
@@ -31,7 +32,7 @@ export function padOrCrop4d(
       [padT, padB],
       [padL, padR],
       [0, 0],
-    ]);
+    ], value);
   }
   return y;
 }

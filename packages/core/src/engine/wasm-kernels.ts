@@ -2,9 +2,11 @@
  * Training kernels for tfjs's wasm backend: Conv2DBackpropFilter and the two
  * depthwise backprop kernels (missing), and Conv2DBackpropInput (replacing a
  * scalar loop about 10x slower than the forward convolution). Each is built
- * from XNNPACK-backed forward primitives; see conv-grad.ts.
+ * from XNNPACK-backed forward primitives; see conv-grad.ts. MaxPoolGrad is
+ * replaced because the wasm one is wrong for all-negative windows.
  */
 import { tf } from './tf.js';
+import { maxPoolBackprop } from './pool-grad.js';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grad.js';
 
 type Attrs = Record<string, unknown> & {
@@ -86,6 +88,20 @@ const kernels: tf.KernelConfig[] = [
         const dy = wrap(inputs.dy!);
         const info = convInfo(x.shape, filterShape, a.strides, a.pad, a.dilations, a.dimRoundingMode, true);
         return depthwiseFilterGrad(x, dy, filterShape, info);
+      });
+    },
+  },
+  {
+    kernelName: tf.MaxPoolGrad,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const a = attrs as Attrs & { filterSize: [number, number] | number };
+      return tf.tidy(() => {
+        const dy = wrap(inputs.dy!);
+        const x = wrap(inputs.input!);
+        const y = wrap(inputs.output!);
+        const info = tf.backend_util.computePool2DInfo(x.shape, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+        return maxPoolBackprop(dy, x, y, info);
       });
     },
   },
