@@ -122,7 +122,7 @@ describe('wasm convolution gradients against the cpu backend', () => {
           const x = tf.tensor4d(x0, [2, h, w, 3]);
           const yShape = tf.maxPool(x, k, s, pad).shape;
           const r = tf.tensor4d(seeded(yShape.reduce((p, q) => p * q, 1), 9), yShape);
-          return tf.grad((a: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(a, k, s, pad), r)))(x).dataSync();
+          return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, k, s, pad), r)))(x).dataSync();
         });
       const ref = await onBackend('cpu', run);
       const got = await onBackend('wasm', run);

@@ -12,11 +12,15 @@
  * [KH, KW, C, M]); dy [N, OH, OW, Co].
  */
 import { tf } from './tf.js';
-import { padOrCrop4d, zeroInsert } from './padding.js';
+import { flipSpatial, padOrCrop4d, zeroInsert } from './padding.js';
 
 export type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
-/** Pads of the stride-1 "full" convolution of dy that yields dx. */
+/**
+ * Pads of the stride-1 "full" convolution of the zero-inserted dy that yields
+ * dx. upH/upW are the sizes of zeroInsert's output (its trailing zeros
+ * simply shrink the bottom/right pad).
+ */
 function transposedPads(info: Conv2DInfo, upH: number, upW: number) {
   const effKH = info.dilationHeight * (info.filterHeight - 1);
   const effKW = info.dilationWidth * (info.filterWidth - 1);
@@ -76,7 +80,7 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: Conv
   return tf.tidy(() => {
     let g = zeroInsert(dy, info.strideHeight, info.strideWidth);
     const pads = transposedPads(info, g.shape[1], g.shape[2]);
-    const flipped = tf.reverse(tf.transpose(filter, [0, 1, 3, 2]), [0, 1]) as tf.Tensor4D;
+    const flipped = flipSpatial(tf.transpose(filter, [0, 1, 3, 2]) as tf.Tensor4D);
     const dil: [number, number] = [info.dilationHeight, info.dilationWidth];
     const explicit = explicitPadding(pads);
     if (explicit) return tf.conv2d(g, flipped, 1, explicit, 'NHWC', dil);
@@ -110,15 +114,9 @@ export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, info: Conv2DIn
       [0, 0],
     ]) as tf.Tensor2D;
     const spread = zeroInsert(dy, info.strideHeight, info.strideWidth);
-    const canvas = tf.reshape(
-      tf.pad(tf.transpose(spread, [3, 0, 1, 2]), [
-        [0, 0],
-        [0, 0],
-        [0, hp - spread.shape[1]],
-        [0, wp - spread.shape[2]],
-      ]),
-      [co, rows],
-    ) as tf.Tensor2D;
+    // NHWC pad/crop to the Hp x Wp grid, then channels first.
+    const placed = padOrCrop4d(spread, 0, hp - spread.shape[1], 0, wp - spread.shape[2]);
+    const canvas = tf.reshape(tf.transpose(placed, [3, 0, 1, 2]), [co, rows]) as tf.Tensor2D;
     const taps: tf.Tensor2D[] = [];
     for (let a = 0; a < info.filterHeight; a++) {
       for (let b = 0; b < info.filterWidth; b++) {
@@ -143,7 +141,7 @@ export function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: C
     let g = zeroInsert(dy, info.strideHeight, info.strideWidth);
     const pads = transposedPads(info, g.shape[1], g.shape[2]);
     // Each of the C*M output channels convolves back onto its own input channel.
-    const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, c * mult, 1]) as tf.Tensor4D;
+    const flipped = tf.reshape(flipSpatial(filter), [kh, kw, c * mult, 1]) as tf.Tensor4D;
     const dil: [number, number] = [info.dilationHeight, info.dilationWidth];
     const explicit = explicitPadding(pads);
     if (!explicit) g = padOrCrop4d(g, pads.top, pads.bottom, pads.left, pads.right);

@@ -8,6 +8,7 @@
  */
 import { tf } from './tf.js';
 import { resizeBilinearGrad } from './resize-grad.js';
+import { batchNormGrad } from './batchnorm-grad.js';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grad.js';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -64,11 +65,12 @@ const depthwiseGrad: tf.GradConfig = {
 
 let registered = false;
 
-/** Replaces tfjs-core's Conv2D, DepthwiseConv2dNative and ResizeBilinear gradients (idempotent). */
+/** Replaces tfjs-core's Conv2D, DepthwiseConv2dNative, ResizeBilinear and FusedBatchNorm gradients (idempotent). */
 export function registerConvGradients(): void {
   if (registered) return;
   tf.registerGradient(conv2dGrad);
   tf.registerGradient(depthwiseGrad);
   tf.registerGradient(resizeBilinearGrad);
+  tf.registerGradient(batchNormGrad);
   registered = true;
 }

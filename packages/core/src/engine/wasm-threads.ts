@@ -62,6 +62,11 @@ async function createThreadedModule(threads: number): Promise<EmscriptenModule> 
   const factory = require(mainScript) as (opts: object) => Promise<EmscriptenModule>;
   const realCpus = os.cpus;
   os.cpus = () => Array.from({ length: 2 * threads }, () => realCpus()[0]!);
+  // The Emscripten glue installs process handlers that rethrow every uncaught
+  // error from inside its minified source (so Node prints that whole line);
+  // we take them out again and keep Node's own reporting.
+  const events = ['uncaughtException', 'unhandledRejection'] as const;
+  const before = events.map((e) => new Set<unknown>(process.listeners(e as 'uncaughtException')));
   let mod: EmscriptenModule;
   try {
     mod = await factory({
@@ -71,6 +76,9 @@ async function createThreadedModule(threads: number): Promise<EmscriptenModule> 
     });
   } finally {
     os.cpus = realCpus;
+    events.forEach((e, i) => {
+      for (const l of process.listeners(e as 'uncaughtException')) if (!before[i]!.has(l)) process.removeListener(e, l as never);
+    });
   }
   // The same bindings tfjs's own init() attaches.
   mod.tfjs = {

@@ -1,0 +1,23 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './errors.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs, with its errors turned into one sentence naming the flag. */
+export interface ParsedArgs {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+export function parseVerbArgs(verb: string, argv: string[], options: Options, allowPositionals = false): ParsedArgs {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals });
+  } catch (err) {
+    const msg = (err as Error).message;
+    const flag = /'(-{1,2}[^' ]+)/.exec(msg)?.[1];
+    if (/Unknown option/.test(msg)) throw new UsageError(`seg ${verb} does not take ${flag ?? 'that option'}; see seg ${verb} --help.`);
+    if (/argument missing/.test(msg)) throw new UsageError(`${flag ?? 'an option'} needs a value; see seg ${verb} --help.`);
+    if (/Unexpected argument/.test(msg)) throw new UsageError(`seg ${verb} takes no positional arguments (got ${/'([^']+)'/.exec(msg)?.[1] ?? 'one'}); see seg ${verb} --help.`);
+    throw new UsageError(`seg ${verb}: ${msg}`);
+  }
+}

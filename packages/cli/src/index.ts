@@ -1,0 +1,3 @@
+export { main, type Io } from './main.js';
+export { UsageError } from './errors.js';
+export { listModels, type ModelListing } from './registry.js';

@@ -1,0 +1,58 @@
+/** The `seg` command: verb dispatch, the engine line on stderr, errors as one sentence. */
+import { describeEngine, initEngine, shutdownWasmThreads } from '@seg/core';
+import { UsageError } from './errors.js';
+import * as models from './verbs/models.js';
+
+interface Verb {
+  help: string;
+  run: (argv: string[], out: (s: string) => void) => Promise<void>;
+  /** Whether the verb computes with tfjs (and so reports the backend). */
+  engine: boolean;
+}
+
+const VERBS: Record<string, Verb> = {
+  models: { ...models, engine: true },
+};
+
+const USAGE = `seg <verb> [options]
+
+verbs:
+  models    list the zoo models
+
+Every verb takes --help. Machine-readable output goes to stdout with --json;
+progress and logs go to stderr. SEG_BACKEND=auto|tensorflow|wasm|cpu picks
+the engine, SEG_THREADS the number of wasm threads.`;
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
+
+/** Runs the command and returns its exit code. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [verbName, ...rest] = argv;
+  try {
+    if (!verbName || verbName === '--help' || verbName === '-h' || verbName === 'help') {
+      io.out(USAGE);
+      return verbName ? 0 : 2;
+    }
+    const verb = VERBS[verbName];
+    if (!verb) throw new UsageError(`Unknown verb "${verbName}"; the verbs are ${Object.keys(VERBS).join(', ')} (see seg --help).`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(verb.help);
+      return 0;
+    }
+    if (verb.engine) io.err(describeEngine(await initEngine()));
+    await verb.run(rest, io.out);
+    return 0;
+  } catch (err) {
+    const e = err as Error & { exitCode?: number };
+    io.err(`seg: ${e.message}`);
+    if (process.env.SEG_DEBUG && e.stack) io.err(e.stack);
+    return e instanceof UsageError ? e.exitCode : 1;
+  } finally {
+    shutdownWasmThreads();
+  }
+}

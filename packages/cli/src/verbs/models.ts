@@ -1,0 +1,21 @@
+import { listModels } from '../registry.js';
+import { parseVerbArgs } from '../args.js';
+
+export const help = `seg models [--json]
+
+Lists every zoo model (../shared/spec/ZOO.md) with its trainable parameter
+count, default input size and classes, and whether its package is installed.`;
+
+export async function run(argv: string[], out: (s: string) => void): Promise<void> {
+  const { values } = parseVerbArgs('models', argv, { json: { type: 'boolean' } });
+  const models = await listModels();
+  if (values.json) {
+    out(JSON.stringify(models, null, 2));
+    return;
+  }
+  const rows = models.map((m) => [m.name, m.package, m.params.toLocaleString('en-US'), `${m.input[0]}x${m.input[1]}`, String(m.classes), m.available ? 'yes' : 'not installed']);
+  const head = ['model', 'package', 'params', 'input', 'classes', 'available'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  out([line(head), ...rows.map(line)].join('\n'));
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ZOO } from '@seg/core';
+import { main } from '../src/index.js';
+
+async function seg(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+describe('seg models', () => {
+  it('--json lists every zoo model with its reference parameter count', async () => {
+    const r = await seg('models', '--json');
+    expect(r.code).toBe(0);
+    const models = JSON.parse(r.stdout) as { name: string; params: number; input: number[]; classes: number; package: string }[];
+    expect(models.map((m) => m.name)).toEqual(ZOO.map((z) => z.name));
+    expect(models.find((m) => m.name === 'deeplabv1-largefov')).toMatchObject({ params: 20_505_429, input: [321, 321], classes: 21, package: '@seg/deeplab' });
+    // the engine line goes to stderr, once
+    expect(r.stderr.match(/seg: backend \w+.*\d+ threads?/g)?.length).toBe(1);
+  });
+
+  it('prints a table without --json', async () => {
+    const r = await seg('models');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^model\s+package\s+params/);
+    expect(r.stdout).toContain('134,376,863');
+  });
+
+  it('bad input ends with one sentence and a non-zero exit', async () => {
+    const unknownVerb = await seg('trian');
+    expect(unknownVerb.code).toBe(2);
+    expect(unknownVerb.stderr).toBe('seg: Unknown verb "trian"; the verbs are models (see seg --help).');
+    const unknownFlag = await seg('models', '--jsn');
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr).toMatch(/^seg: seg models does not take --jsn; see seg models --help\.$/m);
+    expect(unknownFlag.stdout).toBe('');
+  });
+});
+
+describe('the seg binary', () => {
+  const bin = new URL('../dist/bin.js', import.meta.url).pathname;
+
+  it('runs as a process: engine line on stderr, JSON on stdout, exit 0', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const stdout = execFileSync('node', [bin, 'models', '--json'], { encoding: 'utf8', env: { ...process.env, SEG_BACKEND: 'cpu' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(JSON.parse(stdout)).toHaveLength(ZOO.length);
+  });
+
+  it('a bad SEG_BACKEND ends with one sentence naming it and exit 1', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('node', [bin, 'models'], { encoding: 'utf8', env: { ...process.env, SEG_BACKEND: 'gpu' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('seg: SEG_BACKEND must be one of auto, tensorflow, wasm, cpu (got "gpu").');
+    expect(r.stdout).toBe('');
+  });
+
+  it('SEG_BACKEND=tensorflow without tfjs-node says what to install', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('node', [bin, 'models'], { encoding: 'utf8', env: { ...process.env, SEG_BACKEND: 'tensorflow' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe('seg: SEG_BACKEND=tensorflow needs @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu installed (neither could be loaded).');
+  });
+});
