@@ -15,6 +15,7 @@ export { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputG
 
 // Layers and blocks
 export { Conv2D, DepthwiseConv2D, type Conv2DArgs, type DepthwiseConv2DArgs } from './layers/conv.js';
+export { ConvBn, type ConvBnArgs } from './layers/conv-bn.js';
 export { ResizeBilinear, type ResizeBilinearArgs } from './layers/resize.js';
 export { CenterCrop } from './layers/crop.js';
 export { MaxPoolWithArgmax, MaxUnpool, AdaptiveAvgPool2D, adaptiveBins } from './layers/pooling.js';

@@ -12,6 +12,8 @@ import {
   atrousConv,
   bilinearKernel,
   centerCrop,
+  Conv2D,
+  convBn,
   convBnRelu,
   dropout,
   fileSystem,
@@ -76,6 +78,58 @@ describe('building blocks', () => {
     const m = build([9, 11, 3], (x) => convBnRelu(convBnRelu(x, 5, { seed: 1 }), 6, { stride: 2, seed: 2 }));
     expect(m.outputs[0]!.shape).toEqual([null, 5, 6, 6]);
     await checkGradients(m, [9, 11, 3]);
+  });
+
+  it('the fused conv-bn(-relu) op equals conv -> batch norm -> ReLU composed from tfjs layers', async () => {
+    for (const [stride, dilation, relu] of [
+      [1, 1, true],
+      [2, 1, true],
+      [1, 2, false],
+    ] as const) {
+      const shape = [9, 10, 3];
+      const fused = build(shape, (x) => convBn(x, 4, { stride, dilation, relu, seed: 7 }));
+      const composed = build(shape, (x) => {
+        const z = new Conv2D({ filters: 4, kernelSize: 3, strides: stride, dilationRate: dilation, padding: dilation, useBias: false }).apply(x) as T;
+        const b = tfl.layers.batchNormalization({ axis: -1, epsilon: 1e-5 }).apply(z) as T;
+        return relu ? (tfl.layers.reLU().apply(b) as T) : b;
+      });
+      // same kernel, gamma, beta (random, so the test sees them)
+      const [kernel] = fused.getWeights();
+      composed.setWeights([kernel!, tf.tensor1d(seeded(4, 1).map((v) => v + 1.5)), tf.tensor1d(seeded(4, 2)), tf.zeros([4]), tf.ones([4])]);
+      fused.setWeights([kernel!, tf.tensor1d(seeded(4, 1).map((v) => v + 1.5)), tf.tensor1d(seeded(4, 2)), tf.zeros([4]), tf.ones([4])]);
+      const x0 = seeded(2 * 9 * 10 * 3, 3);
+      for (const backend of ['cpu', 'wasm'] as const) {
+        const run = (m: tfl.LayersModel) =>
+          onBackend(backend, () =>
+            tf.tidy(() => {
+              const x = tf.tensor4d(x0, [2, 9, 10, 3]);
+              const outShape = (m.apply(x, { training: true }) as tf.Tensor).shape;
+              const r = tf.tensor(seeded(outShape.reduce((a, b) => a * b, 1), 4), outShape);
+              const f = () => tf.sum(tf.mul(m.apply(x, { training: true }) as tf.Tensor, r)) as tf.Scalar;
+              const { grads } = tf.variableGrads(f, m.trainableWeights.map((w) => w.read() as tf.Variable));
+              const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(m.apply(a, { training: true }) as tf.Tensor, r)))(x);
+              return [(m.apply(x, { training: true }) as tf.Tensor).dataSync(), dx.dataSync(), ...m.trainableWeights.map((w) => grads[w.read().name]!.dataSync())];
+            }),
+          );
+        const a = await run(fused);
+        const b = await run(composed);
+        a.forEach((v, i) => expect(relErr(v, b[i]!)).toBeLessThan(TOL));
+      }
+      // moving statistics follow PyTorch: momentum 0.1, unbiased variance
+      const x = tf.tensor4d(x0, [2, 9, 10, 3]);
+      const before = fused.getWeights().slice(3).map((t) => t.dataSync());
+      const z = tf.conv2d(x, kernel as tf.Tensor4D, stride, dilation, 'NHWC', dilation);
+      const { mean, variance } = tf.moments(z, [0, 1, 2]);
+      const n = z.shape[0] * z.shape[1] * z.shape[2];
+      fused.apply(x, { training: true });
+      const [mm, mv] = fused.getWeights().slice(3).map((t) => t.dataSync());
+      const m0 = mean.dataSync();
+      const v0 = variance.dataSync();
+      for (let c = 0; c < 4; c++) {
+        expect(mm![c]).toBeCloseTo(0.9 * before[0]![c]! + 0.1 * m0[c]!, 5);
+        expect(mv![c]).toBeCloseTo(0.9 * before[1]![c]! + 0.1 * v0[c]! * (n / (n - 1)), 5);
+      }
+    }
   });
 
   it('atrous conv: rates 2 and 12 keep the size, gradients match', async () => {

@@ -4,6 +4,7 @@
  */
 import { tfl } from '../engine/tf.js';
 import { Conv2D, DepthwiseConv2D } from '../layers/conv.js';
+import { ConvBn } from '../layers/conv-bn.js';
 import { ResizeBilinear } from '../layers/resize.js';
 import { CenterCrop } from '../layers/crop.js';
 import { AdaptiveAvgPool2D, MaxPoolWithArgmax, MaxUnpool } from '../layers/pooling.js';
@@ -59,22 +60,20 @@ export function batchNorm(x: T, name?: string, trainable?: boolean): T {
   return tfl.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name, trainable }).apply(x) as T;
 }
 
-/** Convolution without bias, then batch normalisation, then (optionally) ReLU. */
+/** Convolution without bias, then batch normalisation, then (optionally) ReLU, as one op (layers/conv-bn.ts). */
 export function convBn(x: T, filters: number, o: ConvOptions & { relu?: boolean } = {}): T {
   const k = o.kernel ?? 3;
-  const y = new Conv2D({
+  return new ConvBn({
     filters,
     kernelSize: k,
     strides: o.stride ?? 1,
     dilationRate: o.dilation ?? 1,
     padding: o.padding ?? torchPad(k, o.dilation ?? 1),
-    useBias: false,
+    relu: o.relu ?? true,
     name: o.name,
     seed: o.seed,
     trainable: o.trainable,
   }).apply(x) as T;
-  const bn = batchNorm(y, suffix(o.name, 'bn'), o.trainable);
-  return o.relu === false ? bn : (tfl.layers.reLU({ name: suffix(o.name, 'relu') }).apply(bn) as T);
 }
 
 export const convBnRelu = (x: T, filters: number, o: ConvOptions = {}) => convBn(x, filters, { ...o, relu: true });

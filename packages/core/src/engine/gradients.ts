@@ -13,7 +13,7 @@ import { conv2dFilterGrad, conv2dInputGrad, convInfo, depthwiseFilterGrad, depth
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
-interface ConvAttrs {
+export interface ConvAttrs {
   strides: [number, number] | number;
   pad: Pad;
   dataFormat?: 'NHWC' | 'NCHW';
@@ -24,6 +24,24 @@ interface ConvAttrs {
 const isOne = (d: [number, number] | number | undefined) =>
   d == null || (typeof d === 'number' ? d === 1 : d[0] === 1 && d[1] === 1);
 
+/** dL/dx of a Conv2D: the backend's kernel when undilated, else the composition. */
+export function convBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], a: ConvAttrs): tf.Tensor4D {
+  if (isOne(a.dilations)) {
+    const attrs = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode, inputShape: xShape };
+    return tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter }, attrs as never) as tf.Tensor4D;
+  }
+  return conv2dInputGrad(dy, filter, convInfo(xShape, filter.shape, a.strides, a.pad, a.dilations, a.dimRoundingMode));
+}
+
+/** dL/dfilter of a Conv2D: the backend's kernel when undilated, else the composition. */
+export function convBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], a: ConvAttrs): tf.Tensor4D {
+  if (isOne(a.dilations)) {
+    const attrs = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode, filterShape };
+    return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as never) as tf.Tensor4D;
+  }
+  return conv2dFilterGrad(x, dy, convInfo(x.shape, filterShape, a.strides, a.pad, a.dilations, a.dimRoundingMode));
+}
+
 const conv2dGrad: tf.GradConfig = {
   kernelName: tf.Conv2D,
   inputsToSave: ['x', 'filter'],
@@ -32,15 +50,7 @@ const conv2dGrad: tf.GradConfig = {
     const a = attrs as unknown as ConvAttrs;
     if (a.dataFormat === 'NCHW') throw new Error('seg convolutions are NHWC; got a Conv2D with dataFormat NCHW.');
     const g = dy as tf.Tensor4D;
-    if (isOne(a.dilations)) {
-      const common = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode };
-      return {
-        x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter }, { ...common, inputShape: x.shape } as never) as tf.Tensor,
-        filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: g }, { ...common, filterShape: filter.shape } as never) as tf.Tensor,
-      };
-    }
-    const info = convInfo(x.shape, filter.shape, a.strides, a.pad, a.dilations, a.dimRoundingMode);
-    return { x: () => conv2dInputGrad(g, filter, info), filter: () => conv2dFilterGrad(x, g, info) };
+    return { x: () => convBackpropInput(g, filter, x.shape, a), filter: () => convBackpropFilter(x, g, filter.shape, a) };
   },
 };
 

@@ -4,18 +4,8 @@
  * asserts dilation 1, and its depthwiseConv2d drops the dilation rate.
  */
 import { tf, tfl, type Initializer } from '../engine/tf.js';
+import { convOutLength as outLength, firstShape, pair, type Pad, type Pair } from './shape.js';
 
-type Pad = 'same' | 'valid' | number;
-type Pair = number | [number, number];
-const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
-
-function outLength(len: number | null, k: number, s: number, d: number, pad: Pad): number | null {
-  if (len == null) return null;
-  const eff = (k - 1) * d + 1;
-  if (pad === 'same') return Math.ceil(len / s);
-  if (pad === 'valid') return Math.floor((len - eff) / s) + 1;
-  return Math.floor((len + 2 * pad - eff) / s) + 1;
-}
 
 export interface Conv2DArgs {
   filters: number;
@@ -68,7 +58,7 @@ export class Conv2D extends tfl.layers.Layer {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const shape = firstShape(inputShape);
     const cin = shape[shape.length - 1] as number;
     this.kernel = this.addWeight('kernel', [...this.kernelSize, cin, this.filters], 'float32', this.kernelInit);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', this.biasInit);
@@ -84,7 +74,7 @@ export class Conv2D extends tfl.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const s = firstShape(inputShape);
     return [
       s[0]!,
       outLength(s[1]!, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding),
@@ -143,7 +133,7 @@ export class DepthwiseConv2D extends tfl.layers.Layer {
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const shape = firstShape(inputShape);
     const c = shape[shape.length - 1] as number;
     // fan-in of one output is KH*KW (one input channel).
     const init = tfl.initializers.heNormal({ seed: this.seed });
@@ -161,7 +151,7 @@ export class DepthwiseConv2D extends tfl.layers.Layer {
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    const s = firstShape(inputShape);
     return [
       s[0]!,
       outLength(s[1]!, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding),

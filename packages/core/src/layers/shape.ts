@@ -12,3 +12,16 @@ export function allShapes(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape[] {
 export function asList(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
   return Array.isArray(inputs) ? inputs : [inputs];
 }
+
+export type Pad = 'same' | 'valid' | number;
+export type Pair = number | [number, number];
+export const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
+
+/** Output length of a convolution or pooling window along one axis. */
+export function convOutLength(len: number | null, k: number, stride: number, dilation: number, pad: Pad): number | null {
+  if (len == null) return null;
+  const eff = (k - 1) * dilation + 1;
+  if (pad === 'same') return Math.ceil(len / stride);
+  if (pad === 'valid') return Math.floor((len - eff) / stride) + 1;
+  return Math.floor((len + 2 * pad - eff) / stride) + 1;
+}

@@ -1,0 +1,162 @@
+/**
+ * Convolution (no bias) -> batch normalisation -> optional ReLU as one layer
+ * with one hand-written gradient ("conv-bn-relu" in ZOO.md).
+ *
+ * Why one op: composed from tfjs ops, a training step keeps ~6 activation-
+ * sized tensors per block alive for the backward pass (conv output, centred,
+ * normalised, scaled, shifted, ReLU output) and runs as many elementwise
+ * kernels; wasm memory is capped at 4 GB, and a full-width U-Net at 256x256,
+ * batch 2 did not fit. This op keeps the conv output and its own output and
+ * recomputes the rest in the backward pass.
+ *
+ * Batch statistics as PyTorch: normalise with the biased batch variance,
+ * track the unbiased one, momentum 0.1, epsilon 1e-5.
+ */
+import { tf, tfl } from '../engine/tf.js';
+import { convBackpropFilter, convBackpropInput, type ConvAttrs } from '../engine/gradients.js';
+import { convOutLength, firstShape, pair, type Pad, type Pair } from './shape.js';
+
+export interface ConvBnArgs {
+  filters: number;
+  kernelSize: Pair;
+  strides?: Pair;
+  dilationRate?: Pair;
+  padding?: Pad;
+  relu?: boolean;
+  momentum?: number;
+  epsilon?: number;
+  seed?: number;
+  name?: string;
+  trainable?: boolean;
+}
+
+export class ConvBn extends tfl.layers.Layer {
+  static readonly className = 'SegConvBn';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly dilationRate: [number, number];
+  readonly padding: Pad;
+  readonly relu: boolean;
+  readonly momentum: number;
+  readonly epsilon: number;
+  private readonly seed?: number;
+  private kernel?: tfl.LayerVariable;
+  private gamma?: tfl.LayerVariable;
+  private beta?: tfl.LayerVariable;
+  private movingMean?: tfl.LayerVariable;
+  private movingVariance?: tfl.LayerVariable;
+
+  constructor(args: ConvBnArgs) {
+    super({ name: args.name, trainable: args.trainable });
+    this.filters = args.filters;
+    this.kernelSize = pair(args.kernelSize);
+    this.strides = pair(args.strides ?? 1);
+    this.dilationRate = pair(args.dilationRate ?? 1);
+    this.padding = args.padding ?? 'same';
+    this.relu = args.relu ?? true;
+    this.momentum = args.momentum ?? 0.1;
+    this.epsilon = args.epsilon ?? 1e-5;
+    this.seed = args.seed;
+    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
+      throw new Error(`${this.name}: a convolution cannot have both stride > 1 and dilation > 1.`);
+    }
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const s = firstShape(inputShape);
+    const cin = s[s.length - 1] as number;
+    const c = this.filters;
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, cin, c], 'float32', tfl.initializers.heNormal({ seed: this.seed }));
+    this.gamma = this.addWeight('gamma', [c], 'float32', tfl.initializers.ones());
+    this.beta = this.addWeight('beta', [c], 'float32', tfl.initializers.zeros());
+    this.movingMean = this.addWeight('moving_mean', [c], 'float32', tfl.initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight('moving_variance', [c], 'float32', tfl.initializers.ones(), undefined, false);
+    this.built = true;
+  }
+
+  private convAttrs(): ConvAttrs {
+    return { strides: this.strides, pad: this.padding, dilations: this.dilationRate };
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean } = {}): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const w = this.kernel!.read() as tf.Tensor4D;
+      const gamma = this.gamma!.read() as tf.Tensor1D;
+      const beta = this.beta!.read() as tf.Tensor1D;
+      if (!kwargs.training) {
+        const z = tf.conv2d(x, w, this.strides, this.padding, 'NHWC', this.dilationRate);
+        const scale = tf.mul(gamma, tf.rsqrt(tf.add(this.movingVariance!.read(), this.epsilon)));
+        const y = tf.add(tf.mul(z, scale), tf.sub(beta, tf.mul(this.movingMean!.read(), scale)));
+        return this.relu ? tf.relu(y) : y;
+      }
+      const op = tf.customGrad(((xIn: tf.Tensor4D, wIn: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+        const z = tf.conv2d(xIn, wIn, this.strides, this.padding, 'NHWC', this.dilationRate);
+        const { mean, variance } = tf.moments(z, [0, 1, 2]);
+        // Here, not after the op: tensors made inside a custom-gradient op are
+        // released when it returns, except its value and what it saves.
+        this.updateMovingStats(mean, variance, z.shape[0] * z.shape[1] * z.shape[2]);
+        const inv = tf.rsqrt(tf.add(variance, this.epsilon));
+        const u = tf.add(tf.mul(tf.mul(tf.sub(z, mean), inv), g), b);
+        const value = this.relu ? tf.relu(u) : u;
+        save([xIn, wIn, z, g, b, mean, inv]);
+        return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => this.backward(dy as tf.Tensor4D, saved) };
+      }) as never) as (...a: tf.Tensor[]) => tf.Tensor;
+      return op(x, w, gamma, beta);
+    });
+  }
+
+  /** Gradients w.r.t. x, kernel, gamma, beta from the saved conv output. */
+  private backward(dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] {
+    // tfjs calls a custom gradient outside any tidy scope: without this one,
+    // every temporary below would live until the whole backward pass ends.
+    return tf.tidy(() => this.gradients(dy, saved));
+  }
+
+  private gradients(dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] {
+    const [x, w, z, gamma, beta, mean, inv] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+    const zhat = tf.mul(tf.sub(z, mean), inv);
+    const du = this.relu ? tf.mul(dy, tf.step(tf.add(tf.mul(zhat, gamma), beta))) : dy;
+    const m = z.shape[0] * z.shape[1] * z.shape[2];
+    const dbeta = tf.sum(du, [0, 1, 2]);
+    const dgamma = tf.sum(tf.mul(du, zhat), [0, 1, 2]);
+    // d/dz of the normalisation through the batch mean and variance.
+    const dz = tf.mul(tf.mul(gamma, tf.div(inv, m)), tf.sub(tf.sub(tf.mul(du, m), dbeta), tf.mul(zhat, dgamma))) as tf.Tensor4D;
+    const attrs = this.convAttrs();
+    return [convBackpropInput(dz, w, x.shape, attrs), convBackpropFilter(x, dz, w.shape, attrs), dgamma, dbeta];
+  }
+
+  private updateMovingStats(mean: tf.Tensor, variance: tf.Tensor, count: number): void {
+    const m = this.momentum;
+    const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
+    this.movingMean!.write(tf.add(tf.mul(this.movingMean!.read(), 1 - m), tf.mul(mean, m)));
+    this.movingVariance!.write(tf.add(tf.mul(this.movingVariance!.read(), 1 - m), tf.mul(unbiased, m)));
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const s = firstShape(inputShape);
+    return [
+      s[0]!,
+      convOutLength(s[1]!, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding),
+      convOutLength(s[2]!, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding),
+      this.filters,
+    ];
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      dilationRate: this.dilationRate,
+      padding: this.padding,
+      relu: this.relu,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+    };
+  }
+}
+
+tf.serialization.registerClass(ConvBn);
