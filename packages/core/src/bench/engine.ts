@@ -1,10 +1,13 @@
 /**
  * `pnpm bench:engine`: one training step (forward, softmax cross-entropy,
- * backward, SGD update) of a U-Net-like net on wasm and on cpu.
+ * backward, SGD update) of a U-Net-like net.
  *
- *   --widths 0.25,1   width multipliers (1 = unet-same-bn's 64..1024 channels)
- *   --size 256 --batch 2 --iterations 3
- *   --backends wasm,cpu    cpu runs only where --cpu-max-width allows (default 0.25)
+ * 1. wasm against cpu on the same small net (cpu is ~100x slower, so a
+ *    full-size step there would take most of an hour):
+ *    --cmp-size 64 --cmp-width 0.125
+ * 2. wasm at the size the foundation issue sets against PyTorch:
+ *    --size 256 --batch 2 --widths 1   (width 1 = unet-same-bn's channels)
+ * --iterations 3 per wasm timing (cpu: 1), after one warm-up step.
  */
 import { parseArgs } from 'node:util';
 import os from 'node:os';
@@ -23,12 +26,12 @@ const PYTORCH_UNET_SAME_BN_MS = 4700;
 
 const { values } = parseArgs({
   options: {
-    widths: { type: 'string', default: '0.25,1' },
+    widths: { type: 'string', default: '1' },
     size: { type: 'string', default: '256' },
     batch: { type: 'string', default: '2' },
     iterations: { type: 'string', default: '3' },
-    backends: { type: 'string', default: 'wasm,cpu' },
-    'cpu-max-width': { type: 'string', default: '0.25' },
+    'cmp-size': { type: 'string', default: '64' },
+    'cmp-width': { type: 'string', default: '0.125' },
   },
 });
 
@@ -41,56 +44,55 @@ const widths = values.widths.split(',').map((w) => num('widths', w));
 const size = num('size', values.size);
 const batch = num('batch', values.batch);
 const iterations = num('iterations', values.iterations);
-const cpuMaxWidth = num('cpu-max-width', values['cpu-max-width']);
-const backends = values.backends.split(',').map((b) => b.trim());
-for (const b of backends) if (b !== 'wasm' && b !== 'cpu') throw new Error(`--backends takes wasm and/or cpu (got "${b}").`);
+const cmpSize = num('cmp-size', values['cmp-size']);
+const cmpWidth = num('cmp-width', values['cmp-width']);
 
 const info = await initEngine({ backend: 'wasm' });
-console.error(`machine: ${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.availableParallelism()} cores; wasm threads ${info.threads}`);
+const machine = `${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.availableParallelism()} cores`;
+console.error(`machine: ${machine}; wasm threads ${info.threads}`);
 
 interface Row extends Timing {
+  size: number;
   width: number;
   backend: string;
   params: number;
 }
-const rows: Row[] = [];
 
-for (const width of widths) {
-  for (const backend of backends) {
-    if (backend === 'cpu' && width > cpuMaxWidth) {
-      console.error(`skip cpu at width ${width}: above --cpu-max-width ${cpuMaxWidth} (a step would take minutes)`);
-      continue;
-    }
-    await useBackend(backend as 'wasm' | 'cpu');
-    const model = unetLike({ size, width });
-    const optimizer = tf.train.momentum(0.01, 0.9);
-    const images = tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const labels = tf.cast(tf.greater(tf.squeeze(images, [3]), 0.5), 'int32') as tf.Tensor3D;
-    const loss = (l: tf.Tensor4D, y: tf.Tensor3D) => softmaxCrossEntropy(l, y);
-    console.error(`timing ${backend} width ${width} (${countTrainableParams(model).toLocaleString('en-US')} params) ...`);
-    const t = await timeTask(`${backend} w${width}`, () => trainStep(model, optimizer, images, labels, loss), {
-      iterations: backend === 'cpu' ? 1 : iterations,
-      warmupIterations: 1,
-    });
-    rows.push({ width, backend, params: countTrainableParams(model), ...t });
-    tf.dispose([images, labels]);
-    optimizer.dispose();
-    model.dispose();
-  }
+async function timeStep(backend: 'wasm' | 'cpu', s: number, width: number): Promise<Row> {
+  await useBackend(backend);
+  const model = unetLike({ size: s, width });
+  const optimizer = tf.train.momentum(0.01, 0.9);
+  const images = tf.randomUniform([batch, s, s, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const labels = tf.cast(tf.greater(tf.squeeze(images, [3]), 0.5), 'int32') as tf.Tensor3D;
+  const loss = (l: tf.Tensor4D, y: tf.Tensor3D) => softmaxCrossEntropy(l, y);
+  const params = countTrainableParams(model);
+  console.error(`timing ${backend}, ${s}x${s}, width ${width} (${params.toLocaleString('en-US')} params) ...`);
+  const t = await timeTask(`${backend} ${s} w${width}`, () => trainStep(model, optimizer, images, labels, loss), {
+    iterations: backend === 'cpu' ? 1 : iterations,
+    warmupIterations: 1,
+  });
+  tf.dispose([images, labels]);
+  optimizer.dispose();
+  model.dispose();
+  return { size: s, width, backend, params, ...t };
 }
 
+const rows: Row[] = [];
+const cmpWasm = await timeStep('wasm', cmpSize, cmpWidth);
+const cmpCpu = await timeStep('cpu', cmpSize, cmpWidth);
+rows.push(cmpWasm, cmpCpu);
+for (const width of widths) rows.push(await timeStep('wasm', size, width));
+
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-console.log(`\nOne training step, U-Net-like (same conv-bn-relu, depth 4), ${size}x${size}, batch ${batch}\n`);
-console.log('| width | params | backend | mean | p50 | samples |');
-console.log('|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.width} | ${r.params.toLocaleString('en-US')} | ${r.backend} | ${fmt(r.mean_ms)} | ${fmt(r.p50_ms)} | ${r.samples} |`);
-console.log('');
-for (const width of widths) {
-  const w = rows.find((r) => r.width === width && r.backend === 'wasm');
-  const c = rows.find((r) => r.width === width && r.backend === 'cpu');
-  if (w && c) console.log(`width ${width}: cpu / wasm = ${(c.mean_ms / w.mean_ms).toFixed(1)}x`);
-  if (w && width === 1 && size === 256 && batch === 2) {
-    console.log(`width 1: wasm / PyTorch eager (${fmt(PYTORCH_UNET_SAME_BN_MS)}, measured separately) = ${(w.mean_ms / PYTORCH_UNET_SAME_BN_MS).toFixed(2)}x`);
-  }
+console.log(`\nOne training step of a U-Net-like net (same-padded conv-bn-relu, depth 4), batch ${batch}; ${machine}, wasm ${info.threads} threads\n`);
+console.log('| size | width | params | backend | mean | p50 | samples |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(`| ${r.size}x${r.size} | ${r.width} | ${r.params.toLocaleString('en-US')} | ${r.backend} | ${fmt(r.mean_ms)} | ${fmt(r.p50_ms)} | ${r.samples} |`);
+}
+console.log(`\ncpu / wasm at ${cmpSize}x${cmpSize}, width ${cmpWidth}: ${(cmpCpu.mean_ms / cmpWasm.mean_ms).toFixed(0)}x`);
+const full = rows.find((r) => r.backend === 'wasm' && r.size === 256 && r.width === 1);
+if (full && batch === 2) {
+  console.log(`wasm / PyTorch eager at 256x256, width 1 (${fmt(PYTORCH_UNET_SAME_BN_MS)}, measured separately): ${(full.mean_ms / PYTORCH_UNET_SAME_BN_MS).toFixed(2)}x (goal: 2x)`);
 }
 shutdownWasmThreads();
