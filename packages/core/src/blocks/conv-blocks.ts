@@ -29,20 +29,16 @@ function suffix(name: string | undefined, s: string) {
   return name ? `${name}_${s}` : undefined;
 }
 
+/** Layer arguments from block options; PyTorch-style padding unless told otherwise. */
+function layerArgs(o: ConvOptions) {
+  const k = o.kernel ?? 3;
+  const d = o.dilation ?? 1;
+  return { kernelSize: k, strides: o.stride ?? 1, dilationRate: d, padding: o.padding ?? torchPad(k, d), name: o.name, seed: o.seed, trainable: o.trainable };
+}
+
 /** Convolution with bias ("conv" in VGG-era nets; also the atrous conv of DeepLab v1/v2). */
 export function conv(x: T, filters: number, o: ConvOptions = {}): T {
-  const k = o.kernel ?? 3;
-  return new Conv2D({
-    filters,
-    kernelSize: k,
-    strides: o.stride ?? 1,
-    dilationRate: o.dilation ?? 1,
-    padding: o.padding ?? torchPad(k, o.dilation ?? 1),
-    useBias: true,
-    name: o.name,
-    seed: o.seed,
-    trainable: o.trainable,
-  }).apply(x) as T;
+  return new Conv2D({ ...layerArgs(o), filters, useBias: true }).apply(x) as T;
 }
 
 /** Atrous (dilated) convolution with bias (DeepLab v2, Sec. 3.1). */
@@ -62,18 +58,7 @@ export function batchNorm(x: T, name?: string, trainable?: boolean): T {
 
 /** Convolution without bias, then batch normalisation, then (optionally) ReLU, as one op (layers/conv-bn.ts). */
 export function convBn(x: T, filters: number, o: ConvOptions & { relu?: boolean } = {}): T {
-  const k = o.kernel ?? 3;
-  return new ConvBn({
-    filters,
-    kernelSize: k,
-    strides: o.stride ?? 1,
-    dilationRate: o.dilation ?? 1,
-    padding: o.padding ?? torchPad(k, o.dilation ?? 1),
-    relu: o.relu ?? true,
-    name: o.name,
-    seed: o.seed,
-    trainable: o.trainable,
-  }).apply(x) as T;
+  return new ConvBn({ ...layerArgs(o), filters, relu: o.relu ?? true }).apply(x) as T;
 }
 
 export const convBnRelu = (x: T, filters: number, o: ConvOptions = {}) => convBn(x, filters, { ...o, relu: true });
@@ -83,16 +68,7 @@ export const convBnRelu = (x: T, filters: number, o: ConvOptions = {}) => convBn
  * depthwise 3x3 (atrous) -> BN -> ReLU -> pointwise 1x1 -> BN -> ReLU.
  */
 export function separableConvBnRelu(x: T, filters: number, o: ConvOptions = {}): T {
-  const k = o.kernel ?? 3;
-  const d = o.dilation ?? 1;
-  let y = new DepthwiseConv2D({
-    kernelSize: k,
-    strides: o.stride ?? 1,
-    dilationRate: d,
-    padding: o.padding ?? torchPad(k, d),
-    name: suffix(o.name, 'depthwise'),
-    seed: o.seed,
-  }).apply(x) as T;
+  let y = new DepthwiseConv2D({ ...layerArgs(o), name: suffix(o.name, 'depthwise') }).apply(x) as T;
   y = batchNorm(y, suffix(o.name, 'depthwise_bn'));
   y = tfl.layers.reLU({ name: suffix(o.name, 'depthwise_relu') }).apply(y) as T;
   return convBnRelu(y, filters, { kernel: 1, name: suffix(o.name, 'pointwise'), seed: o.seed === undefined ? undefined : o.seed + 1 });

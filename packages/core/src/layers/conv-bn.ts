@@ -14,29 +14,20 @@
  */
 import { tf, tfl } from '../engine/tf.js';
 import { convBackpropFilter, convBackpropInput, type ConvAttrs } from '../engine/gradients.js';
-import { convOutLength, firstShape, pair, type Pad, type Pair } from './shape.js';
+import { asList, firstShape } from './shape.js';
+import { ConvBase, type ConvGeometryArgs } from './conv-base.js';
 
-export interface ConvBnArgs {
+export interface ConvBnArgs extends ConvGeometryArgs {
   filters: number;
-  kernelSize: Pair;
-  strides?: Pair;
-  dilationRate?: Pair;
-  padding?: Pad;
   relu?: boolean;
   momentum?: number;
   epsilon?: number;
   seed?: number;
-  name?: string;
-  trainable?: boolean;
 }
 
-export class ConvBn extends tfl.layers.Layer {
+export class ConvBn extends ConvBase {
   static readonly className = 'SegConvBn';
   readonly filters: number;
-  readonly kernelSize: [number, number];
-  readonly strides: [number, number];
-  readonly dilationRate: [number, number];
-  readonly padding: Pad;
   readonly relu: boolean;
   readonly momentum: number;
   readonly epsilon: number;
@@ -48,19 +39,16 @@ export class ConvBn extends tfl.layers.Layer {
   private movingVariance?: tfl.LayerVariable;
 
   constructor(args: ConvBnArgs) {
-    super({ name: args.name, trainable: args.trainable });
+    super(args);
     this.filters = args.filters;
-    this.kernelSize = pair(args.kernelSize);
-    this.strides = pair(args.strides ?? 1);
-    this.dilationRate = pair(args.dilationRate ?? 1);
-    this.padding = args.padding ?? 'same';
     this.relu = args.relu ?? true;
     this.momentum = args.momentum ?? 0.1;
     this.epsilon = args.epsilon ?? 1e-5;
     this.seed = args.seed;
-    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
-      throw new Error(`${this.name}: a convolution cannot have both stride > 1 and dilation > 1.`);
-    }
+  }
+
+  protected outChannels(): number {
+    return this.filters;
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -81,7 +69,7 @@ export class ConvBn extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean } = {}): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const x = asList(inputs)[0] as tf.Tensor4D;
       const w = this.kernel!.read() as tf.Tensor4D;
       const gamma = this.gamma!.read() as tf.Tensor1D;
       const beta = this.beta!.read() as tf.Tensor1D;
@@ -134,28 +122,8 @@ export class ConvBn extends tfl.layers.Layer {
     this.movingVariance!.write(tf.add(tf.mul(this.movingVariance!.read(), 1 - m), tf.mul(unbiased, m)));
   }
 
-  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const s = firstShape(inputShape);
-    return [
-      s[0]!,
-      convOutLength(s[1]!, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.padding),
-      convOutLength(s[2]!, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding),
-      this.filters,
-    ];
-  }
-
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      ...super.getConfig(),
-      filters: this.filters,
-      kernelSize: this.kernelSize,
-      strides: this.strides,
-      dilationRate: this.dilationRate,
-      padding: this.padding,
-      relu: this.relu,
-      momentum: this.momentum,
-      epsilon: this.epsilon,
-    };
+    return { ...super.getConfig(), filters: this.filters, relu: this.relu, momentum: this.momentum, epsilon: this.epsilon };
   }
 }
 
