@@ -108,7 +108,7 @@ describe('building blocks', () => {
               const f = () => tf.sum(tf.mul(m.apply(x, { training: true }) as tf.Tensor, r)) as tf.Scalar;
               const { grads } = tf.variableGrads(f, m.trainableWeights.map((w) => w.read() as tf.Variable));
               const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(m.apply(a, { training: true }) as tf.Tensor, r)))(x);
-              return [(m.apply(x, { training: true }) as tf.Tensor).dataSync(), dx.dataSync(), ...m.trainableWeights.map((w) => grads[w.read().name]!.dataSync())];
+              return [(m.apply(x, { training: true }) as tf.Tensor).dataSync(), dx.dataSync(), ...m.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name]!.dataSync())];
             }),
           );
         const a = await run(fused);
