@@ -34,3 +34,17 @@ export { trainStep, trainableVariables, type LossFn } from './train/step.js';
 export { fileSystem, saveModel, writeFolderAtomically } from './io/file-system.js';
 export { ZOO, zooEntry, type ZooEntry } from './zoo/reference.js';
 export { timeTask, type Timing } from './bench/timing.js';
+
+// Data, metrics, image helpers
+export type { Dataset, Sample } from './data/types.js';
+export { Random } from './data/random.js';
+export { syntheticDataset, syntheticSample, type SyntheticOptions } from './data/synthetic.js';
+export { ConfusionMatrix, type SegmentationMetrics } from './metrics/confusion.js';
+export { boundaryF1, boundaryMask, type BoundaryF1Options, type BoundaryScore } from './metrics/boundary.js';
+export { pixelError, randError, randErrorOfSegmentations } from './metrics/isbi.js';
+export { distanceTransform, squaredDistanceTransform } from './image/distance-transform.js';
+export { connectedComponents } from './image/connected-components.js';
+export { medianFrequencyWeights } from './losses/median-frequency.js';
+export { unetWeightMap, type WeightMapOptions } from './losses/unet-weight-map.js';
+export { softDiceLoss } from './losses/dice.js';
+export { withAuxiliary } from './losses/auxiliary.js';

@@ -1,0 +1,20 @@
+/** One image with its label map, as every dataset yields it. */
+export interface Sample {
+  id: string;
+  width: number;
+  height: number;
+  channels: number;
+  /** Pixels in [0, 1], HWC order. */
+  image: Float32Array;
+  /** Class index per pixel; `ignoreIndex` where unlabelled. */
+  mask: Uint8Array;
+}
+
+export interface Dataset {
+  name: string;
+  numClasses: number;
+  ignoreIndex: number;
+  classNames: string[];
+  length: number;
+  get(index: number): Promise<Sample>;
+}
