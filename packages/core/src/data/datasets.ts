@@ -1,0 +1,140 @@
+/**
+ * The dataset layouts seg reads. Each decodes on demand and maps its labels
+ * to class indices with 255 = ignore.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Dataset, Sample } from './types.js';
+import { readImage, readLabelPng, toUnitFloat } from './image-io.js';
+
+export const IGNORE = 255;
+
+export const CAMVID_CLASSES = ['sky', 'building', 'pole', 'road', 'pavement', 'tree', 'sign', 'fence', 'car', 'pedestrian', 'bicyclist'];
+export const VOC_CLASSES = [
+  'background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
+  'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
+];
+export const CITYSCAPES_CLASSES = [
+  'road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light', 'traffic sign', 'vegetation', 'terrain',
+  'sky', 'person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle', 'bicycle',
+];
+/** Cityscapes labelIds -> the 19 trainIds (cityscapesScripts' labels.py); everything else is ignored. */
+export const CITYSCAPES_LABEL_TO_TRAIN: Record<number, number> = {
+  7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21: 8, 22: 9, 23: 10, 24: 11, 25: 12, 26: 13, 27: 14, 28: 15, 31: 16, 32: 17, 33: 18,
+};
+
+interface Pair {
+  id: string;
+  image: string;
+  mask: string;
+}
+
+async function assertDir(dir: string, what: string) {
+  const s = await stat(dir).catch(() => undefined);
+  if (!s?.isDirectory()) throw new Error(`${what} folder ${dir} does not exist.`);
+}
+
+function makeDataset(
+  name: string,
+  classNames: string[],
+  pairs: Pair[],
+  channels: 1 | 3,
+  mapLabel: (v: number) => number,
+): Dataset {
+  const table = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) table[v] = mapLabel(v);
+  return {
+    name,
+    numClasses: classNames.length,
+    ignoreIndex: IGNORE,
+    classNames,
+    length: pairs.length,
+    async get(index: number): Promise<Sample> {
+      const p = pairs[index];
+      if (!p) throw new RangeError(`${name} has ${pairs.length} samples; index ${index} is out of range.`);
+      const [img, lab] = await Promise.all([readImage(p.image, channels), readLabelPng(p.mask)]);
+      if (img.width !== lab.width || img.height !== lab.height) {
+        throw new Error(`Label map ${p.mask} is ${lab.width}x${lab.height} but its image ${p.image} is ${img.width}x${img.height}.`);
+      }
+      const mask = new Uint8Array(lab.data.length);
+      for (let i = 0; i < mask.length; i++) mask[i] = table[lab.data[i]!]!;
+      return { id: p.id, width: img.width, height: img.height, channels: img.channels, image: toUnitFloat(img.data), mask };
+    },
+  };
+}
+
+/** CamVid in SegNet's layout: `<split>.txt` lines "train/x.png trainannot/x.png"; 11 classes, void (11) ignored. */
+export async function camvid(root: string, split = 'train'): Promise<Dataset> {
+  await assertDir(root, 'CamVid');
+  const list = path.join(root, `${split}.txt`);
+  const text = await readFile(list, 'utf8').catch(() => {
+    throw new Error(`CamVid split list ${list} does not exist.`);
+  });
+  const pairs = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [image, mask] = line.split(/\s+/) as [string, string];
+      return { id: path.basename(image, path.extname(image)), image: path.join(root, image), mask: path.join(root, mask) };
+    });
+  return makeDataset(`camvid-${split}`, CAMVID_CLASSES, pairs, 3, (v) => (v < 11 ? v : IGNORE));
+}
+
+/**
+ * ISBI 2012 EM membranes: grey images, label 0 = membrane -> class 0, 255 =
+ * cell interior -> class 1. `indices` picks slices (U-Net experiments train on
+ * 00-24 and evaluate on 25-29: the challenge's test labels were never published).
+ */
+export async function isbi2012(root: string, split = 'train', indices?: number[]): Promise<Dataset> {
+  const dir = path.join(root, split);
+  await assertDir(path.join(dir, 'images'), 'ISBI 2012 images');
+  const files = (await readdir(path.join(dir, 'images'))).filter((f) => f.endsWith('.png')).sort();
+  const chosen = indices ? indices.map((i) => String(i).padStart(2, '0') + '.png') : files;
+  const pairs = chosen.map((f) => ({ id: path.basename(f, '.png'), image: path.join(dir, 'images', f), mask: path.join(dir, 'labels', f) }));
+  return makeDataset(`isbi2012-${split}`, ['membrane', 'cell'], pairs, 1, (v) => (v >= 128 ? 1 : 0));
+}
+
+/** PASCAL VOC: ImageSets/Segmentation/<split>.txt, JPEGImages/<id>.jpg, SegmentationClass/<id>.png (palette indices, 255 ignored). */
+export async function voc(root: string, split = 'train'): Promise<Dataset> {
+  await assertDir(root, 'VOC');
+  const list = path.join(root, 'ImageSets', 'Segmentation', `${split}.txt`);
+  const text = await readFile(list, 'utf8').catch(() => {
+    throw new Error(`VOC split list ${list} does not exist.`);
+  });
+  const pairs = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((id) => ({ id, image: path.join(root, 'JPEGImages', `${id}.jpg`), mask: path.join(root, 'SegmentationClass', `${id}.png`) }));
+  return makeDataset(`voc-${split}`, VOC_CLASSES, pairs, 3, (v) => (v < 21 ? v : IGNORE));
+}
+
+/** Cityscapes: leftImg8bit/<split>/<city>/*_leftImg8bit.png with gtFine/<split>/<city>/*_gtFine_labelIds.png -> 19 trainIds. */
+export async function cityscapes(root: string, split = 'train'): Promise<Dataset> {
+  const imgRoot = path.join(root, 'leftImg8bit', split);
+  await assertDir(imgRoot, 'Cityscapes images');
+  const pairs: Pair[] = [];
+  for (const city of (await readdir(imgRoot)).sort()) {
+    for (const f of (await readdir(path.join(imgRoot, city))).filter((x) => x.endsWith('_leftImg8bit.png')).sort()) {
+      const stem = f.replace(/_leftImg8bit\.png$/, '');
+      pairs.push({ id: stem, image: path.join(imgRoot, city, f), mask: path.join(root, 'gtFine', split, city, `${stem}_gtFine_labelIds.png`) });
+    }
+  }
+  return makeDataset(`cityscapes-${split}`, CITYSCAPES_CLASSES, pairs, 3, (v) => CITYSCAPES_LABEL_TO_TRAIN[v] ?? IGNORE);
+}
+
+/** A plain pair of folders: every image has a mask PNG with the same stem; values >= classes are ignored. */
+export async function imageFolder(imagesDir: string, masksDir: string, classes: number, channels: 1 | 3 = 3): Promise<Dataset> {
+  await assertDir(imagesDir, 'Image');
+  await assertDir(masksDir, 'Mask');
+  const images = (await readdir(imagesDir)).filter((f) => /\.(png|jpe?g|tiff?)$/i.test(f)).sort();
+  const masks = new Set(await readdir(masksDir));
+  const pairs = images.map((f) => {
+    const stem = f.replace(/\.[^.]+$/, '');
+    if (!masks.has(`${stem}.png`)) throw new Error(`Image ${path.join(imagesDir, f)} has no mask ${path.join(masksDir, `${stem}.png`)}.`);
+    return { id: stem, image: path.join(imagesDir, f), mask: path.join(masksDir, `${stem}.png`) };
+  });
+  const names = Array.from({ length: classes }, (_, i) => `class${i}`);
+  return makeDataset('folder', names, pairs, channels, (v) => (v < classes ? v : IGNORE));
+}
