@@ -48,3 +48,17 @@ export { medianFrequencyWeights } from './losses/median-frequency.js';
 export { unetWeightMap, type WeightMapOptions } from './losses/unet-weight-map.js';
 export { softDiceLoss } from './losses/dice.js';
 export { withAuxiliary } from './losses/auxiliary.js';
+export { augment, elasticField, type AugmentOptions } from './data/augment.js';
+export { readImage, readLabelPng, writePng, toUnitFloat, type RawImage } from './data/image-io.js';
+export {
+  camvid,
+  isbi2012,
+  voc,
+  cityscapes,
+  imageFolder,
+  IGNORE,
+  CAMVID_CLASSES,
+  VOC_CLASSES,
+  CITYSCAPES_CLASSES,
+  CITYSCAPES_LABEL_TO_TRAIN,
+} from './data/datasets.js';
