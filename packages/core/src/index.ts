@@ -62,3 +62,8 @@ export {
   CITYSCAPES_CLASSES,
   CITYSCAPES_LABEL_TO_TRAIN,
 } from './data/datasets.js';
+export { Optimizer, polyLr, type OptimizerConfig, type OptimizerState } from './train/optimizer.js';
+export { BatchLoader, type Batch } from './train/batches.js';
+export { saveCheckpoint, loadCheckpoint, checkpointDir, type TrainState } from './train/checkpoint.js';
+export { train, TrainingDiverged, type TrainConfig, type TrainResult } from './train/trainer.js';
+export { Progress, formatDuration } from './train/progress.js';

@@ -8,6 +8,8 @@ export interface Sample {
   image: Float32Array;
   /** Class index per pixel; `ignoreIndex` where unlabelled. */
   mask: Uint8Array;
+  /** Optional per-pixel loss weights (e.g. U-Net's weight map). */
+  weights?: Float32Array;
 }
 
 export interface Dataset {

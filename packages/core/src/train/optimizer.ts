@@ -1,0 +1,68 @@
+/**
+ * SGD with momentum and weight decay (PyTorch semantics: g += wd * w;
+ * v = m * v + g; w -= lr * v) and Adam, over tfjs's optimizers, with a
+ * learning rate that can change every step and state that checkpoints save.
+ */
+import { tf } from '../engine/tf.js';
+
+export type OptimizerState = Awaited<ReturnType<tf.Optimizer['getWeights']>>;
+
+export interface OptimizerConfig {
+  name: 'sgd' | 'adam';
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+  beta1?: number;
+  beta2?: number;
+}
+
+/** Poly schedule (DeepLab v2, Sec. 4.1): lr * (1 - iter / maxIter) ^ power. */
+export function polyLr(base: number, iter: number, maxIter: number, power = 0.9): number {
+  return base * Math.pow(Math.max(0, 1 - iter / maxIter), power);
+}
+
+export class Optimizer {
+  readonly config: OptimizerConfig;
+  private readonly inner: tf.Optimizer;
+
+  constructor(config: OptimizerConfig) {
+    this.config = config;
+    this.inner =
+      config.name === 'sgd'
+        ? tf.train.momentum(config.lr, config.momentum ?? 0.9)
+        : tf.train.adam(config.lr, config.beta1 ?? 0.9, config.beta2 ?? 0.999, 1e-8);
+  }
+
+  setLearningRate(lr: number): void {
+    if (this.inner instanceof tf.SGDOptimizer) this.inner.setLearningRate(lr);
+    else (this.inner as unknown as { learningRate: number }).learningRate = lr;
+  }
+
+  /** Applies gradients (keyed by variable name), with L2 weight decay added to each. */
+  apply(vars: tf.Variable[], grads: tf.NamedTensorMap): void {
+    const wd = this.config.weightDecay ?? 0;
+    tf.tidy(() => {
+      const decayed: tf.NamedTensorMap = {};
+      for (const v of vars) {
+        const g = grads[v.name];
+        if (!g) continue;
+        decayed[v.name] = wd ? tf.add(g, tf.mul(v, wd)) : g;
+      }
+      this.inner.applyGradients(decayed);
+    });
+  }
+
+  getState(): Promise<OptimizerState> {
+    return this.inner.getWeights();
+  }
+
+  setState(state: OptimizerState): Promise<void> {
+    return this.inner.setWeights(state);
+  }
+
+  dispose(): void {
+    this.inner.dispose();
+    // tfjs's MomentumOptimizer.dispose() skips SGDOptimizer's, leaking the learning-rate scalar.
+    if (this.inner instanceof tf.MomentumOptimizer) (this.inner as unknown as { c?: tf.Tensor }).c?.dispose();
+  }
+}

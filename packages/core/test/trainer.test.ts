@@ -1,0 +1,101 @@
+/**
+ * The trainer: a killed and resumed run ends with the same weights as an
+ * uninterrupted one; a NaN loss stops the run and keeps the last good
+ * checkpoint; the JSONL log records the run.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conv, convBnRelu, initEngine, syntheticDataset, tf, tfl, train, TrainingDiverged, type Sample, type TrainConfig } from '../src/index.js';
+import { relErr } from './helpers.js';
+
+function smallNet(seed: number) {
+  const input = tfl.input({ shape: [24, 24, 3] });
+  const x = convBnRelu(input, 6, { seed });
+  return tfl.model({ inputs: input, outputs: conv(convBnRelu(x, 6, { dilation: 2, seed: seed + 1 }), 3, { kernel: 1, seed: seed + 2 }) });
+}
+
+const data = syntheticDataset({ count: 10, height: 32, width: 32, classes: 3, seed: 5 });
+
+function config(runDir: string, extra: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    iters: 6,
+    batchSize: 2,
+    optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4 },
+    seed: 3,
+    augment: { crop: [24, 24], flip: true, scale: [0.8, 1.2] },
+    checkpointEvery: 3,
+    logEvery: 1,
+    runDir,
+    quiet: true,
+    ...extra,
+  };
+}
+
+class Killed extends Error {}
+
+describe('trainer', () => {
+  let dir: string;
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+    dir = mkdtempSync(path.join(tmpdir(), 'seg-train-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a run killed after a checkpoint and resumed ends with the same weights as an uninterrupted run', async () => {
+    const straight = smallNet(1);
+    const a = await train(straight, data, config(path.join(dir, 'a')));
+    expect(a.iters).toBe(6);
+
+    const first = smallNet(1);
+    // the loader prefetches iteration 4's samples (positions 6, 7) while step 3 runs; failing there kills the run after the iteration-3 checkpoint
+    const kill = (s: Sample) => {
+      if (Number(s.id.split('-').pop()) >= 0 && killSwitch.on && killSwitch.count++ >= 6) throw new Killed('killed');
+      return s;
+    };
+    const killSwitch = { on: true, count: 0 };
+    await expect(train(first, data, config(path.join(dir, 'b'), { prepare: kill }))).rejects.toThrow(Killed);
+    const state = JSON.parse(readFileSync(path.join(dir, 'b', 'checkpoint', 'state.json'), 'utf8'));
+    expect(state.iter).toBe(3);
+
+    // a new process would build the model afresh: different initial weights, restored from the checkpoint
+    const resumedModel = smallNet(99);
+    const b = await train(resumedModel, data, config(path.join(dir, 'b')));
+    expect(b.resumedFrom).toBe(3);
+    expect(b.iters).toBe(6);
+    const wa = straight.getWeights();
+    const wb = resumedModel.getWeights();
+    expect(wb.length).toBe(wa.length);
+    wa.forEach((w, i) => expect(relErr(wb[i]!.dataSync(), w.dataSync())).toBeLessThan(1e-6));
+    expect(b.loss).toBeCloseTo(a.loss, 5);
+
+    const log = readFileSync(path.join(dir, 'a', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((l) => l.iter)).toEqual([1, 2, 3, 4, 5, 6]);
+    // poly schedule: lr decreases to the last step
+    expect(log[5].lr).toBeLessThan(log[0].lr);
+  });
+
+  it('a NaN loss stops the run with a clear message and keeps the last good checkpoint', async () => {
+    let count = 0;
+    const poison = (s: Sample) => (count++ >= 8 ? { ...s, image: new Float32Array(s.image.length).fill(NaN) } : s);
+    const run = path.join(dir, 'nan');
+    const err = await train(smallNet(1), data, config(run, { prepare: poison })).catch((e) => e);
+    expect(err).toBeInstanceOf(TrainingDiverged);
+    expect(err.message).toBe(`Training diverged: the loss became NaN at iteration 5; stopped without updating the weights. The last good checkpoint is kept in ${path.join(run, 'checkpoint')}.`);
+    const state = JSON.parse(readFileSync(path.join(run, 'checkpoint', 'state.json'), 'utf8'));
+    expect(state.iter).toBe(3);
+    expect(Number.isFinite(state.loss)).toBe(true);
+    expect(existsSync(path.join(run, 'checkpoint', 'model', 'weights.bin'))).toBe(true);
+  });
+
+  it('the loss drops over 40 iterations and no tensors leak', async () => {
+    const model = smallNet(4);
+    const before = tf.memory().numTensors;
+    const r = await train(model, data, config(path.join(dir, 'c'), { iters: 40, checkpointEvery: 40, logEvery: 5 }));
+    expect(tf.memory().numTensors).toBe(before);
+    const log = readFileSync(path.join(dir, 'c', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const firstTwo = (log[0].loss + log[1].loss) / 2;
+    expect(r.loss).toBeLessThan(0.85 * firstTwo);
+  });
+});
