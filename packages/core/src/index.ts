@@ -67,3 +67,5 @@ export { BatchLoader, type Batch } from './train/batches.js';
 export { saveCheckpoint, loadCheckpoint, checkpointDir, type TrainState } from './train/checkpoint.js';
 export { train, TrainingDiverged, type TrainConfig, type TrainResult } from './train/trainer.js';
 export { Progress, formatDuration } from './train/progress.js';
+export { infer, type InferOptions, type Prediction } from './infer/predict.js';
+export { evaluate, type EvalResult } from './infer/evaluate.js';
