@@ -1,7 +1,11 @@
 /** The `seg` command: verb dispatch, the engine line on stderr, errors as one sentence. */
-import { describeEngine, initEngine, shutdownWasmThreads } from '@seg/core';
+import { describeEngine, initEngine } from '@seg/core';
 import { UsageError } from './errors.js';
 import * as models from './verbs/models.js';
+import * as info from './verbs/info.js';
+import * as trainVerb from './verbs/train.js';
+import * as evalVerb from './verbs/eval.js';
+import * as predict from './verbs/predict.js';
 
 interface Verb {
   help: string;
@@ -12,12 +16,20 @@ interface Verb {
 
 const VERBS: Record<string, Verb> = {
   models: { ...models, engine: true },
+  info: { ...info, engine: true },
+  train: { ...trainVerb, engine: true },
+  eval: { ...evalVerb, engine: true },
+  predict: { ...predict, engine: true },
 };
 
 const USAGE = `seg <verb> [options]
 
 verbs:
   models    list the zoo models
+  info      build a model and describe it
+  train     train a model on a dataset
+  eval      evaluate a trained model
+  predict   write label maps and overlays for images
 
 Every verb takes --help. Machine-readable output goes to stdout with --json;
 progress and logs go to stderr. SEG_BACKEND=auto|tensorflow|wasm|cpu picks
@@ -52,7 +64,5 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     io.err(`seg: ${e.message}`);
     if (process.env.SEG_DEBUG && e.stack) io.err(e.stack);
     return e instanceof UsageError ? e.exitCode : 1;
-  } finally {
-    shutdownWasmThreads();
   }
 }

@@ -1,8 +1,9 @@
 /**
- * Which zoo models can be built here: an architecture package is loaded
- * when it is installed; one that is not is listed as unavailable.
+ * Which zoo models can be built here: an architecture package registers its
+ * models when it is imported; one that is not installed is listed as
+ * unavailable.
  */
-import { ZOO, type ZooEntry } from '@seg/core';
+import { ZOO, modelSpec, type ModelSpec } from '@seg/core';
 
 export interface ModelListing {
   name: string;
@@ -13,24 +14,39 @@ export interface ModelListing {
   available: boolean;
 }
 
-async function packageLoads(name: string): Promise<boolean> {
-  try {
-    await import(name);
-    return true;
-  } catch {
-    return false;
-  }
+let loaded: Promise<void> | undefined;
+
+/** Imports every architecture package that is installed (each registers its models). */
+export function loadPackages(): Promise<void> {
+  loaded ??= (async () => {
+    for (const pkg of new Set(ZOO.map((e) => e.package))) {
+      try {
+        await import(pkg);
+      } catch {
+        // not installed: its models are listed as unavailable
+      }
+    }
+  })();
+  return loaded;
 }
 
 export async function listModels(): Promise<ModelListing[]> {
-  const packages = [...new Set(ZOO.map((e) => e.package))];
-  const loaded = new Map(await Promise.all(packages.map(async (p) => [p, await packageLoads(p)] as const)));
-  return ZOO.map((e: ZooEntry) => ({
+  await loadPackages();
+  return ZOO.map((e) => ({
     name: e.name,
     package: e.package,
     params: e.params,
     input: [e.input[0], e.input[1]],
     classes: e.classes,
-    available: loaded.get(e.package) ?? false,
+    available: modelSpec(e.name) !== undefined,
   }));
+}
+
+export async function findModel(name: string): Promise<ModelSpec> {
+  await loadPackages();
+  const spec = modelSpec(name);
+  if (spec) return spec;
+  const zoo = ZOO.find((e) => e.name === name);
+  if (zoo) throw new Error(`Model ${name} needs ${zoo.package}, which is not installed.`);
+  throw new Error(`Unknown model "${name}" (--model); seg models lists them.`);
 }

@@ -69,3 +69,6 @@ export { train, TrainingDiverged, type TrainConfig, type TrainResult } from './t
 export { Progress, formatDuration } from './train/progress.js';
 export { infer, type InferOptions, type Prediction } from './infer/predict.js';
 export { evaluate, type EvalResult } from './infer/evaluate.js';
+export { registerModel, modelSpec, registeredModels, type ModelSpec, type BuildOptions } from './models/registry.js';
+export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
+export { countMacs } from './models/macs.js';

@@ -56,11 +56,12 @@ export async function readLabelPng(file: string): Promise<RawImage> {
 export async function writePng(file: string, img: RawImage): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}.png`;
   try {
-    await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
+    let pipeline = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), {
       raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 },
-    })
-      .png()
-      .toFile(tmp);
+    });
+    // Keep one channel as grey: label maps must stay single-channel.
+    if (img.channels === 1) pipeline = pipeline.toColourspace('b-w');
+    await pipeline.png().toFile(tmp);
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });

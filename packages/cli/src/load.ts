@@ -1,0 +1,39 @@
+/** Shared by eval and predict: the trained model named by --run or --weights. */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileSystem, tfl } from '@seg/core';
+import { UsageError } from './errors.js';
+
+export async function loadTrainedModel(run: string | undefined, weights: string | undefined): Promise<tfl.LayersModel> {
+  if (!run && !weights) throw new UsageError('Give the model to use with --run RUN or --weights DIR.');
+  if (run && weights) throw new UsageError('Give either --run or --weights, not both.');
+  const dir = run ? path.join(run, 'checkpoint', 'model') : weights!;
+  const flag = run ? '--run' : '--weights';
+  const root = (run ?? weights)!;
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`${flag} folder ${root} does not exist.`);
+  if (!existsSync(path.join(dir, 'model.json'))) throw new UsageError(`${flag} ${root} holds no saved model (${path.join(dir, 'model.json')} is missing).`);
+  return tfl.loadLayersModel(fileSystem(dir));
+}
+
+export function parseSize(value: string | undefined, flag = '--size'): [number, number] | undefined {
+  if (value == null) return undefined;
+  const m = /^(\d+)x(\d+)$/.exec(value);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`${flag} must be HxW, e.g. 256x256 (got "${value}").`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+export function parsePositive(value: string | undefined, flag: string, fallback: number, integer = true): number {
+  if (value == null) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`${flag} must be a positive ${integer ? 'integer' : 'number'} (got "${value}").`);
+  }
+  return n;
+}
+
+export function parseScales(value: string | undefined): number[] | undefined {
+  if (value == null) return undefined;
+  const scales = value.split(',').map(Number);
+  if (scales.some((s) => !Number.isFinite(s) || s <= 0)) throw new UsageError(`--scales must be positive numbers separated by commas (got "${value}").`);
+  return scales;
+}

@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { evaluate, openDataset, type InferOptions } from '@seg/core';
+import { parseVerbArgs } from '../args.js';
+import { UsageError } from '../errors.js';
+import { loadTrainedModel, parsePositive, parseScales, parseSize } from '../load.js';
+
+export const help = `seg eval --run RUN | --weights DIR --data DIR --format F [--split val] [--classes N]
+         [--tile HxW] [--window HxW] [--scales 0.75,1,1.25] [--flip] [--json]
+
+Evaluates a trained model: mean IoU, pixel accuracy, mean accuracy,
+frequency-weighted IoU and per-class IoU from one confusion matrix.
+--tile HxW uses overlap-tile inference with that model input size (valid-
+convolution U-Net); --window HxW a sliding window.`;
+
+export async function run(argv: string[], out: (s: string) => void): Promise<void> {
+  const { values: v } = parseVerbArgs('eval', argv, {
+    run: { type: 'string' },
+    weights: { type: 'string' },
+    data: { type: 'string' },
+    format: { type: 'string' },
+    split: { type: 'string' },
+    classes: { type: 'string' },
+    tile: { type: 'string' },
+    window: { type: 'string' },
+    scales: { type: 'string' },
+    flip: { type: 'boolean' },
+    crf: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (v.crf) throw new UsageError('--crf needs @seg/crf, which is not installed yet.');
+  if (typeof v.data !== 'string') throw new UsageError('seg eval needs --data; see seg eval --help.');
+  if (typeof v.format !== 'string') throw new UsageError('seg eval needs --format; see seg eval --help.');
+  if (!existsSync(v.data)) throw new UsageError(`--data folder ${v.data} does not exist.`);
+  const model = await loadTrainedModel(v.run as string | undefined, v.weights as string | undefined);
+  const classes = v.classes === undefined ? undefined : parsePositive(v.classes as string, '--classes', 0);
+  const dataset = await openDataset(v.data, v.format, (v.split as string) ?? 'val', { classes, channels: model.inputs[0]!.shape[3] === 1 ? 1 : 3 });
+  const tile = parseSize(v.tile as string | undefined, '--tile');
+  const window = parseSize(v.window as string | undefined, '--window');
+  const o: InferOptions = {
+    mode: tile ? 'tile' : window ? 'slide' : 'whole',
+    ...(tile ? { tile } : {}),
+    ...(window ? { window } : {}),
+    scales: parseScales(v.scales as string | undefined),
+    flip: Boolean(v.flip),
+  };
+  const r = await evaluate(model, dataset, o);
+  if (v.json) out(JSON.stringify(r));
+  else {
+    out(`mIoU ${(100 * r.miou).toFixed(2)}  pixel acc ${(100 * r.pixel_acc).toFixed(2)}  mean acc ${(100 * r.mean_acc).toFixed(2)}  fw IoU ${(100 * r.fw_iou).toFixed(2)}  (${r.images} images)`);
+    for (const c of r.per_class) out(`  ${c.name.padEnd(14)} ${c.iou == null ? '   -' : (100 * c.iou).toFixed(2)}`);
+  }
+}

@@ -1,0 +1,26 @@
+import { countMacs, countTrainableParams, zooEntry } from '@seg/core';
+import { parseVerbArgs } from '../args.js';
+import { UsageError } from '../errors.js';
+import { findModel } from '../registry.js';
+import { parsePositive, parseSize } from '../load.js';
+
+export const help = `seg info --model NAME [--classes N] [--size HxW] [--json]
+
+Builds the model and reports its trainable parameters, multiply-accumulates
+of one forward pass, input and output shapes.`;
+
+export async function run(argv: string[], out: (s: string) => void): Promise<void> {
+  const { values: v } = parseVerbArgs('info', argv, { model: { type: 'string' }, classes: { type: 'string' }, size: { type: 'string' }, json: { type: 'boolean' } });
+  if (typeof v.model !== 'string') throw new UsageError('seg info needs --model NAME; see seg models.');
+  const spec = await findModel(v.model);
+  const zoo = zooEntry(spec.name);
+  const size = parseSize(v.size as string | undefined) ?? (zoo ? [zoo.input[0], zoo.input[1]] : undefined);
+  if (!size) throw new UsageError(`seg info --model ${spec.name} needs --size HxW.`);
+  const classes = parsePositive(v.classes as string | undefined, '--classes', zoo?.classes ?? 2);
+  const model = spec.build({ classes, size, channels: zoo?.input[2] });
+  const input = model.inputs[0]!.shape as number[];
+  const output = (Array.isArray(model.outputShape[0]) ? model.outputShape[0] : model.outputShape) as number[];
+  const r = { name: spec.name, params: countTrainableParams(model), macs: countMacs(model), input: input.slice(1), output: output.slice(1) };
+  model.dispose();
+  out(v.json ? JSON.stringify(r) : `${r.name}: ${r.params.toLocaleString('en-US')} params, ${(r.macs / 1e9).toFixed(2)} GMACs, input ${r.input.join('x')}, output ${r.output.join('x')}`);
+}

@@ -1,0 +1,70 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { infer, readImage, toUnitFloat, writePng, type InferOptions } from '@seg/core';
+import { parseVerbArgs } from '../args.js';
+import { UsageError } from '../errors.js';
+import { loadTrainedModel, parseScales, parseSize } from '../load.js';
+
+export const help = `seg predict --run RUN | --weights DIR IMAGES... --out DIR [--tile HxW] [--window HxW]
+            [--scales 0.75,1,1.25] [--flip] [--json]
+
+Writes, per image, the label map as an 8-bit grey PNG (NAME.mask.png: the
+class index per pixel) and a colour overlay (NAME.overlay.png).`;
+
+/** PASCAL VOC's colour map: class k's colour from the bits of k. */
+export function classColour(k: number): [number, number, number] {
+  const c: [number, number, number] = [0, 0, 0];
+  for (let shift = 7, v = k; v > 0; shift--, v >>= 3) {
+    c[0] |= (v & 1) << shift;
+    c[1] |= ((v >> 1) & 1) << shift;
+    c[2] |= ((v >> 2) & 1) << shift;
+  }
+  return c;
+}
+
+export async function run(argv: string[], out: (s: string) => void): Promise<void> {
+  const { values: v, positionals } = parseVerbArgs(
+    'predict',
+    argv,
+    {
+      run: { type: 'string' },
+      weights: { type: 'string' },
+      out: { type: 'string' },
+      tile: { type: 'string' },
+      window: { type: 'string' },
+      scales: { type: 'string' },
+      flip: { type: 'boolean' },
+      crf: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    true,
+  );
+  if (v.crf) throw new UsageError('--crf needs @seg/crf, which is not installed yet.');
+  if (typeof v.out !== 'string') throw new UsageError('seg predict needs --out DIR; see seg predict --help.');
+  if (positionals.length === 0) throw new UsageError('seg predict needs at least one image path.');
+  for (const p of positionals) if (!existsSync(p)) throw new UsageError(`Image ${p} does not exist.`);
+  const model = await loadTrainedModel(v.run as string | undefined, v.weights as string | undefined);
+  const channels = model.inputs[0]!.shape[3] === 1 ? 1 : 3;
+  const tile = parseSize(v.tile as string | undefined, '--tile');
+  const window = parseSize(v.window as string | undefined, '--window');
+  const o: InferOptions = { mode: tile ? 'tile' : window ? 'slide' : 'whole', ...(tile ? { tile } : {}), ...(window ? { window } : {}), scales: parseScales(v.scales as string | undefined), flip: Boolean(v.flip) };
+  await mkdir(v.out, { recursive: true });
+  const results: { image: string; mask: string; overlay: string }[] = [];
+  for (const file of positionals) {
+    const raw = await readImage(file, channels);
+    const p = infer(model, { id: file, width: raw.width, height: raw.height, channels, image: toUnitFloat(raw.data), mask: new Uint8Array(0) }, o);
+    const stem = path.basename(file).replace(/\.[^.]+$/, '');
+    const mask = path.join(v.out, `${stem}.mask.png`);
+    const overlay = path.join(v.out, `${stem}.overlay.png`);
+    await writePng(mask, { width: p.width, height: p.height, channels: 1, data: p.labels });
+    const rgb = new Uint8Array(p.width * p.height * 3);
+    for (let i = 0; i < p.width * p.height; i++) {
+      const col = classColour(p.labels[i]!);
+      for (let ch = 0; ch < 3; ch++) rgb[i * 3 + ch] = Math.round(0.5 * raw.data[i * channels + (channels === 1 ? 0 : ch)]! + 0.5 * col[ch]!);
+    }
+    await writePng(overlay, { width: p.width, height: p.height, channels: 3, data: rgb });
+    results.push({ image: file, mask, overlay });
+  }
+  out(v.json ? JSON.stringify(results) : results.map((r) => `${r.image} -> ${r.mask}, ${r.overlay}`).join('\n'));
+}
