@@ -49,6 +49,13 @@ registerModel({
   },
 });
 
+/** Valid 3x3 convolutions at a fixed 44x44 input: output 40x40, like U-Net's fixed tiles. */
+function validNet() {
+  const input = tfl.input({ shape: [44, 44, 3] });
+  const x = convBnRelu(input, 8, { padding: 'valid', seed: 1 });
+  return tfl.model({ inputs: input, outputs: conv(x, 3, { padding: 'valid', seed: 2 }) });
+}
+
 async function writeSplit(root: string, split: string, count: number, seed: number) {
   mkdirSync(path.join(root, split, 'images'), { recursive: true });
   mkdirSync(path.join(root, split, 'masks'), { recursive: true });
@@ -128,6 +135,16 @@ describe('seg train / eval / predict end to end', () => {
       expect(r.stderr.split('\n')).toHaveLength(1);
     }
     expect(existsSync(path.join(dir, 'p2'))).toBe(false);
+
+    // a fixed-size valid-convolution model needs overlap-tile for other image sizes
+    const fixed = path.join(dir, 'fixed');
+    await validNet().save(fileSystem(fixed));
+    const image = path.join(data, 'val', 'images', 'img001.png');
+    const wrong = await seg('predict', '--weights', fixed, image, '--out', path.join(dir, 'p3'));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe(`seg: Image ${image} is 48x48 but the model takes exactly 44x44; use overlap-tile (--tile 44x44) or a sliding window (--window 44x44).`);
+    const tiled = await seg('predict', '--weights', fixed, image, '--out', path.join(dir, 'p3'), '--tile', '44x44', '--json');
+    expect(tiled.code).toBe(0);
 
     // a label map whose size differs from its image: named in the error
     const bad = path.join(dir, 'bad');

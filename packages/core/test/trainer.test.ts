@@ -89,6 +89,13 @@ describe('trainer', () => {
     expect(existsSync(path.join(run, 'checkpoint', 'model', 'weights.bin'))).toBe(true);
   });
 
+  it('Adam with a constant rate trains too', async () => {
+    const r = await train(smallNet(2), data, config(path.join(dir, 'adam'), { iters: 20, optimizer: { name: 'adam', lr: 0.01 }, schedule: 'constant' }));
+    const log = readFileSync(path.join(dir, 'adam', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.every((l) => l.lr === 0.01)).toBe(true);
+    expect(r.loss).toBeLessThan(log[0].loss);
+  });
+
   it('the loss drops over 40 iterations and no tensors leak', async () => {
     const model = smallNet(4);
     const before = tf.memory().numTensors;

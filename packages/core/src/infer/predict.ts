@@ -128,6 +128,12 @@ function logitsAt(model: tfl.LayersModel, x: tf.Tensor4D, o: InferOptions): tf.T
 
 export function infer(model: tfl.LayersModel, sample: Sample, o: InferOptions = {}): Prediction {
   const { width: w, height: h, channels: c } = sample;
+  const [, fh, fw, fc] = model.inputs[0]!.shape;
+  if (fc != null && fc !== c) throw new Error(`Image ${sample.id} has ${c} channels but the model takes ${fc}.`);
+  const scaled = (o.scales ?? [1]).some((s) => s !== 1);
+  if ((o.mode ?? 'whole') === 'whole' && fh != null && fw != null && (fh !== h || fw !== w || scaled)) {
+    throw new Error(`Image ${sample.id} is ${h}x${w} but the model takes exactly ${fh}x${fw}; use overlap-tile (--tile ${fh}x${fw}) or a sliding window (--window ${fh}x${fw}).`);
+  }
   const probs = tf.tidy(() => {
     const x = tf.tensor4d(sample.image, [1, h, w, c]);
     const scales = o.scales ?? [1];

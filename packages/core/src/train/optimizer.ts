@@ -34,8 +34,10 @@ export class Optimizer {
   }
 
   setLearningRate(lr: number): void {
-    if (this.inner instanceof tf.SGDOptimizer) this.inner.setLearningRate(lr);
-    else (this.inner as unknown as { learningRate: number }).learningRate = lr;
+    // SGD/momentum keep the rate in a cached scalar (setLearningRate); Adam reads the field each step.
+    const inner = this.inner as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+    if (this.config.name === 'sgd') inner.setLearningRate!(lr);
+    else inner.learningRate = lr;
   }
 
   /** Applies gradients (keyed by variable name), with L2 weight decay added to each. */
@@ -63,6 +65,6 @@ export class Optimizer {
   dispose(): void {
     this.inner.dispose();
     // tfjs's MomentumOptimizer.dispose() skips SGDOptimizer's, leaking the learning-rate scalar.
-    if (this.inner instanceof tf.MomentumOptimizer) (this.inner as unknown as { c?: tf.Tensor }).c?.dispose();
+    if (this.config.name === 'sgd') (this.inner as unknown as { c?: tf.Tensor }).c?.dispose();
   }
 }
