@@ -1,7 +1,7 @@
 /** Shared by eval and predict: the trained model named by --run or --weights. */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileSystem, tfl } from '@seg/core';
+import { fileSystem, tfl, type InferOptions } from '@seg/core';
 import { UsageError } from './errors.js';
 
 export async function loadTrainedModel(run: string | undefined, weights: string | undefined): Promise<tfl.LayersModel> {
@@ -36,4 +36,17 @@ export function parseScales(value: string | undefined): number[] | undefined {
   const scales = value.split(',').map(Number);
   if (scales.some((s) => !Number.isFinite(s) || s <= 0)) throw new UsageError(`--scales must be positive numbers separated by commas (got "${value}").`);
   return scales;
+}
+
+/** --tile / --window / --scales / --flip as inference options (eval and predict share them). */
+export function inferOptions(v: Record<string, unknown>): InferOptions {
+  const tile = parseSize(v.tile as string | undefined, '--tile');
+  const window = parseSize(v.window as string | undefined, '--window');
+  return {
+    mode: tile ? 'tile' : window ? 'slide' : 'whole',
+    ...(tile ? { tile } : {}),
+    ...(window ? { window } : {}),
+    scales: parseScales(v.scales as string | undefined),
+    flip: Boolean(v.flip),
+  };
 }

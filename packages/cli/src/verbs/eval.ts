@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { evaluate, openDataset, type InferOptions } from '@seg/core';
+import { evaluate, openDataset } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
-import { loadTrainedModel, parsePositive, parseScales, parseSize } from '../load.js';
+import { inferOptions, loadTrainedModel, parsePositive } from '../load.js';
 
 export const help = `seg eval --run RUN | --weights DIR --data DIR --format F [--split val] [--classes N]
          [--tile HxW] [--window HxW] [--scales 0.75,1,1.25] [--flip] [--json]
@@ -34,16 +34,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   const model = await loadTrainedModel(v.run as string | undefined, v.weights as string | undefined);
   const classes = v.classes === undefined ? undefined : parsePositive(v.classes as string, '--classes', 0);
   const dataset = await openDataset(v.data, v.format, (v.split as string) ?? 'val', { classes, channels: model.inputs[0]!.shape[3] === 1 ? 1 : 3 });
-  const tile = parseSize(v.tile as string | undefined, '--tile');
-  const window = parseSize(v.window as string | undefined, '--window');
-  const o: InferOptions = {
-    mode: tile ? 'tile' : window ? 'slide' : 'whole',
-    ...(tile ? { tile } : {}),
-    ...(window ? { window } : {}),
-    scales: parseScales(v.scales as string | undefined),
-    flip: Boolean(v.flip),
-  };
-  const r = await evaluate(model, dataset, o);
+  const r = await evaluate(model, dataset, inferOptions(v));
   if (v.json) out(JSON.stringify(r));
   else {
     out(`mIoU ${(100 * r.miou).toFixed(2)}  pixel acc ${(100 * r.pixel_acc).toFixed(2)}  mean acc ${(100 * r.mean_acc).toFixed(2)}  fw IoU ${(100 * r.fw_iou).toFixed(2)}  (${r.images} images)`);

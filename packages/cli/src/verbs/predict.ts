@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { infer, readImage, toUnitFloat, writePng, type InferOptions } from '@seg/core';
+import { infer, readImage, toUnitFloat, writePng } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
-import { loadTrainedModel, parseScales, parseSize } from '../load.js';
+import { inferOptions, loadTrainedModel } from '../load.js';
 
 export const help = `seg predict --run RUN | --weights DIR IMAGES... --out DIR [--tile HxW] [--window HxW]
             [--scales 0.75,1,1.25] [--flip] [--json]
@@ -46,9 +46,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   for (const p of positionals) if (!existsSync(p)) throw new UsageError(`Image ${p} does not exist.`);
   const model = await loadTrainedModel(v.run as string | undefined, v.weights as string | undefined);
   const channels = model.inputs[0]!.shape[3] === 1 ? 1 : 3;
-  const tile = parseSize(v.tile as string | undefined, '--tile');
-  const window = parseSize(v.window as string | undefined, '--window');
-  const o: InferOptions = { mode: tile ? 'tile' : window ? 'slide' : 'whole', ...(tile ? { tile } : {}), ...(window ? { window } : {}), scales: parseScales(v.scales as string | undefined), flip: Boolean(v.flip) };
+  const o = inferOptions(v);
   await mkdir(v.out, { recursive: true });
   const results: { image: string; mask: string; overlay: string }[] = [];
   for (const file of positionals) {

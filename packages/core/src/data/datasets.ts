@@ -29,6 +29,17 @@ interface Pair {
   mask: string;
 }
 
+/** Non-empty trimmed lines of a split list, or one sentence naming the missing file. */
+async function readList(file: string, what: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new Error(`${what} split list ${file} does not exist.`);
+  });
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
 async function assertDir(dir: string, what: string) {
   const s = await stat(dir).catch(() => undefined);
   if (!s?.isDirectory()) throw new Error(`${what} folder ${dir} does not exist.`);
@@ -66,18 +77,10 @@ function makeDataset(
 /** CamVid in SegNet's layout: `<split>.txt` lines "train/x.png trainannot/x.png"; 11 classes, void (11) ignored. */
 export async function camvid(root: string, split = 'train'): Promise<Dataset> {
   await assertDir(root, 'CamVid');
-  const list = path.join(root, `${split}.txt`);
-  const text = await readFile(list, 'utf8').catch(() => {
-    throw new Error(`CamVid split list ${list} does not exist.`);
+  const pairs = (await readList(path.join(root, `${split}.txt`), 'CamVid')).map((line) => {
+    const [image, mask] = line.split(/\s+/) as [string, string];
+    return { id: path.basename(image, path.extname(image)), image: path.join(root, image), mask: path.join(root, mask) };
   });
-  const pairs = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .map((line) => {
-      const [image, mask] = line.split(/\s+/) as [string, string];
-      return { id: path.basename(image, path.extname(image)), image: path.join(root, image), mask: path.join(root, mask) };
-    });
   return makeDataset(`camvid-${split}`, CAMVID_CLASSES, pairs, 3, (v) => (v < 11 ? v : IGNORE));
 }
 
@@ -98,15 +101,8 @@ export async function isbi2012(root: string, split = 'train', indices?: number[]
 /** PASCAL VOC: ImageSets/Segmentation/<split>.txt, JPEGImages/<id>.jpg, SegmentationClass/<id>.png (palette indices, 255 ignored). */
 export async function voc(root: string, split = 'train'): Promise<Dataset> {
   await assertDir(root, 'VOC');
-  const list = path.join(root, 'ImageSets', 'Segmentation', `${split}.txt`);
-  const text = await readFile(list, 'utf8').catch(() => {
-    throw new Error(`VOC split list ${list} does not exist.`);
-  });
-  const pairs = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .map((id) => ({ id, image: path.join(root, 'JPEGImages', `${id}.jpg`), mask: path.join(root, 'SegmentationClass', `${id}.png`) }));
+  const ids = await readList(path.join(root, 'ImageSets', 'Segmentation', `${split}.txt`), 'VOC');
+  const pairs = ids.map((id) => ({ id, image: path.join(root, 'JPEGImages', `${id}.jpg`), mask: path.join(root, 'SegmentationClass', `${id}.png`) }));
   return makeDataset(`voc-${split}`, VOC_CLASSES, pairs, 3, (v) => (v < 21 ? v : IGNORE));
 }
 
