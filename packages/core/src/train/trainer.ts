@@ -44,9 +44,20 @@ export interface TrainResult {
 
 export class TrainingDiverged extends Error {}
 
+/** Centre crop of [N, H, W] labels or weights to h x w: valid-convolution nets predict the centre of their input. */
+function cropTo<T extends tf.Tensor3D>(t: T, h: number, w: number): T {
+  const [n, H, W] = t.shape;
+  if (H === h && W === w) return t;
+  if (h > H || w > W) throw new Error(`The model outputs ${h}x${w} logits for ${H}x${W} labels.`);
+  return tf.slice(t, [0, Math.floor((H - h) / 2), Math.floor((W - w) / 2)], [n, h, w]) as T;
+}
+
 function lossOf(outputs: tf.Tensor4D[], batch: Batch, cfg: TrainConfig, ignoreIndex: number): tf.Scalar {
-  const ce = (logits: tf.Tensor4D) =>
-    softmaxCrossEntropy(logits, batch.labels, { ignoreIndex, classWeights: cfg.classWeights, pixelWeights: batch.weights });
+  const ce = (logits: tf.Tensor4D) => {
+    const [, h, w] = logits.shape;
+    const weights = batch.weights ? cropTo(batch.weights, h, w) : undefined;
+    return softmaxCrossEntropy(logits, cropTo(batch.labels, h, w), { ignoreIndex, classWeights: cfg.classWeights, pixelWeights: weights });
+  };
   let total = ce(outputs[0]!);
   (cfg.auxWeights ?? []).forEach((w, i) => {
     const aux = outputs[i + 1];

@@ -1,0 +1,80 @@
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { countTrainableParams, infer, initEngine, isbi2012, tf, train, type Sample } from '@seg/core';
+import { models, unet, unetTraining, validOutputSize } from '../src/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+const ISBI = path.resolve(__dirname, '../../../../shared/data/isbi2012');
+
+function crop(s: Sample, size: number): Sample {
+  const image = new Float32Array(size * size);
+  const mask = new Uint8Array(size * size);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      image[y * size + x] = s.image[y * s.width + x]!;
+      mask[y * size + x] = s.mask[y * s.width + x]!;
+    }
+  return { ...s, width: size, height: size, image, mask };
+}
+
+describe('U-Net', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+
+  it('unet has 31,030,658 trainable parameters and maps 572x572x1 to 388x388x2', () => {
+    const m = models.unet();
+    expect(countTrainableParams(m)).toBe(31_030_658);
+    expect(m.inputs[0]!.shape).toEqual([null, 572, 572, 1]);
+    expect(m.outputs[0]!.shape).toEqual([null, 388, 388, 2]);
+    m.dispose();
+  });
+
+  it('unet-same-bn has 31,036,546 trainable parameters and keeps the input size', () => {
+    const m = models['unet-same-bn']({ size: [512, 512] });
+    expect(countTrainableParams(m)).toBe(31_036_546);
+    expect(m.outputs[0]!.shape).toEqual([null, 512, 512, 2]);
+    m.dispose();
+  });
+
+  it('options: classes, base width, depth; valid output sizes', () => {
+    const m = unet({ classes: 5, baseWidth: 8, depth: 3, size: [140, 140] });
+    expect(m.outputs[0]!.shape).toEqual([null, validOutputSize(140, 3), validOutputSize(140, 3), 5]);
+    expect(validOutputSize(572)).toBe(388);
+    expect(validOutputSize(573)).toBeNull();
+    m.dispose();
+  });
+
+  it('overlap-tile segments a whole 512x512 ISBI image; one tile equals direct inference on the mirrored border', async () => {
+    const model = unet({ baseWidth: 4, seed: 1 });
+    const slice = await (await isbi2012(ISBI, 'train', [27])).get(0);
+    const whole = infer(model, slice, { mode: 'tile', tile: [572, 572] });
+    expect([whole.height, whole.width]).toEqual([512, 512]);
+    const small = crop(slice, 388);
+    const tiled = infer(model, small, { mode: 'tile', tile: [572, 572] });
+    const direct = tf.tidy(() => {
+      const x = tf.mirrorPad(tf.tensor4d(small.image, [1, 388, 388, 1]), [[0, 0], [92, 92], [92, 92], [0, 0]], 'reflect');
+      return tf.softmax(model.predict(x) as tf.Tensor).dataSync();
+    });
+    let diff = 0;
+    for (let i = 0; i < direct.length; i++) diff = Math.max(diff, Math.abs(direct[i]! - tiled.probs[i]!));
+    expect(diff).toBeLessThan(1e-6);
+    model.dispose();
+  });
+
+  it('trains with the paper set-up (weighted loss, elastic deformation, momentum 0.99, batch 1) on valid-conv crops', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'seg-unet-'));
+    try {
+      const model = unet({ baseWidth: 4, depth: 2, size: [null, null], seed: 2 });
+      const setup = unetTraining({ crop: [92, 92] });
+      expect(setup.optimizer).toMatchObject({ momentum: 0.99 });
+      expect(setup.batchSize).toBe(1);
+      const r = await train(model, await isbi2012(ISBI, 'train', [0, 1]), { ...setup, iters: 4, runDir: dir, quiet: true, seed: 1 });
+      expect(Number.isFinite(r.loss)).toBe(true);
+      expect(r.iters).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
