@@ -72,3 +72,4 @@ export { evaluate, type EvalResult } from './infer/evaluate.js';
 export { registerModel, modelSpec, registeredModels, type ModelSpec, type BuildOptions } from './models/registry.js';
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
+export { vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';

@@ -1,0 +1,40 @@
+/**
+ * Renders any Vega-Lite spec to SVG (vega's headless renderer, no canvas)
+ * and the SVG to PNG (resvg) for markdown that wants a picture. Every
+ * report in reports/ goes through here.
+ */
+import { writeFile, rename } from 'node:fs/promises';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { Resvg } from '@resvg/resvg-js';
+
+export type VegaLiteSpec = TopLevelSpec;
+
+export async function vegaLiteToSvg(spec: VegaLiteSpec): Promise<string> {
+  const { spec: compiled } = compile(spec);
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export function svgToPng(svg: string, width?: number): Buffer {
+  const png = new Resvg(svg, { background: 'white', ...(width ? { fitTo: { mode: 'width' as const, value: width } } : {}) }).render();
+  return Buffer.from(png.asPng());
+}
+
+/** Writes spec.vl.json, spec.svg and (optionally) spec.png next to each other, each atomically. */
+export async function writeChart(basePath: string, spec: VegaLiteSpec, o: { png?: boolean } = {}): Promise<{ spec: string; svg: string; png?: string }> {
+  const put = async (file: string, data: string | Buffer) => {
+    const tmp = `${file}.tmp-${process.pid}`;
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  };
+  const svg = await vegaLiteToSvg(spec);
+  await put(`${basePath}.vl.json`, JSON.stringify(spec, null, 2));
+  await put(`${basePath}.svg`, svg);
+  if (o.png) await put(`${basePath}.png`, svgToPng(svg));
+  return { spec: `${basePath}.vl.json`, svg: `${basePath}.svg`, ...(o.png ? { png: `${basePath}.png` } : {}) };
+}
