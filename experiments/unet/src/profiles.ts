@@ -1,0 +1,61 @@
+/**
+ * The U-Net replication as data (STYLE.md: an experiment definition fully
+ * describes the run and is written into results.json).
+ *
+ * Data: ../shared/data/isbi2012/train, slices 00-24 for training and 25-29
+ * for evaluation. The challenge's test labels were never published, so the
+ * paper's test-set numbers cannot be reproduced exactly; we report ours on
+ * the held-out slices beside them.
+ */
+export interface Variant {
+  name: string;
+  /** 'valid': the paper's net with overlap-tile; 'same-bn': padded conv-bn-relu, whole-image inference. */
+  net: 'valid' | 'same-bn';
+  weightedLoss: boolean;
+  elastic: boolean;
+}
+
+export interface Profile {
+  name: 'smoke' | 'quick' | 'full';
+  baseWidth: number;
+  depth: number;
+  /** Training crop per net (the valid net's output is its centre). */
+  crop: { valid: number; 'same-bn': number };
+  iters: number;
+  lr: number;
+  seeds: number[];
+  trainSlices: number[];
+  evalSlices: number[];
+}
+
+export const VARIANTS: Variant[] = [
+  { name: 'valid, weighted, elastic', net: 'valid', weightedLoss: true, elastic: true },
+  { name: 'valid, unweighted, elastic', net: 'valid', weightedLoss: false, elastic: true },
+  { name: 'valid, weighted, no elastic', net: 'valid', weightedLoss: true, elastic: false },
+  { name: 'same-bn, weighted, elastic', net: 'same-bn', weightedLoss: true, elastic: true },
+];
+
+/** The three ablations: pairs of variants that differ in one thing. */
+export const ABLATIONS = [
+  { name: 'weighted vs unweighted loss', claim: 'the weighted loss (eq. 2) separates touching cells better', a: VARIANTS[0]!, b: VARIANTS[1]! },
+  { name: 'elastic deformation on vs off', claim: 'elastic deformations are key with very few training images', a: VARIANTS[0]!, b: VARIANTS[2]! },
+  { name: 'valid + overlap-tile vs same-padding BN', claim: 'unpadded convolutions with overlap-tile avoid border artefacts', a: VARIANTS[0]!, b: VARIANTS[3]! },
+];
+
+const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+
+export const PROFILES: Record<Profile['name'], Profile> = {
+  smoke: { name: 'smoke', baseWidth: 2, depth: 2, crop: { valid: 92, 'same-bn': 64 }, iters: 2, lr: 0.01, seeds: [1], trainSlices: [0, 1], evalSlices: [25] },
+  quick: { name: 'quick', baseWidth: 8, depth: 4, crop: { valid: 284, 'same-bn': 256 }, iters: 120, lr: 0.02, seeds: [1, 2, 3], trainSlices: range(0, 24), evalSlices: range(25, 29) },
+  full: { name: 'full', baseWidth: 64, depth: 4, crop: { valid: 572, 'same-bn': 512 }, iters: 10000, lr: 0.01, seeds: [1, 2, 3], trainSlices: range(0, 24), evalSlices: range(25, 29) },
+};
+
+/** The paper's ISBI 2012 results (Table 1, challenge test set). */
+export const PAPER = { warpingError: 0.000353, randError: 0.0382, pixelError: 0.0611 };
+
+export function profileFromEnv(value = process.env.SEG_PROFILE): Profile {
+  const name = (value ?? 'quick') as Profile['name'];
+  const p = PROFILES[name];
+  if (!p) throw new Error(`SEG_PROFILE must be smoke, quick or full (got "${value}").`);
+  return p;
+}

@@ -1,0 +1,115 @@
+/** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the U-Net replication. */
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { VegaLiteSpec, writeChart as WriteChart } from '@seg/core';
+import { PAPER, type Profile, type Variant } from './profiles.js';
+import type { RunResult } from './replicate.js';
+
+const METRICS = [
+  { key: 'pixel_error', label: 'pixel error', lowerIsBetter: true },
+  { key: 'rand_error', label: 'Rand error', lowerIsBetter: true },
+  { key: 'miou', label: 'mIoU', lowerIsBetter: false },
+  { key: 'boundary_f1', label: 'boundary F1 (2 px)', lowerIsBetter: false },
+] as const;
+
+type MetricKey = (typeof METRICS)[number]['key'];
+
+function stats(values: number[]) {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const std = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
+  return { mean, std, n: values.length };
+}
+
+const of = (runs: RunResult[], variant: string, key: MetricKey) => stats(runs.filter((r) => r.variant === variant).map((r) => r.metrics[key]));
+const fmt = (s: { mean: number; std: number; n: number }, digits = 4) => (s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits));
+
+export async function writeReport(
+  dir: string,
+  runs: RunResult[],
+  profile: Profile,
+  ablations: { name: string; claim: string; a: Variant; b: Variant }[],
+  writeChart: typeof WriteChart,
+): Promise<void> {
+  const rows = runs.flatMap((r) => METRICS.map((m) => ({ variant: r.variant, seed: r.seed, metric: m.label, value: r.metrics[m.key] })));
+  const metricsSpec: VegaLiteSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `U-Net on ISBI 2012, held-out slices (${profile.name} profile; dots: seeds, bar: mean, rule: ±1 sd)`,
+    data: { values: rows },
+    facet: { column: { field: 'metric', type: 'nominal', title: null } },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 160,
+      height: 180,
+      layer: [
+        { mark: { type: 'bar', opacity: 0.35 }, encoding: { x: { field: 'variant', type: 'nominal', title: null, axis: { labelAngle: -40 } }, y: { aggregate: 'mean', field: 'value', type: 'quantitative', title: null } } },
+        { mark: { type: 'errorbar', extent: 'stdev' }, encoding: { x: { field: 'variant', type: 'nominal' }, y: { field: 'value', type: 'quantitative' } } },
+        { mark: { type: 'point', filled: true }, encoding: { x: { field: 'variant', type: 'nominal' }, y: { field: 'value', type: 'quantitative' }, color: { field: 'seed', type: 'nominal' } } },
+      ],
+    },
+  } as VegaLiteSpec;
+  const curves = runs.flatMap((r) => r.loss_curve.map((c) => ({ variant: r.variant, seed: r.seed, iter: c.iter, loss: c.loss })));
+  const lossSpec: VegaLiteSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Training loss (weighted variants include the eq. 2 weights)',
+    width: 520,
+    height: 260,
+    data: { values: curves },
+    mark: { type: 'line', opacity: 0.8 },
+    encoding: {
+      x: { field: 'iter', type: 'quantitative' },
+      y: { field: 'loss', type: 'quantitative', scale: { type: 'log' } },
+      color: { field: 'variant', type: 'nominal' },
+      detail: { field: 'seed', type: 'nominal' },
+    },
+  };
+  await writeChart(path.join(dir, 'metrics'), metricsSpec, { png: true });
+  await writeChart(path.join(dir, 'loss'), lossSpec, { png: true });
+
+  const variants = [...new Set(runs.map((r) => r.variant))];
+  const table = [
+    '| variant | pixel error | Rand error | mIoU | boundary F1 | training s (mean) |',
+    '|---|---|---|---|---|---|',
+    ...variants.map((v) => {
+      const secs = stats(runs.filter((r) => r.variant === v).map((r) => r.training_seconds)).mean;
+      return `| ${v} | ${METRICS.map((m) => fmt(of(runs, v, m.key))).join(' | ')} | ${secs.toFixed(0)} |`;
+    }),
+  ];
+  const verdicts = ablations.map(({ name, claim, a, b }) => {
+    const parts = METRICS.map((m) => {
+      const sa = of(runs, a.name, m.key);
+      const sb = of(runs, b.name, m.key);
+      const better = m.lowerIsBetter ? sa.mean < sb.mean : sa.mean > sb.mean;
+      const gap = Math.abs(sa.mean - sb.mean);
+      const spread = Math.max(sa.std, sb.std);
+      const clear = sa.n > 1 && gap > spread;
+      return { m, better, clear, text: `${m.label} ${fmt(sa)} vs ${fmt(sb)}` };
+    });
+    const wins = parts.filter((p) => p.better).length;
+    const clearWins = parts.filter((p) => p.better && p.clear).length;
+    const held = wins >= 3 && clearWins >= 2 ? 'held' : wins >= 3 ? 'held on the means, within the seed spread' : 'did not hold';
+    return `- **${name}** (paper: ${claim}): ${held} here — "${a.name}" vs "${b.name}": ${parts.map((p) => p.text).join('; ')} (mean ± sd over ${profile.seeds.length} seed${profile.seeds.length > 1 ? 's' : ''}).`;
+  });
+  const md = `# U-Net (Ronneberger et al. 2015) on ISBI 2012
+
+Profile \`${profile.name}\`: base width ${profile.baseWidth}, depth ${profile.depth}, training crops ${profile.crop.valid} (valid) / ${profile.crop['same-bn']} (same-bn), ${profile.iters} iterations of SGD (momentum 0.99, batch 1, lr ${profile.lr}, poly), seeds ${profile.seeds.join(', ')}. Trained on slices ${profile.trainSlices[0]}-${profile.trainSlices.at(-1)} of ../shared/data/isbi2012/train, evaluated on slices ${profile.evalSlices.join(', ')}: the challenge's test labels were never published, so the paper's test-set figures and ours are not on the same images.
+
+## Results (held-out slices)
+
+${table.join('\n')}
+
+The paper (Table 1, ISBI 2012 challenge test set): warping error ${PAPER.warpingError}, Rand error ${PAPER.randError}, pixel error ${PAPER.pixelError}. We do not compute the warping error.
+
+![metrics](metrics.png)
+
+![loss](loss.png)
+
+## The paper's claims here
+
+${verdicts.join('\n')}
+
+Overlays of the first evaluation slice (seed ${profile.seeds[0]}; membranes predicted in red, errors in yellow) are in overlays/. All runs, configs and package versions: results.json. Regenerate with \`pnpm turbo run replicate --filter unet\` (SEG_PROFILE=${profile.name}).
+`;
+  const tmp = path.join(dir, `report.md.tmp-${process.pid}`);
+  await writeFile(tmp, md);
+  await rename(tmp, path.join(dir, 'report.md'));
+}
