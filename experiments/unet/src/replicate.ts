@@ -4,7 +4,7 @@
  * writes reports/unet/.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import {
@@ -18,10 +18,11 @@ import {
   train,
   writeChart,
   writePng,
+  type InferOptions,
   type Prediction,
   type Sample,
 } from '@seg/core';
-import { unet, unetTraining } from '@seg/unet';
+import { tileCovering, unet, unetTraining } from '@seg/unet';
 import { ABLATIONS, PAPER, VARIANTS, type Profile, type Variant } from './profiles.js';
 import { writeReport } from './report.js';
 
@@ -94,8 +95,19 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       const runDir = path.join(o.runsDir, p.name, `${slug(variant)}-s${seed}`);
       const resultFile = path.join(runDir, 'result.json');
       const crop = p.crop[variant.net];
-      const config = { profile: p.name, net: variant.net, weightedLoss: variant.weightedLoss, elastic: variant.elastic, baseWidth: p.baseWidth, depth: p.depth, crop, iters: p.iters, lr: p.lr, seed, trainSlices: p.trainSlices, evalSlices: p.evalSlices };
+      // Inference: overlap-tile with one tile covering the 512x512 slice (mirrored borders), or the whole image.
+      const tile = tileCovering(512, p.depth);
+      const inferOpts: InferOptions = variant.net === 'valid' ? { mode: 'tile', tile: [tile, tile] } : {};
+      const config = { profile: p.name, inferenceTile: variant.net === 'valid' ? tileCovering(512, p.depth) : null, net: variant.net, weightedLoss: variant.weightedLoss, elastic: variant.elastic, baseWidth: p.baseWidth, depth: p.depth, crop, iters: p.iters, lr: p.lr, seed, trainSlices: p.trainSlices, evalSlices: p.evalSlices };
       const model = unet({ padding: variant.net === 'valid' ? 'valid' : 'same', batchNorm: variant.net === 'same-bn', baseWidth: p.baseWidth, depth: p.depth, size: [null, null], seed });
+      // A run folder is reused (finished, or resumed from its checkpoint) only for the same config.
+      const configFile = path.join(runDir, 'experiment.json');
+      if (existsSync(configFile) && (await readFile(configFile, 'utf8')) !== JSON.stringify(config)) {
+        log(`${variant.name}, seed ${seed}: config changed, starting over`);
+        await rm(runDir, { recursive: true, force: true });
+      }
+      await mkdir(runDir, { recursive: true });
+      if (!existsSync(configFile)) await atomicWrite(configFile, JSON.stringify(config));
       let result: RunResult;
       if (existsSync(resultFile)) {
         result = JSON.parse(await readFile(resultFile, 'utf8')) as RunResult;
@@ -106,7 +118,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
         log(`${variant.name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
         const setup = unetTraining({ weightedLoss: variant.weightedLoss, elastic: variant.elastic, crop: [crop, crop], lr: p.lr });
         const r = await train(model, trainSet, { ...setup, iters: p.iters, seed, runDir, checkpointEvery: Math.max(1, Math.floor(p.iters / 4)), logEvery: Math.max(1, Math.floor(p.iters / 40)) });
-        const preds = truth.map((s) => infer(model, s, variant.net === 'valid' ? { mode: 'tile', tile: [crop, crop] } : {}));
+        const preds = truth.map((s) => infer(model, s, inferOpts));
         const curve = (await readFile(path.join(runDir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { iter: number; loss: number });
         result = {
           variant: variant.name,
@@ -120,7 +132,11 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
         };
         await atomicWrite(resultFile, JSON.stringify(result, null, 2));
       }
-      if (seed === p.seeds[0]) overlays.push({ variant: variant.name, pred: infer(model, truth[0]!, variant.net === 'valid' ? { mode: 'tile', tile: [crop, crop] } : {}), sample: truth[0]! });
+      // Overlays: every evaluation slice for the paper's set-up, the first slice for the others (first seed).
+      if (seed === p.seeds[0]) {
+        const shown = variant === VARIANTS[0] ? truth : truth.slice(0, 1);
+        for (const sample of shown) overlays.push({ variant: variant.name, pred: infer(model, sample, inferOpts), sample });
+      }
       model.dispose();
       results.push(result);
     }
@@ -137,7 +153,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       rgb[i * 3 + 1] = wrong ? 220 : grey;
       rgb[i * 3 + 2] = wrong ? 0 : grey;
     }
-    await writePng(path.join(o.reportsDir, 'overlays', `${slug({ name: variant } as Variant)}.png`), { width: sample.width, height: sample.height, channels: 3, data: rgb });
+    await writePng(path.join(o.reportsDir, 'overlays', `${slug({ name: variant } as Variant)}-slice${sample.id}.png`), { width: sample.width, height: sample.height, channels: 3, data: rgb });
   }
   await writeReport(o.reportsDir, results, p, ABLATIONS, writeChart);
   return results;

@@ -107,7 +107,7 @@ The paper (Table 1, ISBI 2012 challenge test set): warping error ${PAPER.warping
 
 ${verdicts.join('\n')}
 
-Overlays of the first evaluation slice (seed ${profile.seeds[0]}; membranes predicted in red, errors in yellow) are in overlays/. All runs, configs and package versions: results.json. Regenerate with \`pnpm turbo run replicate --filter unet\` (SEG_PROFILE=${profile.name}).
+Overlays (seed ${profile.seeds[0]}; membranes predicted in red, errors in yellow) are in overlays/: every evaluation slice for the paper's set-up, the first one for the other variants.\n\n![overlay](overlays/valid-weighted-elastic-slice${profile.evalSlices[0]!.toString().padStart(2, '0')}.png) All runs, configs and package versions: results.json. Regenerate with \`pnpm turbo run replicate --filter unet\` (SEG_PROFILE=${profile.name}).
 `;
   const tmp = path.join(dir, `report.md.tmp-${process.pid}`);
   await writeFile(tmp, md);

@@ -1,7 +1,7 @@
 import { registerModel } from '@seg/core';
 import { unetPaper, unetSameBn } from './unet.js';
 
-export { unet, unetPaper, unetSameBn, validOutputSize, type UNetOptions } from './unet.js';
+export { unet, unetPaper, unetSameBn, validOutputSize, tileCovering, type UNetOptions } from './unet.js';
 export { unetTraining, type UNetTrainingOptions } from './training.js';
 
 /** The zoo names (ZOO.md). */

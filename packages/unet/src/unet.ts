@@ -44,6 +44,14 @@ export function validOutputSize(input: number, depth = 4): number | null {
   return s > 0 ? s : null;
 }
 
+/** The smallest valid input size whose output covers `target` pixels: one overlap-tile for the whole image. */
+export function tileCovering(target: number, depth = 4): number {
+  for (let s = target; ; s++) {
+    const out = validOutputSize(s, depth);
+    if (out !== null && out >= target) return s;
+  }
+}
+
 export function unet(o: UNetOptions = {}): tfl.LayersModel {
   const depth = o.depth ?? 4;
   const padding = o.padding ?? 'valid';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { countTrainableParams, infer, initEngine, isbi2012, tf, train, type Sample } from '@seg/core';
-import { models, unet, unetTraining, validOutputSize } from '../src/index.js';
+import { models, tileCovering, unet, unetTraining, validOutputSize } from '../src/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -43,6 +43,8 @@ describe('U-Net', () => {
     expect(m.outputs[0]!.shape).toEqual([null, validOutputSize(140, 3), validOutputSize(140, 3), 5]);
     expect(validOutputSize(572)).toBe(388);
     expect(validOutputSize(573)).toBeNull();
+    expect(tileCovering(512)).toBe(700);
+    expect(validOutputSize(tileCovering(512, 2), 2)!).toBeGreaterThanOrEqual(512);
     m.dispose();
   });
 
