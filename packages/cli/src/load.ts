@@ -50,3 +50,15 @@ export function inferOptions(v: Record<string, unknown>): InferOptions {
     flip: Boolean(v.flip),
   };
 }
+
+/** The flags eval and predict share: where the model comes from and how to infer. */
+export const INFERENCE_FLAGS = {
+  run: { type: 'string' },
+  weights: { type: 'string' },
+  tile: { type: 'string' },
+  window: { type: 'string' },
+  scales: { type: 'string' },
+  flip: { type: 'boolean' },
+  crf: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;

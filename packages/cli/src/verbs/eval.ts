@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { evaluate, openDataset } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
-import { inferOptions, loadTrainedModel, parsePositive } from '../load.js';
+import { INFERENCE_FLAGS, inferOptions, loadTrainedModel, parsePositive } from '../load.js';
 
 export const help = `seg eval --run RUN | --weights DIR --data DIR --format F [--split val] [--classes N]
          [--tile HxW] [--window HxW] [--scales 0.75,1,1.25] [--flip] [--json]
@@ -14,18 +14,11 @@ convolution U-Net); --window HxW a sliding window.`;
 
 export async function run(argv: string[], out: (s: string) => void): Promise<void> {
   const { values: v } = parseVerbArgs('eval', argv, {
-    run: { type: 'string' },
-    weights: { type: 'string' },
+    ...INFERENCE_FLAGS,
     data: { type: 'string' },
     format: { type: 'string' },
     split: { type: 'string' },
     classes: { type: 'string' },
-    tile: { type: 'string' },
-    window: { type: 'string' },
-    scales: { type: 'string' },
-    flip: { type: 'boolean' },
-    crf: { type: 'boolean' },
-    json: { type: 'boolean' },
   });
   if (v.crf) throw new UsageError('--crf needs @seg/crf, which is not installed yet.');
   if (typeof v.data !== 'string') throw new UsageError('seg eval needs --data; see seg eval --help.');

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { infer, readImage, toUnitFloat, writePng } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
-import { inferOptions, loadTrainedModel } from '../load.js';
+import { INFERENCE_FLAGS, inferOptions, loadTrainedModel } from '../load.js';
 
 export const help = `seg predict --run RUN | --weights DIR IMAGES... --out DIR [--tile HxW] [--window HxW]
             [--scales 0.75,1,1.25] [--flip] [--json]
@@ -27,17 +27,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   const { values: v, positionals } = parseVerbArgs(
     'predict',
     argv,
-    {
-      run: { type: 'string' },
-      weights: { type: 'string' },
-      out: { type: 'string' },
-      tile: { type: 'string' },
-      window: { type: 'string' },
-      scales: { type: 'string' },
-      flip: { type: 'boolean' },
-      crf: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
+    { ...INFERENCE_FLAGS, out: { type: 'string' } },
     true,
   );
   if (v.crf) throw new UsageError('--crf needs @seg/crf, which is not installed yet.');
