@@ -38,5 +38,8 @@ describe('U-Net replication, smoke profile', () => {
     // a second replicate reuses the finished runs
     const again = await replicate(o);
     expect(again.map((r) => r.metrics)).toEqual(runs.map((r) => r.metrics));
+    // and a fresh one (new run folders) reproduces them: seeded weights, batches and augmentation
+    const fresh = await replicate({ ...o, runsDir: path.join(dir, 'runs2'), reportsDir: path.join(dir, 'reports2') });
+    expect(fresh.map((r) => r.metrics)).toEqual(runs.map((r) => r.metrics));
   });
 });

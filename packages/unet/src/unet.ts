@@ -78,7 +78,16 @@ export function unet(o: UNetOptions = {}): tfl.LayersModel {
   for (let level = depth - 1; level >= 0; level--) {
     // "a 2x2 convolution ("up-convolution") that halves the number of feature channels"
     const up = tfl.layers
-      .conv2dTranspose({ filters: width(level), kernelSize: 2, strides: 2, padding: 'valid', useBias: true, name: `up${level + 1}_upconv` })
+      .conv2dTranspose({
+        filters: width(level),
+        kernelSize: 2,
+        strides: 2,
+        padding: 'valid',
+        useBias: true,
+        // seeded like every other layer: runs with the same seed start from the same weights
+        kernelInitializer: tfl.initializers.heNormal({ seed: seed++ }),
+        name: `up${level + 1}_upconv`,
+      })
       .apply(x) as T;
     // "a concatenation with the correspondingly cropped feature map from the contracting path"
     const skip = padding === 'valid' ? centerCrop(skips[level]!, up, `up${level + 1}_crop`) : skips[level]!;

@@ -38,6 +38,14 @@ describe('U-Net', () => {
     m.dispose();
   });
 
+  it('is built deterministically from its seed (every layer, the up-convolutions included)', () => {
+    const a = unet({ baseWidth: 4, depth: 2, size: [92, 92], seed: 7 }).getWeights();
+    const b = unet({ baseWidth: 4, depth: 2, size: [92, 92], seed: 7 }).getWeights();
+    const c = unet({ baseWidth: 4, depth: 2, size: [92, 92], seed: 8 }).getWeights();
+    a.forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(b[i]!.dataSync())));
+    expect(a.some((w, i) => w.dataSync().some((v, j) => v !== c[i]!.dataSync()[j]))).toBe(true);
+  });
+
   it('options: classes, base width, depth; valid output sizes', () => {
     const m = unet({ classes: 5, baseWidth: 8, depth: 3, size: [140, 140] });
     expect(m.outputs[0]!.shape).toEqual([null, validOutputSize(140, 3), validOutputSize(140, 3), 5]);
