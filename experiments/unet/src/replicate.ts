@@ -13,6 +13,8 @@ import {
   engineInfo,
   infer,
   isbi2012,
+  loadCheckpoint,
+  Optimizer,
   pixelError,
   randError,
   train,
@@ -108,17 +110,23 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       }
       await mkdir(runDir, { recursive: true });
       if (!existsSync(configFile)) await atomicWrite(configFile, JSON.stringify(config));
+      const wantsOverlays = seed === p.seeds[0];
       let result: RunResult;
+      let preds: Prediction[] | undefined;
       if (existsSync(resultFile)) {
         result = JSON.parse(await readFile(resultFile, 'utf8')) as RunResult;
         log(`${variant.name}, seed ${seed}: done earlier (${resultFile})`);
-        const { loadCheckpoint, Optimizer } = await import('@seg/core');
-        await loadCheckpoint(runDir, model, new Optimizer({ name: 'sgd', lr: p.lr, momentum: 0.99 }));
+        // The trained weights are needed only to draw this run's overlays.
+        if (wantsOverlays) {
+          const scratch = new Optimizer({ name: 'sgd', lr: p.lr, momentum: 0.99 });
+          await loadCheckpoint(runDir, model, scratch);
+          scratch.dispose();
+        }
       } else {
         log(`${variant.name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
         const setup = unetTraining({ weightedLoss: variant.weightedLoss, elastic: variant.elastic, crop: [crop, crop], lr: p.lr });
         const r = await train(model, trainSet, { ...setup, iters: p.iters, seed, runDir, checkpointEvery: Math.max(1, Math.floor(p.iters / 4)), logEvery: Math.max(1, Math.floor(p.iters / 40)) });
-        const preds = truth.map((s) => infer(model, s, inferOpts));
+        preds = truth.map((s) => infer(model, s, inferOpts));
         const curve = (await readFile(path.join(runDir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { iter: number; loss: number });
         result = {
           variant: variant.name,
@@ -133,9 +141,9 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
         await atomicWrite(resultFile, JSON.stringify(result, null, 2));
       }
       // Overlays: every evaluation slice for the paper's set-up, the first slice for the others (first seed).
-      if (seed === p.seeds[0]) {
-        const shown = variant === VARIANTS[0] ? truth : truth.slice(0, 1);
-        for (const sample of shown) overlays.push({ variant: variant.name, pred: infer(model, sample, inferOpts), sample });
+      if (wantsOverlays) {
+        const shown = variant === VARIANTS[0] ? truth.length : 1;
+        for (let i = 0; i < shown; i++) overlays.push({ variant: variant.name, pred: preds?.[i] ?? infer(model, truth[i]!, inferOpts), sample: truth[i]! });
       }
       model.dispose();
       results.push(result);
