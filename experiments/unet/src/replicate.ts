@@ -100,7 +100,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       // Inference: overlap-tile with one tile covering the 512x512 slice (mirrored borders), or the whole image.
       const tile = tileCovering(512, p.depth);
       const inferOpts: InferOptions = variant.net === 'valid' ? { mode: 'tile', tile: [tile, tile] } : {};
-      const config = { profile: p.name, inferenceTile: variant.net === 'valid' ? tileCovering(512, p.depth) : null, net: variant.net, weightedLoss: variant.weightedLoss, elastic: variant.elastic, baseWidth: p.baseWidth, depth: p.depth, crop, iters: p.iters, lr: p.lr, seed, trainSlices: p.trainSlices, evalSlices: p.evalSlices };
+      const config = { profile: p.name, inferenceTile: variant.net === 'valid' ? tileCovering(512, p.depth) : null, net: variant.net, weightedLoss: variant.weightedLoss, elastic: variant.elastic, baseWidth: p.baseWidth, depth: p.depth, crop, iters: p.iters, optimizer: p.optimizer, seed, trainSlices: p.trainSlices, evalSlices: p.evalSlices };
       const model = unet({ padding: variant.net === 'valid' ? 'valid' : 'same', batchNorm: variant.net === 'same-bn', baseWidth: p.baseWidth, depth: p.depth, size: [null, null], seed });
       // A run folder is reused (finished, or resumed from its checkpoint) only for the same config.
       const configFile = path.join(runDir, 'experiment.json');
@@ -118,13 +118,13 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
         log(`${variant.name}, seed ${seed}: done earlier (${resultFile})`);
         // The trained weights are needed only to draw this run's overlays.
         if (wantsOverlays) {
-          const scratch = new Optimizer({ name: 'sgd', lr: p.lr, momentum: 0.99 });
+          const scratch = new Optimizer(p.optimizer);
           await loadCheckpoint(runDir, model, scratch);
           scratch.dispose();
         }
       } else {
         log(`${variant.name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
-        const setup = unetTraining({ weightedLoss: variant.weightedLoss, elastic: variant.elastic, crop: [crop, crop], lr: p.lr });
+        const setup = unetTraining({ weightedLoss: variant.weightedLoss, elastic: variant.elastic, crop: [crop, crop], optimizer: p.optimizer });
         const r = await train(model, trainSet, { ...setup, iters: p.iters, seed, runDir, checkpointEvery: Math.max(1, Math.floor(p.iters / 4)), logEvery: Math.max(1, Math.floor(p.iters / 40)) });
         preds = truth.map((s) => infer(model, s, inferOpts));
         const curve = (await readFile(path.join(runDir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { iter: number; loss: number });

@@ -2,17 +2,15 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { VegaLiteSpec, writeChart as WriteChart } from '@seg/core';
-import { PAPER, type Profile, type Variant } from './profiles.js';
+import { PAPER, type MetricKey, type Profile, type Variant } from './profiles.js';
 import type { RunResult } from './replicate.js';
 
 const METRICS = [
   { key: 'pixel_error', label: 'pixel error', lowerIsBetter: true },
-  { key: 'rand_error', label: 'Rand error', lowerIsBetter: true },
+  { key: 'rand_error', label: 'Rand error (fg-restricted)', lowerIsBetter: true },
   { key: 'miou', label: 'mIoU', lowerIsBetter: false },
   { key: 'boundary_f1', label: 'boundary F1 (2 px)', lowerIsBetter: false },
 ] as const;
-
-type MetricKey = (typeof METRICS)[number]['key'];
 
 function stats(values: number[]) {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
@@ -27,7 +25,7 @@ export async function writeReport(
   dir: string,
   runs: RunResult[],
   profile: Profile,
-  ablations: { name: string; claim: string; a: Variant; b: Variant }[],
+  ablations: { name: string; claim: string; judgedBy: MetricKey; a: Variant; b: Variant }[],
   writeChart: typeof WriteChart,
 ): Promise<void> {
   const rows = runs.flatMap((r) => METRICS.map((m) => ({ variant: r.variant, seed: r.seed, metric: m.label, value: r.metrics[m.key] })));
@@ -67,37 +65,37 @@ export async function writeReport(
 
   const variants = [...new Set(runs.map((r) => r.variant))];
   const table = [
-    '| variant | pixel error | Rand error | mIoU | boundary F1 | training s (mean) |',
+    '| variant | pixel error | Rand error (fg-restricted) | mIoU | boundary F1 (2 px) | training s (mean) |',
     '|---|---|---|---|---|---|',
     ...variants.map((v) => {
       const secs = stats(runs.filter((r) => r.variant === v).map((r) => r.training_seconds)).mean;
       return `| ${v} | ${METRICS.map((m) => fmt(of(runs, v, m.key))).join(' | ')} | ${secs.toFixed(0)} |`;
     }),
   ];
-  const verdicts = ablations.map(({ name, claim, a, b }) => {
-    const parts = METRICS.map((m) => {
-      const sa = of(runs, a.name, m.key);
-      const sb = of(runs, b.name, m.key);
-      const better = m.lowerIsBetter ? sa.mean < sb.mean : sa.mean > sb.mean;
-      const gap = Math.abs(sa.mean - sb.mean);
-      const spread = Math.max(sa.std, sb.std);
-      const clear = sa.n > 1 && gap > spread;
-      return { m, better, clear, text: `${m.label} ${fmt(sa)} vs ${fmt(sb)}` };
-    });
-    const wins = parts.filter((p) => p.better).length;
-    const clearWins = parts.filter((p) => p.better && p.clear).length;
-    const held = wins >= 3 && clearWins >= 2 ? 'held' : wins >= 3 ? 'held on the means, within the seed spread' : 'did not hold';
-    return `- **${name}** (paper: ${claim}): ${held} here — "${a.name}" vs "${b.name}": ${parts.map((p) => p.text).join('; ')} (mean ± sd over ${profile.seeds.length} seed${profile.seeds.length > 1 ? 's' : ''}).`;
+  // Verdict on the metric the claim is about: held when the mean is better by more than
+  // the larger seed sd, "on the mean only" when better within the spread.
+  const verdicts = ablations.map(({ name, claim, judgedBy, a, b }) => {
+    const text = METRICS.map((m) => `${m.label} ${fmt(of(runs, a.name, m.key))} vs ${fmt(of(runs, b.name, m.key))}`);
+    const m = METRICS.find((x) => x.key === judgedBy)!;
+    const sa = of(runs, a.name, m.key);
+    const sb = of(runs, b.name, m.key);
+    const better = m.lowerIsBetter ? sa.mean < sb.mean : sa.mean > sb.mean;
+    const gap = Math.abs(sa.mean - sb.mean);
+    const spread = Math.max(sa.std, sb.std);
+    const held = !better ? 'did not hold' : sa.n > 1 && gap > spread ? 'held' : 'held on the mean only, within the seed spread';
+    return `- **${name}** (paper: ${claim}; judged by ${m.label}): ${held} here (${m.label} ${sa.mean.toFixed(4)} vs ${sb.mean.toFixed(4)}, difference ${gap.toFixed(4)}, largest seed sd ${spread.toFixed(4)}). "${a.name}" vs "${b.name}": ${text.join('; ')} (mean ± sd over ${profile.seeds.length} seed${profile.seeds.length > 1 ? 's' : ''}).`;
   });
+  const opt = profile.optimizer;
+  const optText = opt.name === 'sgd' ? `SGD (momentum ${opt.momentum ?? 0}, lr ${opt.lr}, poly), the paper's optimiser` : `Adam (lr ${opt.lr}, poly) instead of the paper's SGD with momentum 0.99, which in this few iterations collapsed to one class or never left it (measured with the valid net: lr 0.01 -> all membrane, 0.003 -> all cell); the \`full\` profile uses the paper's SGD`;
   const md = `# U-Net (Ronneberger et al. 2015) on ISBI 2012
 
-Profile \`${profile.name}\`: base width ${profile.baseWidth}, depth ${profile.depth}, training crops ${profile.crop.valid} (valid) / ${profile.crop['same-bn']} (same-bn), ${profile.iters} iterations of SGD (momentum 0.99, batch 1, lr ${profile.lr}, poly), seeds ${profile.seeds.join(', ')}. Trained on slices ${profile.trainSlices[0]}-${profile.trainSlices.at(-1)} of ../shared/data/isbi2012/train, evaluated on slices ${profile.evalSlices.join(', ')}: the challenge's test labels were never published, so the paper's test-set figures and ours are not on the same images.
+Profile \`${profile.name}\`: base width ${profile.baseWidth}, depth ${profile.depth}, training crops ${profile.crop.valid} (valid) / ${profile.crop['same-bn']} (same-bn), ${profile.iters} iterations with batch 1 of ${optText}; seeds ${profile.seeds.join(', ')}. Trained on slices ${profile.trainSlices[0]}-${profile.trainSlices.at(-1)} of ../shared/data/isbi2012/train, evaluated on slices ${profile.evalSlices.join(', ')}: the challenge's test labels were never published, so the paper's test-set figures and ours are not on the same images.
 
 ## Results (held-out slices)
 
 ${table.join('\n')}
 
-The paper (Table 1, ISBI 2012 challenge test set): warping error ${PAPER.warpingError}, Rand error ${PAPER.randError}, pixel error ${PAPER.pixelError}. We do not compute the warping error.
+The paper (Table 1, ISBI 2012 challenge test set): warping error ${PAPER.warpingError}, Rand error ${PAPER.randError}, pixel error ${PAPER.pixelError}. We do not compute the warping error. Our Rand error is the challenge's foreground-restricted one (1 - Rand F-score, Arganda-Carreras et al. 2015; cell pixels of the ground truth only, predicted membrane pixels as singletons) without the challenge's border thinning and maximum over thresholds, so it is stricter than the leaderboard's; the definition is in @seg/core's metrics/isbi.ts. For scale: predicting "cell" everywhere gives pixel error ≈ 0.20 on these slices (the membrane fraction).
 
 ![metrics](metrics.png)
 

@@ -6,6 +6,7 @@ import * as info from './verbs/info.js';
 import * as trainVerb from './verbs/train.js';
 import * as evalVerb from './verbs/eval.js';
 import * as predict from './verbs/predict.js';
+import * as crfVerb from './verbs/crf.js';
 
 interface Verb {
   help: string;
@@ -20,6 +21,7 @@ const VERBS: Record<string, Verb> = {
   train: { ...trainVerb, engine: true },
   eval: { ...evalVerb, engine: true },
   predict: { ...predict, engine: true },
+  crf: { ...crfVerb, engine: false },
 };
 
 const USAGE = `seg <verb> [options]
@@ -30,6 +32,7 @@ verbs:
   train     train a model on a dataset
   eval      evaluate a trained model
   predict   write label maps and overlays for images
+  crf       refine a probability map with the dense CRF
 
 Every verb takes --help. Machine-readable output goes to stdout with --json;
 progress and logs go to stderr. SEG_BACKEND=auto|tensorflow|wasm|cpu picks

@@ -14,6 +14,9 @@ import {
   conv,
   convBnRelu,
   evaluate,
+  infer,
+  readImage,
+  readLabelPng,
   fileSystem,
   initEngine,
   maxPool,
@@ -24,6 +27,7 @@ import {
   tfl,
   writePng,
 } from '@seg/core';
+import { DEEPLAB_V2_CRF, denseCrf } from '@seg/crf';
 import { main } from '../src/index.js';
 
 async function seg(...argv: string[]) {
@@ -106,6 +110,30 @@ describe('seg train / eval / predict end to end', () => {
     expect(existsSync(written.mask) && existsSync(written.overlay)).toBe(true);
     const log = readFileSync(path.join(run, 'log.jsonl'), 'utf8').trim().split('\n');
     expect(log.length).toBeGreaterThan(10);
+  });
+
+  it('--crf: seg eval and seg predict refine the softmax with the dense CRF, as the library does', async () => {
+    const run = path.join(dir, 'run');
+    const e = await seg('eval', '--run', run, '--data', data, '--format', 'folder', '--classes', '3', '--split', 'val', '--crf', '--bilateral', '5,20,15', '--json');
+    expect(e.code).toBe(0);
+    const cli = JSON.parse(e.stdout);
+    const model = await tfl.loadLayersModel(fileSystem(path.join(run, 'checkpoint', 'model')));
+    const params = { ...DEEPLAB_V2_CRF, bilateral: { weight: 5, thetaAlpha: 20, thetaBeta: 15 } };
+    const lib = await evaluate(model, await openDataset(data, 'folder', 'val', { classes: 3 }), {
+      refine: (p, s) => ({ ...p, labels: denseCrf({ width: p.width, height: p.height, labels: 3, probs: p.probs, image: s.image.map((x) => x * 255), channels: 3 }, params).labels as Uint8Array }),
+    });
+    expect(cli.miou).toBeCloseTo(lib.miou, 10);
+    expect(cli.miou).toBeGreaterThan(0.8);
+
+    const image = path.join(data, 'val', 'images', 'img001.png');
+    const p = await seg('predict', '--run', run, image, '--out', path.join(dir, 'pred-crf'), '--crf', '--json');
+    expect(p.code).toBe(0);
+    const [written] = JSON.parse(p.stdout);
+    const raw = await readImage(image, 3);
+    const direct = infer(model, { id: 'x', width: 48, height: 48, channels: 3, image: Float32Array.from(raw.data, (x) => x / 255), mask: new Uint8Array(0) });
+    const want = denseCrf({ width: 48, height: 48, labels: 3, probs: direct.probs, image: raw.data, channels: 3 }).labels;
+    const got = await readLabelPng(written.mask);
+    expect(Array.from(got.data)).toEqual(Array.from(want));
   });
 
   it('seg info builds a registered model and reports params, MACs and shapes', async () => {

@@ -32,6 +32,7 @@ export { countTrainableParams } from './models/params.js';
 export { softmaxCrossEntropy, type CrossEntropyOptions } from './losses/cross-entropy.js';
 export { trainStep, trainableVariables, type LossFn } from './train/step.js';
 export { fileSystem, saveModel, writeFolderAtomically } from './io/file-system.js';
+export { encodeNpy, parseNpy, type NpyArray } from './io/npy.js';
 export { ZOO, zooEntry, type ZooEntry } from './zoo/reference.js';
 export { timeTask, type Timing } from './bench/timing.js';
 

@@ -38,6 +38,22 @@ function agreement(s: Sample) {
 }
 
 describe('joint augmentation', () => {
+  it('carries per-pixel loss weights with the mask (0 where padded)', () => {
+    const s = blocks(64, 64);
+    const weighted = { ...s, weights: Float32Array.from(s.mask, (m) => m + 1) };
+    const out = augment(weighted, { scale: [0.7, 1.4], rotate: 20, flip: true, crop: [80, 80], elastic: { grid: 3, std: 10 } }, new Random(3));
+    expect(out.weights).toHaveLength(80 * 80);
+    let padded = 0;
+    for (let i = 0; i < out.mask.length; i++) {
+      if (out.mask[i] === 255) {
+        padded++;
+        expect(out.weights![i]).toBe(0);
+      } else expect(out.weights![i]).toBe(out.mask[i]! + 1);
+    }
+    expect(padded).toBeGreaterThan(0);
+    expect(augment(s, { flip: true }, new Random(3)).weights).toBeUndefined();
+  });
+
   const src = blocks(96, 80);
   const cases: [string, AugmentOptions][] = [
     ['flip', { flip: true }],

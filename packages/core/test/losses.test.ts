@@ -48,6 +48,59 @@ describe('U-Net weight map (eq. 2)', () => {
     const single = unetWeightMap([1, 0, 0, 0], 2, 2, { classWeights: [1, 1] });
     expect(Array.from(single)).toEqual([1, 1, 1, 1]);
   });
+
+  it('equals a brute-force evaluation of eq. 2 on many cells to within the 1e-6 cut-off', () => {
+    // 80 x 60 map: random discs of cells (some touching) on background.
+    const W = 80;
+    const H = 60;
+    const labels = new Uint8Array(W * H);
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let c = 0; c < 14; c++) {
+      const cx = rnd() * W;
+      const cy = rnd() * H;
+      const r = 3 + rnd() * 6;
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if ((x - cx) ** 2 + (y - cy) ** 2 < r * r) labels[y * W + x] = 1;
+    }
+    // Cells: 4-connected components, found by flood fill here.
+    const comp = new Int32Array(W * H);
+    let count = 0;
+    for (let i = 0; i < W * H; i++) {
+      if (labels[i] !== 1 || comp[i]) continue;
+      comp[i] = ++count;
+      const stack = [i];
+      while (stack.length) {
+        const p = stack.pop()!;
+        const x = p % W;
+        const y = Math.floor(p / W);
+        for (const [nx, ny] of [[x - 1, y], [x + 1, y], [x, y - 1], [x, y + 1]] as const) {
+          const q = ny * W + nx;
+          if (nx >= 0 && ny >= 0 && nx < W && ny < H && labels[q] === 1 && !comp[q]) {
+            comp[q] = count;
+            stack.push(q);
+          }
+        }
+      }
+    }
+    expect(count).toBeGreaterThan(5);
+    const w = unetWeightMap(labels, W, H, { classWeights: [1, 1] });
+    let maxErr = 0;
+    for (let i = 0; i < W * H; i++) {
+      let want = 1;
+      if (labels[i] === 0) {
+        const dist = new Array(count).fill(Infinity);
+        for (let j = 0; j < W * H; j++) {
+          if (!comp[j]) continue;
+          const d = Math.hypot((i % W) - (j % W), Math.floor(i / W) - Math.floor(j / W));
+          if (d < dist[comp[j]! - 1]) dist[comp[j]! - 1] = d;
+        }
+        dist.sort((a, b) => a - b);
+        want += 10 * Math.exp(-((dist[0] + dist[1]) ** 2) / 50);
+      }
+      maxErr = Math.max(maxErr, Math.abs(w[i]! - want));
+    }
+    expect(maxErr).toBeLessThan(2e-6);
+  });
 });
 
 describe('soft Dice and auxiliary losses', () => {

@@ -216,19 +216,32 @@ describe('ISBI 2012 metrics', () => {
     expect(randErrorOfSegmentations([3, 3, 7, 7, 9], [1, 1, 0, 0, 5])).toBe(0);
   });
 
-  it('Rand error of a 1x4 segment split by a membrane pixel', () => {
-    // gt: one segment of 4 -> sum a^2 = 16. pred [1,1,0,1]: {0,1}, {2}, {3} -> sum b^2 = 6.
-    // n_ij: 2, 1, 1 -> sum n^2 = 6. Disagreements = 16 + 6 - 12 = 10 of 16 ordered pairs.
-    expect(randError([1, 1, 1, 1], [1, 1, 0, 1], 4, 1)).toBeCloseTo(10 / 16, 10);
+  it('all-pairs Rand error of a 1x4 segment split into {0,1}, {2}, {3}', () => {
+    // sum a^2 = 16, sum b^2 = 4 + 1 + 1 = 6, sum n^2 = 6 -> (16 + 6 - 12) / 16.
+    expect(randErrorOfSegmentations([1, 1, 1, 1], [1, 1, 2, 3])).toBeCloseTo(10 / 16, 10);
   });
 
-  it('Rand error of a 3x2 case with membranes in both maps', () => {
-    // gt   1 1 0    segments A = {0,1,3,4}, singletons {2}, {5}: sum a^2 = 16 + 1 + 1 = 18
-    //      1 1 0
-    // pred 1 0 1    segments {0,3}, {2,5}, singletons {1}, {4}: sum b^2 = 4 + 4 + 1 + 1 = 10
-    //      1 0 1
-    // n_ij: (A,{0,3}) = 2, (A,{1}) = 1, (A,{4}) = 1, ({2},{2,5}) = 1, ({5},{2,5}) = 1 -> sum 8
-    // Disagreements = 18 + 10 - 16 = 12 of 36 -> 1/3.
-    expect(randError([1, 1, 0, 1, 1, 0], [1, 0, 1, 1, 0, 1], 3, 2)).toBeCloseTo(1 / 3, 10);
+  it('foreground-restricted Rand error: a cell split by one predicted membrane pixel', () => {
+    // gt: one cell of 4 -> sum a^2 = 16. pred [1,1,0,1]: cells {0,1}, {3}, singleton {2}.
+    // sum n^2 = 4 + 1 + 1 = 6 = sum b^2 -> P = 1, R = 6/16; F = 2 * 0.375 / 1.375 = 6/11.
+    expect(randError([1, 1, 1, 1], [1, 1, 0, 1], 4, 1)).toBeCloseTo(5 / 11, 10);
+  });
+
+  it('foreground-restricted Rand error: merging two cells costs precision', () => {
+    // gt cells {0,1}, {3,4} (pixel 2 is membrane, not scored): sum a^2 = 8.
+    // pred one cell over all 5: over the scored pixels b = 4 -> sum b^2 = 16, sum n^2 = 4 + 4 = 8.
+    // P = 0.5, R = 1 -> F = 2/3.
+    expect(randError([1, 1, 0, 1, 1], [1, 1, 1, 1, 1], 5, 1)).toBeCloseTo(1 / 3, 10);
+  });
+
+  it('foreground-restricted Rand error: membrane everywhere costs recall', () => {
+    // 3x3 gt with one cell of 8 pixels around a membrane pixel: sum a^2 = 64.
+    // pred all membrane: 8 singletons -> sum n^2 = sum b^2 = 8; P = 1, R = 1/8 -> F = 2/9.
+    const gt = [1, 1, 1, 1, 0, 1, 1, 1, 1];
+    expect(randError(gt, new Array(9).fill(0), 3, 3)).toBeCloseTo(7 / 9, 10);
+    // Membrane pixels of the ground truth are not scored: predicting the centre as cell changes nothing.
+    expect(randError(gt, [1, 1, 1, 1, 1, 1, 1, 1, 1], 3, 3)).toBe(0);
+    // No ground-truth cells: nothing to score.
+    expect(randError([0, 0], [1, 1], 2, 1)).toBe(0);
   });
 });

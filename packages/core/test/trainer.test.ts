@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conv, convBnRelu, initEngine, syntheticDataset, tf, tfl, train, TrainingDiverged, type Sample, type TrainConfig } from '../src/index.js';
+import { BatchLoader, conv, convBnRelu, initEngine, syntheticDataset, tf, tfl, train, TrainingDiverged, type Sample, type TrainConfig } from '../src/index.js';
 import { relErr } from './helpers.js';
 
 function smallNet(seed: number) {
@@ -42,6 +42,24 @@ describe('trainer', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'seg-train-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('precompute runs once per training image, before augmentation, and its weights are augmented with the mask', async () => {
+    const seen = new Map<string, number>();
+    const loader = new BatchLoader(data, 2, 3, { crop: [24, 24], flip: true }, undefined, (s: Sample) => {
+      seen.set(s.id, (seen.get(s.id) ?? 0) + 1);
+      expect([s.width, s.height]).toEqual([32, 32]);
+      return { ...s, weights: Float32Array.from(s.mask, (m) => m + 1) };
+    });
+    for (let iter = 0; iter < 15; iter++) {
+      for (const s of await loader.samples(iter)) {
+        expect(s.width).toBe(24);
+        s.mask.forEach((m, i) => expect(s.weights![i]).toBe(m === 255 ? 0 : m + 1));
+      }
+    }
+    // 30 samples drawn from 10 images: each image prepared exactly once.
+    expect(seen.size).toBe(10);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+  });
 
   it('a run killed after a checkpoint and resumed ends with the same weights as an uninterrupted run', async () => {
     const straight = smallNet(1);

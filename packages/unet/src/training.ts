@@ -9,6 +9,8 @@ export interface UNetTrainingOptions {
   weightedLoss?: boolean;
   elastic?: boolean;
   lr?: number;
+  /** Replaces the paper's SGD (e.g. Adam for short runs); `lr` is then ignored. */
+  optimizer?: OptimizerConfig;
   /** Crop size fed to the network. */
   crop?: [number, number];
 }
@@ -17,17 +19,18 @@ export function unetTraining(o: UNetTrainingOptions = {}): {
   batchSize: number;
   optimizer: OptimizerConfig;
   augment: AugmentOptions;
-  prepare?: (s: Sample) => Sample;
+  precompute?: (s: Sample) => Sample;
 } {
   return {
     batchSize: 1,
     // "a high momentum (0.99) such that a large number of the previously seen training samples determine the update"
-    optimizer: { name: 'sgd', lr: o.lr ?? 0.01, momentum: 0.99 },
+    optimizer: o.optimizer ?? { name: 'sgd', lr: o.lr ?? 0.01, momentum: 0.99 },
     augment: {
       flip: true,
       ...(o.crop ? { crop: o.crop } : {}),
       ...(o.elastic === false ? {} : { elastic: { grid: 3, std: 10 } }),
     },
-    ...(o.weightedLoss === false ? {} : { prepare: (s: Sample) => ({ ...s, weights: unetWeightMap(s.mask, s.width, s.height) }) }),
+    // "We pre-compute the weight map for each ground truth segmentation": once per image, then deformed with it.
+    ...(o.weightedLoss === false ? {} : { precompute: (s: Sample) => ({ ...s, weights: unetWeightMap(s.mask, s.width, s.height) }) }),
   };
 }

@@ -3,31 +3,39 @@ import { evaluate, openDataset } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { INFERENCE_FLAGS, inferOptions, loadTrainedModel, parsePositive } from '../load.js';
+import { CRF_FLAGS, crfParams, refineWithCrf, toByteRange } from '../crf.js';
 
 export const help = `seg eval --run RUN | --weights DIR --data DIR --format F [--split val] [--classes N]
-         [--tile HxW] [--window HxW] [--scales 0.75,1,1.25] [--flip] [--json]
+         [--tile HxW] [--window HxW] [--scales 0.75,1,1.25] [--flip]
+         [--crf [--bilateral W,TA,TB] [--gaussian W,TG] [--crf-iters N]] [--json]
 
 Evaluates a trained model: mean IoU, pixel accuracy, mean accuracy,
 frequency-weighted IoU and per-class IoU from one confusion matrix.
 --tile HxW uses overlap-tile inference with that model input size (valid-
-convolution U-Net); --window HxW a sliding window.`;
+convolution U-Net); --window HxW a sliding window. --crf refines each
+softmax output with the dense CRF before scoring (DeepLab v2's parameters
+unless given).`;
 
 export async function run(argv: string[], out: (s: string) => void): Promise<void> {
   const { values: v } = parseVerbArgs('eval', argv, {
     ...INFERENCE_FLAGS,
+    ...CRF_FLAGS,
     data: { type: 'string' },
     format: { type: 'string' },
     split: { type: 'string' },
     classes: { type: 'string' },
   });
-  if (v.crf) throw new UsageError('--crf needs @seg/crf, which is not installed yet.');
+  const crf = v.crf ? crfParams(v, 'crf-iters') : undefined;
   if (typeof v.data !== 'string') throw new UsageError('seg eval needs --data; see seg eval --help.');
   if (typeof v.format !== 'string') throw new UsageError('seg eval needs --format; see seg eval --help.');
   if (!existsSync(v.data)) throw new UsageError(`--data folder ${v.data} does not exist.`);
   const model = await loadTrainedModel(v.run as string | undefined, v.weights as string | undefined);
   const classes = v.classes === undefined ? undefined : parsePositive(v.classes as string, '--classes', 0);
   const dataset = await openDataset(v.data, v.format, (v.split as string) ?? 'val', { classes, channels: model.inputs[0]!.shape[3] === 1 ? 1 : 3 });
-  const r = await evaluate(model, dataset, inferOptions(v));
+  const r = await evaluate(model, dataset, {
+    ...inferOptions(v),
+    ...(crf ? { refine: (p, sample) => refineWithCrf(p, toByteRange(sample.image), sample.channels === 1 ? 1 : 3, crf) } : {}),
+  });
   if (v.json) out(JSON.stringify(r));
   else {
     out(`mIoU ${(100 * r.miou).toFixed(2)}  pixel acc ${(100 * r.pixel_acc).toFixed(2)}  mean acc ${(100 * r.mean_acc).toFixed(2)}  fw IoU ${(100 * r.fw_iou).toFixed(2)}  (${r.images} images)`);

@@ -5,12 +5,14 @@ import { infer, readImage, toUnitFloat, writePng } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { INFERENCE_FLAGS, inferOptions, loadTrainedModel } from '../load.js';
+import { CRF_FLAGS, crfParams, refineWithCrf } from '../crf.js';
 
 export const help = `seg predict --run RUN | --weights DIR IMAGES... --out DIR [--tile HxW] [--window HxW]
-            [--scales 0.75,1,1.25] [--flip] [--json]
+            [--scales 0.75,1,1.25] [--flip] [--crf [--bilateral W,TA,TB] [--gaussian W,TG] [--crf-iters N]] [--json]
 
 Writes, per image, the label map as an 8-bit grey PNG (NAME.mask.png: the
-class index per pixel) and a colour overlay (NAME.overlay.png).`;
+class index per pixel) and a colour overlay (NAME.overlay.png). --crf refines
+the softmax output with the dense CRF (DeepLab v2's parameters unless given).`;
 
 /** PASCAL VOC's colour map: class k's colour from the bits of k. */
 export function classColour(k: number): [number, number, number] {
@@ -27,10 +29,10 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   const { values: v, positionals } = parseVerbArgs(
     'predict',
     argv,
-    { ...INFERENCE_FLAGS, out: { type: 'string' } },
+    { ...INFERENCE_FLAGS, ...CRF_FLAGS, out: { type: 'string' } },
     true,
   );
-  if (v.crf) throw new UsageError('--crf needs @seg/crf, which is not installed yet.');
+  const crf = v.crf ? crfParams(v, 'crf-iters') : undefined;
   if (typeof v.out !== 'string') throw new UsageError('seg predict needs --out DIR; see seg predict --help.');
   if (positionals.length === 0) throw new UsageError('seg predict needs at least one image path.');
   for (const p of positionals) if (!existsSync(p)) throw new UsageError(`Image ${p} does not exist.`);
@@ -41,7 +43,8 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   const results: { image: string; mask: string; overlay: string }[] = [];
   for (const file of positionals) {
     const raw = await readImage(file, channels);
-    const p = infer(model, { id: file, width: raw.width, height: raw.height, channels, image: toUnitFloat(raw.data), mask: new Uint8Array(0) }, o);
+    const direct = infer(model, { id: file, width: raw.width, height: raw.height, channels, image: toUnitFloat(raw.data), mask: new Uint8Array(0) }, o);
+    const p = crf ? refineWithCrf(direct, raw.data, channels, crf) : direct;
     const stem = path.basename(file).replace(/\.[^.]+$/, '');
     const mask = path.join(v.out, `${stem}.mask.png`);
     const overlay = path.join(v.out, `${stem}.overlay.png`);

@@ -4,7 +4,9 @@
  * displacement) samples the image bilinearly and the mask by nearest
  * neighbour, so labels stay valid classes and stay aligned with the pixels.
  * Pixels mapped from outside the source get 0 in the image and the ignore
- * label in the mask (crop with ignore padding).
+ * label in the mask (crop with ignore padding). Per-pixel loss weights, when
+ * the sample has them (U-Net's weight maps, computed once per image as the
+ * paper does), follow the mask: nearest neighbour, 0 outside.
  */
 import type { Sample } from './types.js';
 import { Random } from './random.js';
@@ -78,6 +80,7 @@ export function augment(s: Sample, o: AugmentOptions, rnd: Random): Sample {
   const c = s.channels;
   const image = new Float32Array(oh * ow * c);
   const mask = new Uint8Array(oh * ow).fill(ignore);
+  const weights = s.weights ? new Float32Array(oh * ow) : undefined;
   for (let y = 0; y < oh; y++) {
     for (let x = 0; x < ow; x++) {
       const k = y * ow + x;
@@ -92,6 +95,7 @@ export function augment(s: Sample, o: AugmentOptions, rnd: Random): Sample {
       const nx = Math.min(s.width - 1, Math.max(0, Math.round(sx)));
       const ny = Math.min(s.height - 1, Math.max(0, Math.round(sy)));
       mask[k] = s.mask[ny * s.width + nx]!;
+      if (weights) weights[k] = s.weights![ny * s.width + nx]!;
       const x0 = Math.max(0, Math.min(s.width - 1, Math.floor(sx)));
       const y0 = Math.max(0, Math.min(s.height - 1, Math.floor(sy)));
       const x1 = Math.min(s.width - 1, x0 + 1);
@@ -108,7 +112,7 @@ export function augment(s: Sample, o: AugmentOptions, rnd: Random): Sample {
     }
   }
   if (o.jitter) colourJitter(image, mask, c, o.jitter, ignore, rnd);
-  return { id: s.id, width: ow, height: oh, channels: c, image, mask };
+  return { id: s.id, width: ow, height: oh, channels: c, image, mask, ...(weights ? { weights } : {}) };
 }
 
 /** Brightness shift, contrast and saturation factors, applied to valid pixels, clipped to [0, 1]. */

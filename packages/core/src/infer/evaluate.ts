@@ -1,6 +1,6 @@
 /** Evaluation of a model over a dataset: one confusion matrix, the standard metrics. */
 import type { tfl } from '../engine/tf.js';
-import type { Dataset } from '../data/types.js';
+import type { Dataset, Sample } from '../data/types.js';
 import { ConfusionMatrix } from '../metrics/confusion.js';
 import { infer, type InferOptions, type Prediction } from './predict.js';
 
@@ -16,12 +16,17 @@ export interface EvalResult {
 export async function evaluate(
   model: tfl.LayersModel,
   dataset: Dataset,
-  o: InferOptions & { onPrediction?: (p: Prediction, index: number) => void | Promise<void> } = {},
+  o: InferOptions & {
+    onPrediction?: (p: Prediction, index: number) => void | Promise<void>;
+    /** Post-processing of each prediction before it is scored, e.g. a dense CRF. */
+    refine?: (p: Prediction, sample: Sample) => Prediction | Promise<Prediction>;
+  } = {},
 ): Promise<EvalResult> {
   const cm = new ConfusionMatrix(dataset.numClasses, dataset.ignoreIndex);
   for (let i = 0; i < dataset.length; i++) {
     const sample = await dataset.get(i);
-    const p = infer(model, sample, o);
+    const raw = infer(model, sample, o);
+    const p = o.refine ? await o.refine(raw, sample) : raw;
     if (p.classes !== dataset.numClasses) {
       throw new Error(`The model predicts ${p.classes} classes but dataset ${dataset.name} has ${dataset.numClasses}.`);
     }

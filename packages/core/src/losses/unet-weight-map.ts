@@ -38,19 +38,45 @@ export function unetWeightMap(labels: ArrayLike<number>, width: number, height: 
   for (let i = 0; i < n; i++) count = Math.max(count, components[i]!);
   if (count < 2) return out; // d2 is infinite: the border term vanishes.
 
-  // Track the two smallest distances per pixel over all cells.
+  // Track the two smallest distances per pixel over all cells. Each cell's
+  // distance transform is computed only in its bounding box grown by R, where
+  // w0 exp(-R^2 / (2 sigma^2)) = 1e-6: outside it d1 + d2 > R, so every term
+  // left out is below 1e-6 (and the cost is the cells' boxes, not cells x image).
+  const reach = Math.ceil(sigma * Math.sqrt(2 * Math.log(Math.max(w0, 1e-6) / 1e-6)));
   const d1 = new Float64Array(n).fill(Infinity);
   const d2 = new Float64Array(n).fill(Infinity);
-  const mask = new Uint8Array(n);
+  const boxes = new Int32Array((count + 1) * 4);
+  for (let k = 1; k <= count; k++) boxes.set([width, height, -1, -1], k * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const k = components[y * width + x]!;
+      if (k === 0) continue;
+      const b = k * 4;
+      if (x < boxes[b]!) boxes[b] = x;
+      if (y < boxes[b + 1]!) boxes[b + 1] = y;
+      if (x > boxes[b + 2]!) boxes[b + 2] = x;
+      if (y > boxes[b + 3]!) boxes[b + 3] = y;
+    }
+  }
   for (let k = 1; k <= count; k++) {
-    for (let i = 0; i < n; i++) mask[i] = components[i] === k ? 1 : 0;
-    const d = distanceTransform(mask, width, height);
-    for (let i = 0; i < n; i++) {
-      const v = d[i]!;
-      if (v < d1[i]!) {
-        d2[i] = d1[i]!;
-        d1[i] = v;
-      } else if (v < d2[i]!) d2[i] = v;
+    const x0 = Math.max(0, boxes[k * 4]! - reach);
+    const y0 = Math.max(0, boxes[k * 4 + 1]! - reach);
+    const x1 = Math.min(width - 1, boxes[k * 4 + 2]! + reach);
+    const y1 = Math.min(height - 1, boxes[k * 4 + 3]! + reach);
+    const bw = x1 - x0 + 1;
+    const bh = y1 - y0 + 1;
+    const mask = new Uint8Array(bw * bh);
+    for (let y = 0; y < bh; y++) for (let x = 0; x < bw; x++) mask[y * bw + x] = components[(y + y0) * width + x + x0] === k ? 1 : 0;
+    const d = distanceTransform(mask, bw, bh);
+    for (let y = 0; y < bh; y++) {
+      for (let x = 0; x < bw; x++) {
+        const v = d[y * bw + x]!;
+        const i = (y + y0) * width + x + x0;
+        if (v < d1[i]!) {
+          d2[i] = d1[i]!;
+          d1[i] = v;
+        } else if (v < d2[i]!) d2[i] = v;
+      }
     }
   }
   const twoSigma2 = 2 * sigma * sigma;

@@ -34,8 +34,10 @@ export class BatchLoader {
     private readonly batchSize: number,
     private readonly seed: number,
     private readonly augmentation?: AugmentOptions,
-    /** Called on each augmented sample, e.g. to attach U-Net weight maps. */
+    /** Called on each augmented sample. */
     private readonly prepare?: (s: Sample) => Sample,
+    /** Called once per dataset image before augmentation and cached (e.g. U-Net's weight maps). */
+    private readonly precompute?: (s: Sample) => Sample,
   ) {
     if (dataset.length === 0) throw new Error(`Dataset ${dataset.name} is empty.`);
   }
@@ -52,12 +54,25 @@ export class BatchLoader {
     return p[position % n]!;
   }
 
+  private cache = new Map<number, Promise<Sample>>();
+  private source(index: number): Promise<Sample> {
+    if (!this.precompute) return this.dataset.get(index);
+    let s = this.cache.get(index);
+    if (!s) {
+      s = this.dataset.get(index).then(this.precompute);
+      // A failure is not cached: the next request tries again.
+      s.catch(() => this.cache.delete(index));
+      this.cache.set(index, s);
+    }
+    return s;
+  }
+
   /** Decodes and augments the samples of iteration `iter` (0-based), on the CPU, no tensors yet. */
   async samples(iter: number): Promise<Sample[]> {
     const out: Sample[] = [];
     for (let b = 0; b < this.batchSize; b++) {
       const position = iter * this.batchSize + b;
-      let s = await this.dataset.get(this.indexAt(position));
+      let s = await this.source(this.indexAt(position));
       if (this.augmentation) s = augment(s, { ignoreIndex: this.dataset.ignoreIndex, ...this.augmentation }, new Random(this.seed * 1_000_003 + position));
       if (this.prepare) s = this.prepare(s);
       out.push(s);

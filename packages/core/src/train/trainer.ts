@@ -30,8 +30,10 @@ export interface TrainConfig {
   logEvery?: number;
   /** Run folder: checkpoint/ and log.jsonl. A run with a checkpoint resumes from it. */
   runDir: string;
-  /** Per-sample hook after augmentation (e.g. attach U-Net weight maps). */
+  /** Per-sample hook after augmentation. */
   prepare?: (s: Sample) => Sample;
+  /** Applied once per training image before augmentation and cached, e.g. U-Net's weight maps. */
+  precompute?: (s: Sample) => Sample;
   quiet?: boolean;
 }
 
@@ -73,7 +75,7 @@ export async function train(model: tfl.LayersModel, dataset: Dataset, cfg: Train
   let iter = resumed?.iter ?? 0;
   let lastLoss = resumed?.loss ?? NaN;
   let seconds = resumed?.seconds ?? 0;
-  const loader = new BatchLoader(dataset, cfg.batchSize, cfg.seed ?? 0, cfg.augment, cfg.prepare);
+  const loader = new BatchLoader(dataset, cfg.batchSize, cfg.seed ?? 0, cfg.augment, cfg.prepare, cfg.precompute);
   const vars = trainableVariables(model);
   const log = path.join(cfg.runDir, 'log.jsonl');
   const every = cfg.checkpointEvery ?? 100;

@@ -1,0 +1,89 @@
+/**
+ * `pnpm --filter @seg/crf bench`: dense CRF time with 21 labels and 10
+ * mean-field iterations (DeepLab v2's parameters) at 250x188, 500x375 and
+ * 1000x750, split into lattice build (unary, both kernels' lattices and
+ * normalisations) and inference, with the time per iteration. Writes
+ * reports/bench/crf.json and crf.md.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Bench } from 'tinybench';
+import { crfThreads, DEEPLAB_V2_CRF, DenseCRF, setCrfThreads } from '../src/index.js';
+import { scene } from './scene.js';
+
+const LABELS = 21;
+const ITERS = DEEPLAB_V2_CRF.iterations;
+/** pydensecrf on this machine, 500x375, 21 labels, 10 iterations, one thread (issue 5). */
+const PYDENSECRF_500x375_S = 1.3;
+
+function build(width: number, height: number, image: Uint8Array, probs: Float32Array): DenseCRF {
+  const p = DEEPLAB_V2_CRF;
+  return new DenseCRF(width, height, LABELS)
+    .setUnaryFromProbabilities(probs)
+    .addPairwiseGaussian({ theta: p.gaussian.theta, compat: p.gaussian.weight })
+    .addPairwiseBilateral({ thetaAlpha: p.bilateral.thetaAlpha, thetaBeta: p.bilateral.thetaBeta, image, compat: p.bilateral.weight });
+}
+
+async function time(name: string, fn: () => void, iterations: number) {
+  const bench = new Bench({ name, time: 0, iterations, warmup: true, warmupTime: 0, warmupIterations: 1 });
+  bench.add(name, fn);
+  await bench.run();
+  const r = bench.tasks[0]!.result;
+  if (r.state !== 'completed') throw new Error(`benchmark ${name} did not complete (${r.state})`);
+  return { mean_ms: r.latency.mean, p50_ms: r.latency.p50, p99_ms: r.latency.p99, samples: r.latency.samples?.length ?? iterations };
+}
+
+const rows = [];
+const threadCounts = [...new Set([1, crfThreads()])];
+for (const threads of threadCounts) for (const [width, height] of [[250, 188], [500, 375], [1000, 750]] as const) {
+  setCrfThreads(threads);
+  const { image, probs } = scene(width, height, LABELS);
+  const samples = width >= 1000 ? 2 : 4;
+  const buildT = await time(`build ${width}x${height}`, () => void build(width, height, image, probs), samples);
+  const crf = build(width, height, image, probs);
+  const points = (crf as unknown as { pairwise: { lattice: { points: number } }[] }).pairwise.map((p) => p.lattice.points);
+  const inferT = await time(`inference ${width}x${height}`, () => void crf.inference(ITERS), samples);
+  const row = {
+    size: `${width}x${height}`,
+    threads,
+    labels: LABELS,
+    iterations: ITERS,
+    lattice_points: { gaussian: points[0], bilateral: points[1] },
+    build_ms: Number(buildT.mean_ms.toFixed(1)),
+    inference_ms: Number(inferT.mean_ms.toFixed(1)),
+    per_iteration_ms: Number((inferT.mean_ms / ITERS).toFixed(1)),
+    total_ms: Number((buildT.mean_ms + inferT.mean_ms).toFixed(1)),
+    inference_p50_ms: Number(inferT.p50_ms.toFixed(1)),
+    inference_p99_ms: Number(inferT.p99_ms.toFixed(1)),
+    samples,
+  };
+  rows.push(row);
+  process.stderr.write(`crf ${row.size}, ${threads} thread(s): build ${row.build_ms} ms, inference ${row.inference_ms} ms (${row.per_iteration_ms} ms/iteration), total ${row.total_ms} ms\n`);
+}
+
+const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
+const date = new Date().toISOString().slice(0, 10);
+const mid = rows.find((r) => r.size === '500x375' && r.threads === 1)!;
+const midThreaded = rows.filter((r) => r.size === '500x375').at(-1)!;
+const verdict = (ms: number) => (ms / 1000 <= PYDENSECRF_500x375_S ? 'met' : `not met (${(ms / 1000 / PYDENSECRF_500x375_S).toFixed(2)}x pydensecrf's time)`);
+const md = `# Dense CRF benchmark
+
+\`pnpm --filter @seg/crf bench\` on ${machine}, ${date}. ${LABELS} labels, ${ITERS} mean-field iterations, DeepLab v2's kernels (bilateral w 4, theta_alpha 67, theta_beta 3; Gaussian w 3, theta_gamma 1) on a synthetic scene (bench/scene.ts). Build = unary + both lattices + their normalisation; mean of ${rows.map((r) => r.samples).join('/')} samples after one warm-up.
+
+| size | threads | lattice points (Gaussian / bilateral) | build ms | inference ms | ms / iteration | total ms |
+|---|---|---|---|---|---|---|
+${rows.map((r) => `| ${r.size} | ${r.threads} | ${r.lattice_points.gaussian} / ${r.lattice_points.bilateral} | ${r.build_ms} | ${r.inference_ms} | ${r.per_iteration_ms} | ${r.total_ms} |`).join('\n')}
+
+Goal: at most pydensecrf's time on the same machine and image size (about ${PYDENSECRF_500x375_S} s for 500x375, 21 labels, 10 iterations, one thread). Here, one thread: ${(mid.total_ms / 1000).toFixed(2)} s, ${verdict(mid.total_ms)}; ${midThreaded.threads} threads (the filter's label channels split across worker threads): ${(midThreaded.total_ms / 1000).toFixed(2)} s, ${verdict(midThreaded.total_ms)}.
+`;
+const dir = path.resolve(import.meta.dirname, '../../../reports/bench');
+mkdirSync(dir, { recursive: true });
+const write = (name: string, text: string) => {
+  const tmp = path.join(dir, `${name}.tmp-${process.pid}`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, path.join(dir, name));
+};
+write('crf.json', `${JSON.stringify({ machine, date, pydensecrf_500x375_s: PYDENSECRF_500x375_S, results: rows }, null, 2)}\n`);
+write('crf.md', md);
+console.log(md);
