@@ -3,11 +3,11 @@
  * runs from their run folders), evaluates on the held-out ISBI slices, and
  * writes reports/unet/.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import {
+  atomicWriteFile as atomicWrite,
   boundaryF1,
   ConfusionMatrix,
   engineInfo,
@@ -15,7 +15,9 @@ import {
   isbi2012,
   loadCheckpoint,
   Optimizer,
+  packageVersions,
   pixelError,
+  prepareRunDir,
   randError,
   train,
   writeChart,
@@ -41,24 +43,7 @@ export interface RunResult {
 
 const slug = (v: Variant) => v.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
 
-function versions(): Record<string, string> {
-  const require = createRequire(import.meta.url);
-  const out: Record<string, string> = {};
-  for (const p of ['@seg/core', '@seg/unet', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm']) {
-    try {
-      out[p] = (JSON.parse(readFileSync(require.resolve(`${p}/package.json`), 'utf8')) as { version: string }).version;
-    } catch {
-      out[p] = 'unknown';
-    }
-  }
-  return out;
-}
-
-async function atomicWrite(file: string, data: string | Buffer) {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
-}
+const versions = () => packageVersions(['@seg/core', '@seg/unet', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'], import.meta.url);
 
 export interface ReplicateOptions {
   profile: Profile;
@@ -103,13 +88,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       const config = { profile: p.name, inferenceTile: variant.net === 'valid' ? tileCovering(512, p.depth) : null, net: variant.net, weightedLoss: variant.weightedLoss, elastic: variant.elastic, baseWidth: p.baseWidth, depth: p.depth, crop, iters: p.iters, optimizer: p.optimizer, seed, trainSlices: p.trainSlices, evalSlices: p.evalSlices };
       const model = unet({ padding: variant.net === 'valid' ? 'valid' : 'same', batchNorm: variant.net === 'same-bn', baseWidth: p.baseWidth, depth: p.depth, size: [null, null], seed });
       // A run folder is reused (finished, or resumed from its checkpoint) only for the same config.
-      const configFile = path.join(runDir, 'experiment.json');
-      if (existsSync(configFile) && (await readFile(configFile, 'utf8')) !== JSON.stringify(config)) {
-        log(`${variant.name}, seed ${seed}: config changed, starting over`);
-        await rm(runDir, { recursive: true, force: true });
-      }
-      await mkdir(runDir, { recursive: true });
-      if (!existsSync(configFile)) await atomicWrite(configFile, JSON.stringify(config));
+      await prepareRunDir(runDir, config, log);
       const wantsOverlays = seed === p.seeds[0];
       let result: RunResult;
       let preds: Prediction[] | undefined;

@@ -1,7 +1,6 @@
 /** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the U-Net replication. */
-import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { VegaLiteSpec, writeChart as WriteChart } from '@seg/core';
+import { atomicWriteFile, formatMeanSd as fmt, meanSd as stats, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
 import { PAPER, type MetricKey, type Profile, type Variant } from './profiles.js';
 import type { RunResult } from './replicate.js';
 
@@ -12,14 +11,7 @@ const METRICS = [
   { key: 'boundary_f1', label: 'boundary F1 (2 px)', lowerIsBetter: false },
 ] as const;
 
-function stats(values: number[]) {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const std = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
-  return { mean, std, n: values.length };
-}
-
 const of = (runs: RunResult[], variant: string, key: MetricKey) => stats(runs.filter((r) => r.variant === variant).map((r) => r.metrics[key]));
-const fmt = (s: { mean: number; std: number; n: number }, digits = 4) => (s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits));
 
 export async function writeReport(
   dir: string,
@@ -107,7 +99,5 @@ ${verdicts.join('\n')}
 
 Overlays (seed ${profile.seeds[0]}; membranes predicted in red, errors in yellow) are in overlays/: every evaluation slice for the paper's set-up, the first one for the other variants.\n\n![overlay](overlays/valid-weighted-elastic-slice${profile.evalSlices[0]!.toString().padStart(2, '0')}.png) All runs, configs and package versions: results.json. Regenerate with \`pnpm turbo run replicate --filter unet\` (SEG_PROFILE=${profile.name}).
 `;
-  const tmp = path.join(dir, `report.md.tmp-${process.pid}`);
-  await writeFile(tmp, md);
-  await rename(tmp, path.join(dir, 'report.md'));
+  await atomicWriteFile(path.join(dir, 'report.md'), md);
 }

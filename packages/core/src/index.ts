@@ -50,6 +50,7 @@ export { unetWeightMap, type WeightMapOptions } from './losses/unet-weight-map.j
 export { softDiceLoss } from './losses/dice.js';
 export { withAuxiliary } from './losses/auxiliary.js';
 export { augment, elasticField, type AugmentOptions } from './data/augment.js';
+export { downscaled, downscaleSample, subset } from './data/resample.js';
 export { readImage, readLabelPng, writePng, toUnitFloat, type RawImage } from './data/image-io.js';
 export {
   camvid,
@@ -74,3 +75,4 @@ export { registerModel, modelSpec, registeredModels, type ModelSpec, type BuildO
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
 export { vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
+export { atomicWriteFile, formatMeanSd, meanSd, packageVersions, prepareRunDir, type MeanSd } from './report/experiment.js';

@@ -1,0 +1,66 @@
+/**
+ * What every replication (experiments/<paper>) needs besides training:
+ * atomic report files, config-checked run folders (a run is resumed or
+ * reused only for the same config), package versions for results.json, and
+ * mean ± sd over seeds.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+/** Writes through a temporary file and a rename, so readers never see half a file. */
+export async function atomicWriteFile(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
+/**
+ * Makes `runDir` hold the run of `config`: a folder written for another
+ * config is cleared (its checkpoints would resume the wrong run). Returns
+ * whether the folder was started afresh.
+ */
+export async function prepareRunDir(runDir: string, config: unknown, log?: (s: string) => void): Promise<boolean> {
+  const file = path.join(runDir, 'experiment.json');
+  const text = JSON.stringify(config);
+  if (existsSync(file) && (await readFile(file, 'utf8')) !== text) {
+    log?.(`${runDir}: config changed, starting over`);
+    await rm(runDir, { recursive: true, force: true });
+  }
+  await mkdir(runDir, { recursive: true });
+  if (existsSync(file)) return false;
+  await atomicWriteFile(file, text);
+  return true;
+}
+
+/** Installed versions of `names`, resolved from the module at `from` (import.meta.url). */
+export function packageVersions(names: string[], from: string): Record<string, string> {
+  const require = createRequire(from);
+  const out: Record<string, string> = {};
+  for (const p of names) {
+    try {
+      out[p] = (JSON.parse(readFileSync(require.resolve(`${p}/package.json`), 'utf8')) as { version: string }).version;
+    } catch {
+      out[p] = 'unknown';
+    }
+  }
+  return out;
+}
+
+export interface MeanSd {
+  mean: number;
+  /** Sample standard deviation (n - 1); 0 for one value. */
+  std: number;
+  n: number;
+}
+
+export function meanSd(values: number[]): MeanSd {
+  const n = values.length;
+  const mean = n ? values.reduce((a, b) => a + b, 0) / n : NaN;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
+
+/** "0.1234 ± 0.0056" (just the mean for one value). */
+export const formatMeanSd = (s: MeanSd, digits = 4) => (s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits));

@@ -1,0 +1,111 @@
+/**
+ * DeepLab as one builder over its options: backbone, head, output stride,
+ * multi-grid, decoder, separable convolutions. The four zoo names in zoo.ts
+ * are settings of it.
+ */
+import { conv, dilationForOutputStride, dropout, resize, resnet, tfl, vgg16 } from '@seg/core';
+import { asppV2, V2_RATES } from './heads/aspp-v2.js';
+import { asppV3 } from './heads/aspp-v3.js';
+import { decoderV3plus } from './heads/decoder.js';
+
+type T = tfl.SymbolicTensor;
+
+export type Backbone = 'vgg16' | 'resnet50' | 'resnet101';
+/** largefov / aspp-s / aspp-l: DeepLab v1/v2 heads (summed class scores); aspp-v3: DeepLab v3's ASPP. */
+export type Head = 'largefov' | 'aspp-s' | 'aspp-l' | 'aspp-v3';
+
+export interface DeepLabOptions {
+  backbone?: Backbone;
+  head?: Head;
+  /** 8 or 16 for ResNet backbones; VGG16's DeepLab variant is 8. */
+  outputStride?: 8 | 16;
+  /** Unit rates for ResNet's layer4 (DeepLab v3: [1, 2, 4]). */
+  multiGrid?: number[];
+  /** aspp-v3 only: the image-pooling branch. */
+  imagePooling?: boolean;
+  /** DeepLab v3+ decoder on ResNet layer1. */
+  decoder?: boolean;
+  /** Depthwise-separable 3x3 convolutions in ASPP (v3) and decoder. */
+  separable?: boolean;
+  classes?: number;
+  /** Width multiplier for the backbone and the head. */
+  width?: number;
+  /** Input [height, width]; null for any size. */
+  size?: [number | null, number | null];
+  channels?: number;
+  seed?: number;
+}
+
+/** The options with every default filled in (what results.json records). */
+export function resolveOptions(o: DeepLabOptions = {}): Required<Omit<DeepLabOptions, 'multiGrid'>> & { multiGrid: number[] | null } {
+  const backbone = o.backbone ?? 'resnet50';
+  const head = o.head ?? (backbone === 'vgg16' ? 'largefov' : 'aspp-v3');
+  const outputStride = o.outputStride ?? (backbone === 'vgg16' || head !== 'aspp-v3' ? 8 : 16);
+  if (backbone === 'vgg16' && outputStride !== 8) throw new Error('DeepLab on VGG16 has output stride 8 (pool4/pool5 at stride 1, Chen et al. 2015); outputStride 16 is not defined for it.');
+  if (outputStride !== 8 && outputStride !== 16) throw new Error(`outputStride must be 8 or 16 (got ${outputStride}).`);
+  if (o.decoder && backbone === 'vgg16') throw new Error('The v3+ decoder needs a ResNet backbone (its low-level features are layer1).');
+  if (o.decoder && head !== 'aspp-v3') throw new Error('The v3+ decoder follows the v3 ASPP (head "aspp-v3").');
+  return {
+    backbone,
+    head,
+    outputStride,
+    multiGrid: o.multiGrid ?? null,
+    imagePooling: o.imagePooling ?? true,
+    decoder: o.decoder ?? false,
+    separable: o.separable ?? false,
+    classes: o.classes ?? 21,
+    width: o.width ?? 1,
+    size: o.size ?? [null, null],
+    channels: o.channels ?? 3,
+    seed: o.seed ?? 0,
+  };
+}
+
+export function deeplab(options: DeepLabOptions = {}): tfl.LayersModel {
+  const o = resolveOptions(options);
+  const input = tfl.input({ shape: [o.size[0], o.size[1], o.channels], name: 'image' });
+  let features: T;
+  let lowLevel: T | undefined;
+  if (o.backbone === 'vgg16') {
+    // DeepLab v1 Sec. 3.1: pool4/pool5 at stride 1, conv5 at rate 2 -> output stride 8.
+    features = vgg16(input, { deeplab: true, width: o.width, seed: o.seed }).pool5;
+  } else {
+    const taps = resnet(input, {
+      depth: o.backbone === 'resnet101' ? 101 : 50,
+      width: o.width,
+      replaceStrideWithDilation: dilationForOutputStride(o.outputStride),
+      ...(o.multiGrid ? { multiGrid: o.multiGrid } : {}),
+      seed: o.seed,
+    });
+    features = taps.layer4;
+    lowLevel = taps.layer1;
+  }
+  let scores: T;
+  if (o.head === 'aspp-v3') {
+    // v3 Sec. 3.3: rates (6, 12, 18) at output stride 16, doubled at 8.
+    const rates = [6, 12, 18].map((r) => (r * 16) / o.outputStride);
+    let y = asppV3(features, { rates, imagePooling: o.imagePooling, separable: o.separable, width: o.width, seed: o.seed + 1000 });
+    if (o.decoder && lowLevel) y = decoderV3plus(y, lowLevel, { separable: o.separable, width: o.width, seed: o.seed + 1100 });
+    else y = dropout(y, 0.1, { name: 'head_dropout' });
+    scores = conv(y, o.classes, { kernel: 1, name: 'classifier', seed: o.seed + 1200 });
+  } else {
+    scores = asppV2(features, { rates: V2_RATES[o.head], classes: o.classes, branch: o.backbone === 'vgg16' ? 'vgg' : 'conv', width: o.width, seed: o.seed + 1000 });
+  }
+  // Bilinear upsampling of the scores to the input (x8, x16, or x4 after the decoder).
+  const logits = resize(scores, { like: input, name: 'upsample' });
+  return tfl.model({ inputs: input, outputs: logits, name: `deeplab-${o.backbone}-${o.head}${o.decoder ? '-decoder' : ''}` });
+}
+
+/**
+ * The same weights at another output stride (v3 Table 6: train at 16,
+ * evaluate at 8): rebuilds the graph with the new dilations and rates and
+ * copies every weight by layer name.
+ */
+export function withOutputStride(model: tfl.LayersModel, options: DeepLabOptions, outputStride: 8 | 16): tfl.LayersModel {
+  const rebuilt = deeplab({ ...options, outputStride });
+  for (const layer of rebuilt.layers) {
+    const weights = model.getLayer(layer.name).getWeights();
+    if (weights.length) layer.setWeights(weights);
+  }
+  return rebuilt;
+}

@@ -1,0 +1,140 @@
+/**
+ * DeepLab: the zoo models' trainable parameter counts (ZOO.md), the options'
+ * counts from hand-computed layer sizes, output stride at evaluation time,
+ * and training on wasm and on cpu.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countTrainableParams, initEngine, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep, BatchLoader } from '@seg/core';
+import { deeplab, withOutputStride, zooModel, type DeepLabOptions } from '../src/index.js';
+
+const count = (o: DeepLabOptions) => {
+  const m = deeplab({ size: [65, 65], ...o });
+  const n = countTrainableParams(m);
+  m.dispose();
+  return n;
+};
+
+describe('DeepLab zoo models (ZOO.md)', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+
+  const cases: [string, number, [number, number]][] = [
+    ['deeplabv1-largefov', 20_505_429, [321, 321]],
+    ['deeplabv2-aspp-l', 44_048_532, [321, 321]],
+    ['deeplabv3-resnet50', 39_048_533, [513, 513]],
+    ['deeplabv3plus-resnet50', 40_352_181, [513, 513]],
+  ];
+  for (const [name, params, size] of cases) {
+    it(`${name}: ${params.toLocaleString('en')} trainable parameters, logits at the ${size.join('x')} input`, () => {
+      const m = zooModel(name);
+      expect(countTrainableParams(m)).toBe(params);
+      expect(m.inputs[0]!.shape).toEqual([null, ...size, 3]);
+      expect(m.outputs[0]!.shape).toEqual([null, ...size, 21]);
+      m.dispose();
+    });
+  }
+});
+
+describe('DeepLab options', () => {
+  it('heads on VGG16: ASPP-L is four fc6-fc7-fc8 branches; ASPP-S the same sizes', () => {
+    const vgg = 14_714_688;
+    // fc6 3x3 512->1024 + bias, fc7 1x1 1024->1024 + bias, fc8 1x1 1024->21 + bias
+    const branch = 9 * 512 * 1024 + 1024 + 1024 * 1024 + 1024 + 1024 * 21 + 21;
+    expect(count({ backbone: 'vgg16', head: 'largefov' })).toBe(vgg + branch);
+    expect(count({ backbone: 'vgg16', head: 'aspp-l' })).toBe(vgg + 4 * branch);
+    expect(count({ backbone: 'vgg16', head: 'aspp-s' })).toBe(vgg + 4 * branch);
+  });
+
+  it('v3 without image pooling, with separable convolutions, and the v3+ decoder', () => {
+    const v3 = 39_048_533;
+    const base: DeepLabOptions = { backbone: 'resnet50', head: 'aspp-v3', outputStride: 16, multiGrid: [1, 2, 4] };
+    // image pooling: 1x1 conv 2048->256 + BN (512); the projection's input shrinks from 1280 to 1024.
+    expect(count({ ...base, imagePooling: false })).toBe(v3 - (2048 * 256 + 512) - 256 * 256);
+    // separable: each 3x3 branch becomes depthwise 3x3 (no bias) + BN + pointwise 1x1 + BN.
+    const dense = 9 * 2048 * 256 + 512;
+    const separable = 9 * 2048 + 2 * 2048 + 2048 * 256 + 512;
+    expect(count({ ...base, separable: true })).toBe(v3 - 3 * (dense - separable));
+    // decoder: 1x1 256->48 + BN, 3x3 304->256 + BN, 3x3 256->256 + BN.
+    expect(count({ ...base, decoder: true })).toBe(v3 + (256 * 48 + 96) + (9 * 304 * 256 + 512) + (9 * 256 * 256 + 512));
+    // classes and width
+    expect(count({ ...base, classes: 5 })).toBe(v3 - 16 * 257);
+    expect(count({ ...base, width: 0.5 })).toBeLessThan(v3 / 3);
+  });
+
+  it('rejects settings the papers do not define, in one sentence', () => {
+    expect(() => deeplab({ backbone: 'vgg16', outputStride: 16 })).toThrow(/outputStride 16 is not defined/);
+    expect(() => deeplab({ backbone: 'vgg16', decoder: true })).toThrow('The v3+ decoder needs a ResNet backbone (its low-level features are layer1).');
+    expect(() => deeplab({ backbone: 'resnet50', head: 'aspp-l', decoder: true })).toThrow('The v3+ decoder follows the v3 ASPP (head "aspp-v3").');
+  });
+
+  it('output stride changes at evaluation time for the same weights (v3 Table 6)', () => {
+    const o: DeepLabOptions = { backbone: 'resnet50', head: 'aspp-v3', outputStride: 16, width: 0.125, classes: 3, size: [64, 64], seed: 3 };
+    const m16 = deeplab(o);
+    const m8 = withOutputStride(m16, o, 8);
+    // layer4: 64/16 = 4 vs 64/8 = 8 pixels; the logits are at the input size either way.
+    expect(m16.getLayer('layer4_2_out').outputShape).toEqual([null, 4, 4, 256]);
+    expect(m8.getLayer('layer4_2_out').outputShape).toEqual([null, 8, 8, 256]);
+    expect(m8.outputs[0]!.shape).toEqual([null, 64, 64, 3]);
+    const w16 = m16.getWeights();
+    m8.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(w16[i]!.dataSync())));
+    const x = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 1);
+    const a = m16.predict(x) as tf.Tensor;
+    const b = m8.predict(x) as tf.Tensor;
+    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeGreaterThan(1e-4);
+    m16.dispose();
+    m8.dispose();
+  });
+});
+
+/** A few Adam steps on one synthetic batch; returns the losses. */
+async function fewSteps(o: DeepLabOptions, size: number, steps: number): Promise<number[]> {
+  const model = deeplab({ ...o, classes: 3, size: [size, size], seed: 5 });
+  const data = syntheticDataset({ count: 2, height: size, width: size, classes: 3, seed: 9 });
+  const batch = BatchLoader.toTensors(await new BatchLoader(data, 2, 1).samples(0));
+  const opt = tf.train.adam(0.001);
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) losses.push(trainStep(model, opt, batch.images, batch.labels, (l, y) => softmaxCrossEntropy(l, y)));
+  opt.dispose();
+  tf.dispose([batch.images, batch.labels]);
+  model.dispose();
+  return losses;
+}
+
+const VARIANTS: [string, DeepLabOptions][] = [
+  ['v1 LargeFOV on VGG16', { backbone: 'vgg16', head: 'largefov' }],
+  ['v2 ASPP-S on ResNet-101', { backbone: 'resnet101', head: 'aspp-s' }],
+  ['v3 ASPP + image pooling, multi-grid, output stride 16', { backbone: 'resnet50', head: 'aspp-v3', outputStride: 16, multiGrid: [1, 2, 4] }],
+  ['v3+ decoder, separable, output stride 8', { backbone: 'resnet50', head: 'aspp-v3', outputStride: 8, decoder: true, separable: true }],
+];
+
+describe('training on wasm', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+  for (const [name, o] of VARIANTS) {
+    it(`${name}: the loss falls over 15 steps on one batch`, async () => {
+      expect(tf.getBackend()).toBe('wasm');
+      const losses = await fewSteps({ ...o, width: 0.125 }, 48, 15);
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(Math.min(...losses.slice(-3))).toBeLessThan(0.8 * losses[0]!);
+    });
+  }
+});
+
+describe('training on cpu (tiny)', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'cpu', force: true });
+  });
+  afterAll(async () => {
+    await initEngine({ backend: 'wasm', force: true });
+  });
+  for (const [name, o] of VARIANTS) {
+    it(`${name}: the loss falls over 6 steps`, async () => {
+      expect(tf.getBackend()).toBe('cpu');
+      const losses = await fewSteps({ ...o, width: 1 / 16 }, 32, 6);
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(Math.min(...losses.slice(-2))).toBeLessThan(losses[0]!);
+    });
+  }
+});
