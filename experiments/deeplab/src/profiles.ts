@@ -51,7 +51,7 @@ export interface Profile {
 
 export const PROFILES: Record<Profile['name'], Profile> = {
   smoke: { name: 'smoke', downscale: 8, crop: [40, 56], width: 1 / 16, iters: 2, batch: 2, optimizer: { name: 'adam', lr: 0.001 }, seeds: [1], trainImages: 4, crfImages: 2, valImages: 2, crfGrid: { weight: [4], thetaAlpha: [5], thetaBeta: [5, 10] } },
-  quick: { name: 'quick', downscale: 4, crop: [88, 120], width: 0.125, iters: 300, batch: 4, optimizer: { name: 'adam', lr: 0.001 }, seeds: [1, 2], trainImages: 320, crfImages: 47, valImages: 101, crfGrid: { weight: [3, 5], thetaAlpha: [5, 10, 20], thetaBeta: [5, 10, 20] } },
+  quick: { name: 'quick', downscale: 4, crop: [88, 120], width: 0.125, iters: 250, batch: 4, optimizer: { name: 'adam', lr: 0.001 }, seeds: [1, 2], trainImages: 320, crfImages: 47, valImages: 101, crfGrid: { weight: [3, 5], thetaAlpha: [10, 20], thetaBeta: [5, 10] } },
   full: { name: 'full', downscale: 1, crop: [321, 321], width: 1, iters: 20000, batch: 10, optimizer: { name: 'sgd', lr: 0.001, momentum: 0.9, weightDecay: 5e-4 }, seeds: [1, 2], trainImages: 320, crfImages: 47, valImages: 101, crfGrid: { weight: [3, 4, 5], thetaAlpha: [30, 50, 70, 90], thetaBeta: [3, 5, 10] } },
 };
 

@@ -9,16 +9,17 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   atomicWriteFile,
-  boundaryF1,
   camvid,
-  ConfusionMatrix,
   downscaled,
   engineInfo,
+  evaluate,
   infer,
+  labelOverlay,
   loadCheckpoint,
   Optimizer,
   packageVersions,
   prepareRunDir,
+  type ReplicationOptions,
   subset,
   train,
   writeChart,
@@ -52,55 +53,39 @@ export interface RunResult {
   loss_curve: { iter: number; loss: number }[];
 }
 
-export interface ReplicateOptions {
-  profile: Profile;
-  dataDir: string;
-  runsDir: string;
-  reportsDir: string;
-  log?: (s: string) => void;
-}
+export type ReplicateOptions = ReplicationOptions<Profile>;
 
 const slug = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
 const versions = () => packageVersions(['@seg/core', '@seg/crf', '@seg/deeplab', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'], import.meta.url);
 const toBytes = (image: Float32Array) => image.map((x) => x * 255);
 
 /** Scores of a model (optionally refined by the CRF) on a dataset. */
-async function score(model: tfl.LayersModel, samples: Sample[], numClasses: number, crf?: CrfParams, keep?: (p: Prediction, s: Sample) => void): Promise<Scores> {
-  const cm = new ConfusionMatrix(numClasses, 255);
-  let bf = 0;
-  for (const s of samples) {
-    let p = infer(model, s);
-    if (crf) {
-      const r = denseCrf({ width: p.width, height: p.height, labels: p.classes, probs: p.probs, image: toBytes(s.image), channels: 3 }, crf);
-      p = { ...p, probs: r.Q, labels: r.labels as Uint8Array };
-    }
-    cm.add(s.mask, p.labels);
-    bf += boundaryF1(s.mask, p.labels, s.width, s.height, { tolerance: 1, ignoreIndex: 255, numClasses }).f1;
-    keep?.(p, s);
-  }
-  const m = cm.metrics();
-  return { miou: m.miou, pixel_acc: m.pixelAcc, mean_acc: m.meanAcc, boundary_f1: bf / samples.length };
+async function score(model: tfl.LayersModel, dataset: Dataset, crf?: CrfParams): Promise<Scores> {
+  const refine = crf
+    ? (p: Prediction, s: Sample): Prediction => {
+        const r = denseCrf({ width: p.width, height: p.height, labels: p.classes, probs: p.probs, image: toBytes(s.image), channels: 3 }, crf);
+        return { ...p, probs: r.Q, labels: r.labels as Uint8Array };
+      }
+    : undefined;
+  const e = await evaluate(model, dataset, { boundaryTolerance: 1, ...(refine ? { refine } : {}) });
+  return { miou: e.miou, pixel_acc: e.pixel_acc, mean_acc: e.mean_acc, boundary_f1: e.boundary_f1! };
 }
 
 /** The CRF grid's best setting by mIoU on the CRF-tuning images (never val). */
-async function chooseCrf(model: tfl.LayersModel, samples: Sample[], numClasses: number, p: Profile, log: (s: string) => void) {
+async function chooseCrf(model: tfl.LayersModel, samples: Dataset, p: Profile, log: (s: string) => void) {
   const tried: { params: CrfParams; miou: number }[] = [];
   for (const weight of p.crfGrid.weight) {
     for (const thetaAlpha of p.crfGrid.thetaAlpha) {
       for (const thetaBeta of p.crfGrid.thetaBeta) {
         const params: CrfParams = { iterations: 10, bilateral: { weight, thetaAlpha, thetaBeta }, gaussian: { weight: 3, theta: 1 } };
-        tried.push({ params, miou: (await score(model, samples, numClasses, params)).miou });
+        tried.push({ params, miou: (await score(model, samples, params)).miou });
       }
     }
   }
-  const none = (await score(model, samples, numClasses)).miou;
+  const none = (await score(model, samples)).miou;
   const best = tried.reduce((a, b) => (b.miou > a.miou ? b : a));
   log(`CRF chosen on ${samples.length} held-out training images: ${JSON.stringify(best.params.bilateral)} (mIoU ${none.toFixed(4)} -> ${best.miou.toFixed(4)})`);
   return { best: best.params, withoutCrf: none, grid: tried.map((t) => ({ ...t.params.bilateral, miou: t.miou })) };
-}
-
-async function load(dataset: Dataset): Promise<Sample[]> {
-  return Promise.all(Array.from({ length: dataset.length }, (_, i) => dataset.get(i)));
 }
 
 export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
@@ -111,14 +96,14 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
   const n = trainSplit.length;
   if (p.trainImages + p.crfImages > n) throw new Error(`The ${p.name} profile wants ${p.trainImages} + ${p.crfImages} training images; CamVid train has ${n}.`);
   const trainSet = subset(trainSplit, Array.from({ length: p.trainImages }, (_, i) => i), 'camvid-train');
-  const crfSamples = await load(subset(trainSplit, Array.from({ length: p.crfImages }, (_, i) => n - p.crfImages + i), 'camvid-train-tail'));
-  const val = await load(subset(valSplit, Array.from({ length: Math.min(p.valImages, valSplit.length) }, (_, i) => i), 'camvid-val'));
+  const crfSet = subset(trainSplit, Array.from({ length: p.crfImages }, (_, i) => n - p.crfImages + i), 'camvid-train-tail');
+  const val = subset(valSplit, Array.from({ length: Math.min(p.valImages, valSplit.length) }, (_, i) => i), 'camvid-val');
+  const firstVal = await val.get(0);
   const classes = trainSplit.numClasses;
-  const [h, w] = [val[0]!.height, val[0]!.width];
 
   const results: RunResult[] = [];
   let crfChoice: Awaited<ReturnType<typeof chooseCrf>> | undefined;
-  const overlays: { name: string; sample: Sample; pred: Prediction }[] = [];
+  const overlays: { name: string; labels: Uint8Array }[] = [];
   for (const variant of VARIANTS) {
     for (const seed of p.seeds) {
       const runDir = path.join(o.runsDir, p.name, `${slug(variant.name)}-s${seed}`);
@@ -150,15 +135,15 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
         });
         seconds = r.seconds;
       } else log(`${variant.name}, seed ${seed}: done earlier (${resultFile})`);
-      if (variant.crf && !crfChoice) crfChoice = await chooseCrf(model, crfSamples, classes, p, log);
+      if (variant.crf && !crfChoice) crfChoice = await chooseCrf(model, crfSet, p, log);
       if (!result) {
         const metrics: Record<string, Scores> = {};
         for (const os of variant.evalStrides ?? [8]) {
           const m = os === (variant.model.outputStride ?? 8) ? model : withOutputStride(model, modelOptions, os);
-          metrics[`os${os}`] = await score(m, val, classes);
+          metrics[`os${os}`] = await score(m, val);
           if (m !== model) m.dispose();
         }
-        if (variant.crf) metrics.crf = await score(model, val, classes, crfChoice!.best);
+        if (variant.crf) metrics.crf = await score(model, val, crfChoice!.best);
         const curve = (await readFile(path.join(runDir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { iter: number; loss: number });
         result = {
           variant: variant.name,
@@ -174,10 +159,11 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       }
       if (first) {
         // The first val image, for side-by-side overlays (with and without CRF for the v2 heads).
-        overlays.push({ name: variant.name, sample: val[0]!, pred: infer(model, val[0]!) });
+        const pred = infer(model, firstVal);
+        overlays.push({ name: variant.name, labels: pred.labels });
         if (variant.crf) {
-          const r = denseCrf({ width: w, height: h, labels: classes, probs: overlays.at(-1)!.pred.probs, image: toBytes(val[0]!.image), channels: 3 }, crfChoice!.best);
-          overlays.push({ name: `${variant.name} + CRF`, sample: val[0]!, pred: { ...overlays.at(-1)!.pred, labels: r.labels as Uint8Array } });
+          const r = denseCrf({ width: pred.width, height: pred.height, labels: classes, probs: pred.probs, image: toBytes(firstVal.image), channels: 3 }, crfChoice!.best);
+          overlays.push({ name: `${variant.name} + CRF`, labels: r.labels as Uint8Array });
         }
       }
       model.dispose();
@@ -185,26 +171,14 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
     }
   }
   await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });
-  for (const { name, sample, pred } of overlays) await writePng(path.join(o.reportsDir, 'overlays', `${slug(name)}.png`), overlay(sample, pred.labels));
-  await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), overlay(val[0]!, val[0]!.mask));
+  for (const { name, labels } of overlays) await writePng(path.join(o.reportsDir, 'overlays', `${slug(name)}.png`), labelOverlay(firstVal, labels));
+  await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), labelOverlay(firstVal, firstVal.mask));
   await atomicWriteFile(
     path.join(o.reportsDir, 'results.json'),
     JSON.stringify({ papers: 'Chen et al. DeepLab v1 (2015), v2 (2017), v3 (2017), v3+ (2018)', dataset: `CamVid (SegNet split), downscaled x${p.downscale}`, profile: p, crf: crfChoice ?? null, runs: results }, null, 2),
   );
   await writeReport(o.reportsDir, results, p, crfChoice, writeChart);
   return results;
-}
-
-/** CamVid's colours for the 11 classes (SegNet's palette), blended with the image; ignore stays grey. */
-const PALETTE = [[128, 128, 128], [128, 0, 0], [192, 192, 128], [128, 64, 128], [60, 40, 222], [128, 128, 0], [192, 128, 128], [64, 64, 128], [64, 0, 128], [64, 64, 0], [0, 128, 192]];
-
-function overlay(s: Sample, labels: Uint8Array) {
-  const data = new Uint8Array(s.width * s.height * 3);
-  for (let i = 0; i < s.width * s.height; i++) {
-    const c = PALETTE[labels[i]!] ?? [0, 0, 0];
-    for (let ch = 0; ch < 3; ch++) data[i * 3 + ch] = Math.round(0.4 * 255 * s.image[i * 3 + ch]! + 0.6 * c[ch]!);
-  }
-  return { width: s.width, height: s.height, channels: 3 as const, data };
 }
 
 export type { Variant };

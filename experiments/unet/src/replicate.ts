@@ -18,6 +18,7 @@ import {
   packageVersions,
   pixelError,
   prepareRunDir,
+  type ReplicationOptions,
   randError,
   train,
   writeChart,
@@ -45,13 +46,7 @@ const slug = (v: Variant) => v.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/
 
 const versions = () => packageVersions(['@seg/core', '@seg/unet', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'], import.meta.url);
 
-export interface ReplicateOptions {
-  profile: Profile;
-  dataDir: string;
-  runsDir: string;
-  reportsDir: string;
-  log?: (s: string) => void;
-}
+export type ReplicateOptions = ReplicationOptions<Profile>;
 
 function evaluateSlices(pred: Prediction[], truth: Sample[]) {
   const cm = new ConfusionMatrix(2);

@@ -31,7 +31,8 @@ describe('seg models', () => {
     const models = JSON.parse((await seg('models', '--json')).stdout) as { name: string; available: boolean }[];
     expect(models.find((m) => m.name === 'unet')?.available).toBe(true);
     expect(models.find((m) => m.name === 'deeplabv3plus-resnet50')?.available).toBe(true);
-    expect(models.find((m) => m.name === 'fcn8s-vgg16')?.available).toBe(false);
+    expect(models.find((m) => m.name === 'fcn8s-vgg16')?.available).toBe(true);
+    expect(models.find((m) => m.name === 'segnet-vgg16')?.available).toBe(false);
     const info = JSON.parse((await seg('info', '--model', 'unet', '--json')).stdout);
     expect(info).toMatchObject({ name: 'unet', params: 31_030_658, input: [572, 572, 1], output: [388, 388, 2] });
     expect(info.macs).toBeGreaterThan(5e10);

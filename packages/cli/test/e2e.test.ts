@@ -149,7 +149,7 @@ describe('seg train / eval / predict end to end', () => {
   it('bad input: one sentence naming the flag or file, non-zero exit, nothing half-written', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--model', 'nope', '--data', data, '--format', 'folder'], /^seg: Unknown model "nope" \(--model\); seg models lists them\.$/],
-      [['train', '--model', 'fcn8s-vgg16', '--data', data, '--format', 'folder'], /^seg: Model fcn8s-vgg16 needs @seg\/fcn, which is not installed\.$/],
+      [['train', '--model', 'segnet-vgg16', '--data', data, '--format', 'folder'], /^seg: Model segnet-vgg16 needs @seg\/segnet, which is not installed\.$/],
       [['train', '--model', 'test-net', '--data', path.join(dir, 'missing'), '--format', 'folder'], /^seg: --data folder .*missing does not exist\.$/],
       [['train', '--model', 'test-net', '--data', data, '--format', 'png', '--classes', '3'], /^seg: --format must be one of voc, camvid, isbi, cityscapes, folder \(got "png"\)\.$/],
       [['train', '--model', 'test-net', '--data', data, '--format', 'folder', '--classes', '3', '--size', '40'], /^seg: --size must be HxW, e.g\. 256x256 \(got "40"\)\.$/],

@@ -75,4 +75,5 @@ export { registerModel, modelSpec, registeredModels, type ModelSpec, type BuildO
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
 export { vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
-export { atomicWriteFile, formatMeanSd, meanSd, packageVersions, prepareRunDir, type MeanSd } from './report/experiment.js';
+export { atomicWriteFile, claimVerdict, formatMeanSd, meanSd, packageVersions, prepareRunDir, runReplication, type MeanSd, type ReplicationOptions } from './report/experiment.js';
+export { CAMVID_PALETTE, labelOverlay } from './report/overlay.js';

@@ -2,6 +2,7 @@
 import type { tfl } from '../engine/tf.js';
 import type { Dataset, Sample } from '../data/types.js';
 import { ConfusionMatrix } from '../metrics/confusion.js';
+import { boundaryF1 } from '../metrics/boundary.js';
 import { infer, type InferOptions, type Prediction } from './predict.js';
 
 export interface EvalResult {
@@ -11,6 +12,8 @@ export interface EvalResult {
   fw_iou: number;
   per_class: { name: string; iou: number | null; acc: number | null }[];
   images: number;
+  /** Mean per-image boundary F1, when `boundaryTolerance` was given. */
+  boundary_f1?: number;
 }
 
 export async function evaluate(
@@ -20,9 +23,12 @@ export async function evaluate(
     onPrediction?: (p: Prediction, index: number) => void | Promise<void>;
     /** Post-processing of each prediction before it is scored, e.g. a dense CRF. */
     refine?: (p: Prediction, sample: Sample) => Prediction | Promise<Prediction>;
+    /** Also score boundaries (boundary F1 with this tolerance in pixels). */
+    boundaryTolerance?: number;
   } = {},
 ): Promise<EvalResult> {
   const cm = new ConfusionMatrix(dataset.numClasses, dataset.ignoreIndex);
+  let boundary = 0;
   for (let i = 0; i < dataset.length; i++) {
     const sample = await dataset.get(i);
     const raw = infer(model, sample, o);
@@ -31,6 +37,9 @@ export async function evaluate(
       throw new Error(`The model predicts ${p.classes} classes but dataset ${dataset.name} has ${dataset.numClasses}.`);
     }
     cm.add(sample.mask, p.labels);
+    if (o.boundaryTolerance !== undefined) {
+      boundary += boundaryF1(sample.mask, p.labels, sample.width, sample.height, { tolerance: o.boundaryTolerance, ignoreIndex: dataset.ignoreIndex, numClasses: dataset.numClasses }).f1;
+    }
     await o.onPrediction?.(p, i);
   }
   const m = cm.metrics();
@@ -41,5 +50,6 @@ export async function evaluate(
     fw_iou: m.fwIou,
     per_class: dataset.classNames.map((name, k) => ({ name, iou: m.perClassIou[k] ?? null, acc: m.perClassAcc[k] ?? null })),
     images: dataset.length,
+    ...(o.boundaryTolerance !== undefined ? { boundary_f1: dataset.length ? boundary / dataset.length : 0 } : {}),
   };
 }

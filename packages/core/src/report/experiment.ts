@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { describeEngine, initEngine } from '../engine/backend.js';
 
 /** Writes through a temporary file and a rename, so readers never see half a file. */
 export async function atomicWriteFile(file: string, data: string | Uint8Array): Promise<void> {
@@ -64,3 +65,43 @@ export function meanSd(values: number[]): MeanSd {
 
 /** "0.1234 ± 0.0056" (just the mean for one value). */
 export const formatMeanSd = (s: MeanSd, digits = 4) => (s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits));
+
+/** Where a replication reads and writes (experiments/<paper>/src/replicate.ts takes these). */
+export interface ReplicationOptions<P> {
+  profile: P;
+  dataDir: string;
+  runsDir: string;
+  reportsDir: string;
+  log?: (s: string) => void;
+}
+
+/**
+ * The body of experiments/<paper>/src/main.ts: the engine line, the run,
+ * its time, and any failure as one sentence with exit code 1.
+ * `run` gets the repository root and returns the profile name it ran.
+ */
+export async function runReplication(paper: string, run: (root: string) => Promise<string>, root: string): Promise<void> {
+  try {
+    console.error(describeEngine(await initEngine()));
+    const t0 = Date.now();
+    const profile = await run(root);
+    console.error(`replicate ${paper} (${profile}): done in ${((Date.now() - t0) / 1000).toFixed(0)} s; see reports/${paper}/report.md`);
+  } catch (err) {
+    console.error(`replicate ${paper}: ${(err as Error).message}`);
+    process.exitCode = 1;
+  }
+}
+
+/**
+ * Whether "a beats b" held over seeds, in one phrase for a report: "held"
+ * when the mean gap exceeds the larger seed sd, "held on the mean only" when
+ * it is within it, "did not hold" otherwise; with the numbers.
+ */
+export function claimVerdict(a: MeanSd, b: MeanSd, o: { lowerIsBetter?: boolean; digits?: number; unit?: string } = {}): string {
+  const digits = o.digits ?? 2;
+  const gap = a.mean - b.mean;
+  const better = o.lowerIsBetter ? gap < 0 : gap > 0;
+  const spread = Math.max(a.std, b.std);
+  const verdict = !better ? 'did not hold' : a.n > 1 && Math.abs(gap) > spread ? 'held' : 'held on the mean only, within the seed spread';
+  return `${verdict} (${a.mean.toFixed(digits)} vs ${b.mean.toFixed(digits)}, difference ${gap >= 0 ? '+' : ''}${gap.toFixed(digits)}${o.unit ?? ''}, largest seed sd ${spread.toFixed(digits)})`;
+}

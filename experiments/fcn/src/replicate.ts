@@ -1,0 +1,128 @@
+/**
+ * Runs every variant x seed (staged runs start from their coarser run's
+ * trained weights), evaluates on CamVid val, and writes reports/fcn/.
+ * Finished runs are reused, interrupted ones resume from their checkpoints.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  atomicWriteFile,
+  camvid,
+  downscaled,
+  engineInfo,
+  evaluate,
+  infer,
+  labelOverlay,
+  loadCheckpoint,
+  Optimizer,
+  packageVersions,
+  prepareRunDir,
+  subset,
+  train,
+  writeChart,
+  writePng,
+  type ReplicationOptions,
+  type tfl,
+} from '@seg/core';
+import { fcn, initFromCoarser } from '@seg/fcn';
+import { VARIANTS, type Profile } from './profiles.js';
+import { writeReport } from './report.js';
+
+export interface Scores {
+  pixel_acc: number;
+  mean_acc: number;
+  miou: number;
+  fw_iou: number;
+  boundary_f1: number;
+}
+
+export interface RunResult {
+  variant: string;
+  seed: number;
+  config: Record<string, unknown>;
+  metrics: Scores;
+  training_seconds: number;
+  backend: string;
+  packages: Record<string, string>;
+  loss_curve: { iter: number; loss: number }[];
+}
+
+export type ReplicateOptions = ReplicationOptions<Profile>;
+
+const slug = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
+const versions = () => packageVersions(['@seg/core', '@seg/fcn', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'], import.meta.url);
+
+export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
+  const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
+  const p = o.profile;
+  const trainSplit = downscaled(await camvid(o.dataDir, 'train'), p.downscale);
+  const valSplit = downscaled(await camvid(o.dataDir, 'val'), p.downscale);
+  const trainSet = subset(trainSplit, Array.from({ length: Math.min(p.trainImages, trainSplit.length) }, (_, i) => i), 'camvid-train');
+  const val = subset(valSplit, Array.from({ length: Math.min(p.valImages, valSplit.length) }, (_, i) => i), 'camvid-val');
+  const first = await val.get(0);
+  const results: RunResult[] = [];
+  await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });
+  for (const seed of p.seeds) {
+    const trained = new Map<string, tfl.LayersModel>();
+    for (const variant of VARIANTS) {
+      const runDir = path.join(o.runsDir, p.name, `${slug(variant.name)}-s${seed}`);
+      const iters = Math.max(1, Math.round(p.iters * variant.itersFactor));
+      const modelOptions = { ...variant.model, classes: trainSplit.numClasses, width: p.width, size: [null, null] as [null, null], seed };
+      const config = { profile: p.name, variant: variant.name, model: modelOptions, from: variant.from ?? null, crop: p.crop, iters, batch: p.batch, optimizer: p.optimizer, downscale: p.downscale, seed, trainImages: p.trainImages };
+      await prepareRunDir(runDir, config, log);
+      const model = fcn(modelOptions);
+      const resultFile = path.join(runDir, 'result.json');
+      let result = existsSync(resultFile) ? (JSON.parse(await readFile(resultFile, 'utf8')) as RunResult) : undefined;
+      if (result) {
+        // Needed for overlays and for the next stage's initialisation.
+        const scratch = new Optimizer(p.optimizer);
+        await loadCheckpoint(runDir, model, scratch);
+        scratch.dispose();
+        log(`${variant.name}, seed ${seed}: done earlier (${resultFile})`);
+      } else {
+        const coarser = variant.from ? trained.get(variant.from) : undefined;
+        if (variant.from && !coarser) throw new Error(`${variant.name} starts from ${variant.from}, which has not been trained for seed ${seed}.`);
+        // Staged (Sec. 4.2): the coarser net's weights, the new skip's score layer at zero. A resumed run loads its own checkpoint instead.
+        if (coarser && !existsSync(path.join(runDir, 'checkpoint'))) initFromCoarser(model, coarser);
+        log(`${variant.name}, seed ${seed}: training ${iters} iterations${variant.from ? ` from ${variant.from}` : ''} (${runDir})`);
+        const r = await train(model, trainSet, {
+          iters,
+          batchSize: p.batch,
+          optimizer: p.optimizer,
+          augment: { flip: true, scale: [0.75, 1.25], crop: p.crop },
+          seed,
+          runDir,
+          checkpointEvery: Math.max(1, Math.floor(iters / 4)),
+          logEvery: Math.max(1, Math.floor(iters / 30)),
+        });
+        const e = await evaluate(model, val, { boundaryTolerance: 1 });
+        const curve = (await readFile(path.join(runDir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { iter: number; loss: number });
+        result = {
+          variant: variant.name,
+          seed,
+          config,
+          metrics: { pixel_acc: e.pixel_acc, mean_acc: e.mean_acc, miou: e.miou, fw_iou: e.fw_iou, boundary_f1: e.boundary_f1! },
+          training_seconds: Number(r.seconds.toFixed(2)),
+          backend: engineInfo()?.backend ?? 'unknown',
+          packages: versions(),
+          loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
+        };
+        await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
+      }
+      // The same val image for every variant (first seed): how the skips sharpen boundaries.
+      if (seed === p.seeds[0]) await writePng(path.join(o.reportsDir, 'overlays', `${slug(variant.name)}.png`), labelOverlay(first, infer(model, first).labels));
+      trained.get(variant.name)?.dispose();
+      trained.set(variant.name, model);
+      results.push(result);
+    }
+    for (const m of trained.values()) m.dispose();
+  }
+  await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), labelOverlay(first, first.mask));
+  await atomicWriteFile(
+    path.join(o.reportsDir, 'results.json'),
+    JSON.stringify({ paper: 'Long, Shelhamer & Darrell 2015, FCN', dataset: `CamVid (SegNet split), downscaled x${p.downscale}`, profile: p, runs: results }, null, 2),
+  );
+  await writeReport(o.reportsDir, results, p, writeChart);
+  return results;
+}

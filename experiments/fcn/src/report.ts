@@ -1,0 +1,85 @@
+/** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the FCN replication. */
+import path from 'node:path';
+import { atomicWriteFile, claimVerdict, formatMeanSd, meanSd, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
+import { PAPER, VARIANTS, type Profile } from './profiles.js';
+import type { RunResult, Scores } from './replicate.js';
+
+const METRICS: { key: keyof Scores; label: string }[] = [
+  { key: 'pixel_acc', label: 'pixel acc.' },
+  { key: 'mean_acc', label: 'mean acc.' },
+  { key: 'miou', label: 'mean IU' },
+  { key: 'fw_iou', label: 'f.w. IU' },
+  { key: 'boundary_f1', label: 'boundary F1 (1 px)' },
+];
+
+const pct = (runs: RunResult[], variant: string, key: keyof Scores) => meanSd(runs.filter((r) => r.variant === variant).map((r) => 100 * r.metrics[key]));
+
+const compare = (runs: RunResult[], a: string, b: string, key: keyof Scores = 'miou') => claimVerdict(pct(runs, a, key), pct(runs, b, key), { unit: ' points' });
+
+export async function writeReport(dir: string, runs: RunResult[], profile: Profile, writeChart: typeof WriteChart): Promise<void> {
+  const rows = runs.flatMap((r) => METRICS.map((m) => ({ variant: r.variant, seed: r.seed, metric: m.label, value: 100 * r.metrics[m.key] })));
+  const spec: VegaLiteSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `FCN on CamVid val (${profile.name} profile; dots: seeds, bar: mean), %`,
+    data: { values: rows },
+    facet: { column: { field: 'metric', type: 'nominal', title: null } },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 140,
+      height: 200,
+      layer: [
+        { mark: { type: 'bar', opacity: 0.35 }, encoding: { x: { field: 'variant', type: 'nominal', title: null, sort: VARIANTS.map((v) => v.name), axis: { labelAngle: -40 } }, y: { aggregate: 'mean', field: 'value', type: 'quantitative', title: null } } },
+        { mark: { type: 'point', filled: true }, encoding: { x: { field: 'variant', type: 'nominal', sort: VARIANTS.map((v) => v.name) }, y: { field: 'value', type: 'quantitative' }, color: { field: 'seed', type: 'nominal' } } },
+      ],
+    },
+  } as VegaLiteSpec;
+  const curves = runs.flatMap((r) => r.loss_curve.map((c) => ({ variant: r.variant, seed: r.seed, iter: c.iter, loss: c.loss })));
+  const lossSpec: VegaLiteSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Training loss per run (staged runs restart their iteration count)',
+    width: 520,
+    height: 240,
+    data: { values: curves },
+    mark: { type: 'line', opacity: 0.8 },
+    encoding: { x: { field: 'iter', type: 'quantitative' }, y: { field: 'loss', type: 'quantitative' }, color: { field: 'variant', type: 'nominal' }, detail: { field: 'seed', type: 'nominal' } },
+  };
+  await writeChart(path.join(dir, 'metrics'), spec, { png: true });
+  await writeChart(path.join(dir, 'loss'), lossSpec, { png: true });
+  const table = [
+    `| variant | iterations | ${METRICS.map((m) => m.label).join(' | ')} | paper mean IU (Table 2) | reference model mean IU |`,
+    `|---|---|${METRICS.map(() => '---').join('|')}|---|---|`,
+    ...VARIANTS.map((v) => {
+      const key = /^FCN-(32s|16s|8s)/.exec(v.name)![0] as keyof typeof PAPER.table2;
+      const paper = v.name.includes('at-once') ? '-' : PAPER.table2[key];
+      const ref = v.name.includes('at-once') ? '-' : PAPER.reference[key];
+      const iters = runs.find((r) => r.variant === v.name)?.config.iters ?? '';
+      return `| ${v.name} | ${iters}${v.from ? ` (from ${v.from})` : ''} | ${METRICS.map((m) => formatMeanSd(pct(runs, v.name, m.key), 2)).join(' | ')} | ${paper} | ${ref} |`;
+    }),
+  ];
+  const opt = profile.optimizer;
+  const md = `# FCN-32s / 16s / 8s (Long, Shelhamer & Darrell 2015) on CamVid
+
+Profile \`${profile.name}\`: CamVid (SegNet's split, 11 classes) downscaled x${profile.downscale}, VGG16 width x${profile.width}, crops ${profile.crop.join('x')} with flips and scaling 0.75-1.25, batch ${profile.batch}, ${opt.name === 'adam' ? `Adam (lr ${opt.lr}, poly)` : `SGD (lr ${opt.lr}, momentum ${opt.momentum}, poly)`}, seeds ${profile.seeds.join(', ')}; trained on ${profile.trainImages} train images, every number on ${profile.valImages} val images. Staged as in Sec. 4.2: FCN-16s starts from the trained FCN-32s and FCN-8s from FCN-16s (new score layer at zero), each stage for half the FCN-32s iterations; the all-at-once nets (pool4 x0.01, pool3 x0.0001 before their score layers, as the reference FCN-8s-at-once) train from scratch for the staged pipeline's total. **From scratch**: the paper starts from ImageNet VGG16 and reports PASCAL VOC 2011; ours are not comparable in absolute terms, only the orderings are.
+
+## Results (CamVid val, %, mean ± sd over ${profile.seeds.length} seeds)
+
+${table.join('\n')}
+
+![metrics](metrics.png)
+
+## The paper's claims here
+
+- FCN-16s beats FCN-32s (Table 2: 62.4 vs 59.4): ${compare(runs, 'FCN-16s (staged)', 'FCN-32s')}.
+- FCN-8s beats FCN-16s (Table 2: 62.7 vs 62.4): ${compare(runs, 'FCN-8s (staged)', 'FCN-16s (staged)')}.
+- The skips sharpen boundaries (Fig. 4): boundary F1 of FCN-8s vs FCN-32s ${compare(runs, 'FCN-8s (staged)', 'FCN-32s', 'boundary_f1')}.
+- Staged vs all-at-once FCN-8s (the reference implementation reports at-once as good as staged): staged ${compare(runs, 'FCN-8s (staged)', 'FCN-8s at-once')}.
+- Learned vs fixed x2 upsampling (Sec. 3.3: learning them helps a little): learned ${compare(runs, 'FCN-8s at-once', 'FCN-8s at-once, fixed x2 upsampling')}.
+
+Overlays of the first val image (seed ${profile.seeds[0]}) side by side in overlays/: fcn-32s.png, fcn-16s-staged.png, fcn-8s-staged.png, the at-once nets, and ground-truth.png.
+
+![loss](loss.png)
+
+Every run's config, metrics, training time and package versions: results.json. Regenerate with \`pnpm turbo run replicate --filter fcn\` (SEG_PROFILE=${profile.name}).
+`;
+  await atomicWriteFile(path.join(dir, 'report.md'), md);
+}

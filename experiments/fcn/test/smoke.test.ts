@@ -1,0 +1,37 @@
+/** The whole FCN replication in the `smoke` profile (seconds): staged runs, every report file. */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initEngine } from '@seg/core';
+import { PROFILES, VARIANTS } from '../src/profiles.js';
+import { replicate } from '../src/replicate.js';
+
+describe('FCN replication, smoke profile', () => {
+  let dir: string;
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+    dir = mkdtempSync(path.join(tmpdir(), 'seg-fcn-exp-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs every variant (staged ones from their coarser run), writes results.json, charts, overlays and report.md, and reuses finished runs', async () => {
+    const o = { profile: PROFILES.smoke, dataDir: path.resolve(__dirname, '../../../../shared/data/camvid'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
+    const runs = await replicate(o);
+    expect(runs.map((r) => r.variant)).toEqual(VARIANTS.map((v) => v.name));
+    for (const r of runs) {
+      expect(Object.keys(r.metrics).sort()).toEqual(['boundary_f1', 'fw_iou', 'mean_acc', 'miou', 'pixel_acc']);
+      for (const x of Object.values(r.metrics)) expect(x).toBeGreaterThanOrEqual(0);
+      expect(r.backend).toBe('wasm');
+    }
+    expect(runs.find((r) => r.variant === 'FCN-8s (staged)')!.config).toMatchObject({ from: 'FCN-16s (staged)', iters: 1 });
+    for (const f of ['metrics.vl.json', 'metrics.svg', 'metrics.png', 'loss.svg', 'report.md', 'results.json', 'overlays/fcn-32s.png', 'overlays/fcn-8s-staged.png', 'overlays/ground-truth.png']) {
+      expect(existsSync(path.join(dir, 'reports', f)), f).toBe(true);
+    }
+    const md = readFileSync(path.join(dir, 'reports', 'report.md'), 'utf8');
+    for (const paper of ['59.4', '62.4', '62.7', '63.6', '65', '65.5']) expect(md).toContain(paper);
+    expect(md.match(/^- /gm)!.length).toBe(5);
+    const again = await replicate(o);
+    expect(again.map((r) => r.metrics)).toEqual(runs.map((r) => r.metrics));
+  });
+});

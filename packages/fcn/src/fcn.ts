@@ -1,0 +1,108 @@
+/**
+ * FCN (Long, Shelhamer & Darrell, "Fully Convolutional Networks for Semantic
+ * Segmentation", CVPR 2015), Fig. 3: VGG16 with fc6/fc7 as convolutions,
+ * class scores at stride 32 (FCN-32s), fused with pool4's scores at stride 16
+ * (FCN-16s) and pool3's at stride 8 (FCN-8s). The x2 upsamplings are learned
+ * transposed convolutions initialised to bilinear; the final one is fixed
+ * bilinear (Sec. 4.2). Pools round up (Caffe's ceil mode) so any input size
+ * works; the output is cropped to the input.
+ */
+import { centerCrop, conv, convRelu, dropout, scaled, tf, tfl, transposedUpsample, vgg16 } from '@seg/core';
+
+type T = tfl.SymbolicTensor;
+
+export type FcnVariant = '32s' | '16s' | '8s';
+
+export interface FcnOptions {
+  variant?: FcnVariant;
+  classes?: number;
+  /** Width multiplier for VGG16 and fc6/fc7. */
+  width?: number;
+  /** VGG16 with batch normalisation (conv-bn-relu). */
+  batchNorm?: boolean;
+  /** Learned x2 upsamplings (the paper) or fixed bilinear ones. */
+  learnedUpsampling?: boolean;
+  /**
+   * All-at-once training (the reference implementation's FCN-8s-at-once):
+   * pool4 and pool3 are scaled by 0.01 and 0.0001 before their score layers.
+   */
+  scaledSkips?: boolean;
+  size?: [number | null, number | null];
+  channels?: number;
+  seed?: number;
+}
+
+/** Multiplies by a constant (the at-once net's skip scaling); no weights. */
+class Scale extends tfl.layers.Layer {
+  static className = 'FcnScale';
+  private readonly factor: number;
+  constructor(args: { factor: number; name?: string }) {
+    super({ name: args.name });
+    this.factor = args.factor;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    return tf.mul(x, this.factor);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), factor: this.factor };
+  }
+}
+tf.serialization.registerClass(Scale);
+
+export function fcn(o: FcnOptions = {}): tfl.LayersModel {
+  const variant = o.variant ?? '8s';
+  const classes = o.classes ?? 21;
+  const learned = o.learnedUpsampling ?? true;
+  const seed = o.seed ?? 0;
+  const input = tfl.input({ shape: [...(o.size ?? [null, null]), o.channels ?? 3], name: 'image' });
+  const taps = vgg16(input, { width: o.width, batchNorm: o.batchNorm, poolPadding: 'same', seed });
+  // fc6 as a 7x7 convolution, fc7 as a 1x1 (Sec. 3.1), each ReLU + dropout 0.5.
+  let x = convRelu(taps.pool5, scaled(4096, o.width), { kernel: 7, padding: 'same', name: 'fc6', seed: seed + 100 });
+  x = dropout(x, 0.5, { name: 'drop6' });
+  x = convRelu(x, scaled(4096, o.width), { kernel: 1, name: 'fc7', seed: seed + 101 });
+  x = dropout(x, 0.5, { name: 'drop7' });
+  let score = conv(x, classes, { kernel: 1, name: 'score_fr', seed: seed + 102 });
+  let stride = 32;
+  const skip = (tap: T, name: string, factor: number, s: number): T => {
+    const source = o.scaledSkips ? (new Scale({ factor, name: `scale_${name}` }).apply(tap) as T) : tap;
+    return conv(source, classes, { kernel: 1, name: `score_${name}`, seed: s });
+  };
+  if (variant !== '32s') {
+    // FCN-16s: upscore2 (x2, learned) + score_pool4.
+    const up = centerCrop(transposedUpsample(score, { factor: 2, trainable: learned, name: 'upscore2' }), taps.pool4, 'upscore2_crop');
+    score = tfl.layers.add({ name: 'fuse_pool4' }).apply([up, skip(taps.pool4, 'pool4', 0.01, seed + 103)]) as T;
+    stride = 16;
+  }
+  if (variant === '8s') {
+    // FCN-8s: upscore_pool4 (x2, learned) + score_pool3.
+    const up = centerCrop(transposedUpsample(score, { factor: 2, trainable: learned, name: 'upscore_pool4' }), taps.pool3, 'upscore_pool4_crop');
+    score = tfl.layers.add({ name: 'fuse_pool3' }).apply([up, skip(taps.pool3, 'pool3', 0.0001, seed + 104)]) as T;
+    stride = 8;
+  }
+  // The final upsampling is fixed bilinear, not learned (Sec. 4.2).
+  const up = transposedUpsample(score, { factor: stride, trainable: false, name: `upscore${stride}` });
+  return tfl.model({ inputs: input, outputs: centerCrop(up, input, 'score'), name: `fcn${variant}` });
+}
+
+/**
+ * Staged training (Sec. 4.2): FCN-16s starts from a trained FCN-32s, FCN-8s
+ * from a trained FCN-16s. Every layer the coarser net has is copied by name;
+ * the new skip score layer starts at zero, so the finer net starts out
+ * computing exactly what the coarser one did.
+ */
+export function initFromCoarser(finer: tfl.LayersModel, coarser: tfl.LayersModel): void {
+  for (const layer of finer.layers) {
+    let source: tfl.layers.Layer | undefined;
+    try {
+      source = coarser.getLayer(layer.name);
+    } catch {
+      source = undefined;
+    }
+    if (source && layer.getWeights().length) {
+      layer.setWeights(source.getWeights());
+    } else if (/^score_pool[34]$/.test(layer.name)) {
+      layer.setWeights(layer.getWeights().map((w) => tf.zerosLike(w)));
+    }
+  }
+}

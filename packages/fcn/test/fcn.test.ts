@@ -1,0 +1,74 @@
+/** FCN: ZOO.md's parameter counts, options, staged initialisation, training on wasm. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BatchLoader, countTrainableParams, initEngine, modelSpec, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep } from '@seg/core';
+import { fcn, initFromCoarser } from '../src/index.js';
+
+describe('FCN', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+
+  const zoo: [string, number][] = [
+    ['fcn32s-vgg16', 134_346_581],
+    ['fcn16s-vgg16', 134_364_410],
+    ['fcn8s-vgg16', 134_376_863],
+  ];
+  for (const [name, params] of zoo) {
+    it(`${name}: ${params.toLocaleString('en')} trainable parameters, 512x512x21 logits`, () => {
+      const m = modelSpec(name)!.build();
+      expect(countTrainableParams(m)).toBe(params);
+      expect(m.outputs[0]!.shape).toEqual([null, 512, 512, 21]);
+      m.dispose();
+    });
+  }
+
+  it('options: fixed x2 upsampling, classes, any input size', () => {
+    const count = (o: Parameters<typeof fcn>[0]) => {
+      const m = fcn({ size: [64, 64], ...o });
+      const n = countTrainableParams(m);
+      m.dispose();
+      return n;
+    };
+    // two learned 4x4 21->21 transposed convolutions without bias
+    expect(count({ variant: '8s', learnedUpsampling: false })).toBe(134_376_863 - 2 * 16 * 21 * 21);
+    // classes: score_fr 4096->C, score_pool4 512->C, score_pool3 256->C (+ biases), two C->C x2 layers
+    const c = 5;
+    expect(count({ variant: '8s', classes: c })).toBe(134_376_863 - (4096 + 512 + 256 + 3) * 16 - 2 * 16 * (21 * 21 - c * c));
+    const odd = fcn({ variant: '8s', width: 0.0625, size: [90, 120], classes: 3 });
+    expect(odd.outputs[0]!.shape).toEqual([null, 90, 120, 3]);
+    odd.dispose();
+  });
+
+  it('staged: FCN-16s initialised from FCN-32s has its trunk and scores, and the zero score_pool4 adds nothing', () => {
+    const o = { width: 0.0625, classes: 3, size: [64, 64] as [number, number], seed: 4 };
+    const m32 = fcn({ ...o, variant: '32s' });
+    const m16 = fcn({ ...o, variant: '16s', seed: 9 });
+    initFromCoarser(m16, m32);
+    const x = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 2);
+    const tap = (m: tfl.LayersModel, name: string) => tfl.model({ inputs: m.inputs, outputs: m.getLayer(name).output as tfl.SymbolicTensor }).predict(x) as tf.Tensor;
+    // The copied trunk gives the same class scores at stride 32 ...
+    expect(Array.from(tap(m16, 'score_fr').dataSync())).toEqual(Array.from(tap(m32, 'score_fr').dataSync()));
+    // ... and the zero score_pool4 adds nothing to the upsampled scores.
+    expect(Array.from(tap(m16, 'fuse_pool4').dataSync())).toEqual(Array.from(tap(m16, 'upscore2_crop').dataSync()));
+    expect(m16.getLayer('score_pool4').getWeights().every((w) => w.dataSync().every((v) => v === 0))).toBe(true);
+    const m8 = fcn({ ...o, variant: '8s', seed: 11 });
+    initFromCoarser(m8, m16);
+    expect(Array.from(m8.getLayer('fc6').getWeights()[0]!.dataSync())).toEqual(Array.from(m32.getLayer('fc6').getWeights()[0]!.dataSync()));
+    [m32, m16, m8].forEach((m) => m.dispose());
+  });
+
+  it('every variant trains on wasm (learned and fixed upsampling, at-once scaled skips)', async () => {
+    const data = syntheticDataset({ count: 2, height: 64, width: 64, classes: 3, seed: 9 });
+    const batch = BatchLoader.toTensors(await new BatchLoader(data, 2, 1).samples(0));
+    for (const o of [{ variant: '32s' }, { variant: '16s', learnedUpsampling: false }, { variant: '8s', scaledSkips: true }] as const) {
+      const model = fcn({ ...o, width: 0.125, classes: 3, size: [64, 64], seed: 5 });
+      const opt = tf.train.adam(0.001);
+      const losses = Array.from({ length: 12 }, () => trainStep(model, opt, batch.images, batch.labels, (l, y) => softmaxCrossEntropy(l, y)));
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(Math.min(...losses.slice(-3))).toBeLessThan(0.85 * losses[0]!);
+      opt.dispose();
+      model.dispose();
+    }
+    tf.dispose([batch.images, batch.labels]);
+  });
+});
