@@ -136,6 +136,11 @@ describe('wasm convolution gradients against the cpu backend', () => {
       [4, 2, 'same', 9],
       [4, 2, 'valid', 5],
       [16, 8, 'same', 3],
+      // large strides take the by-phase path: FCN's x32, kernels not a multiple of the stride, odd sizes
+      [64, 32, 'same', 2],
+      [10, 4, 'valid', 3],
+      [7, 5, 'valid', 4],
+      [8, 4, 'same', 5],
     ] as const) {
       const x0 = seeded(2 * h * h * 5, 3);
       const w0 = seeded(k * k * 3 * 5, 4);

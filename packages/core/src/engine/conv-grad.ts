@@ -77,6 +77,8 @@ export function tapSliceNHWC(t: tf.Tensor4D, a: number, b: number, info: Conv2DI
  * the spatially flipped, in/out-swapped filter, at the forward dilation.
  */
 export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: Conv2DInfo): tf.Tensor4D {
+  const undilated = info.dilationHeight === 1 && info.dilationWidth === 1;
+  if (undilated && info.strideHeight >= 4 && info.strideWidth >= 4 && info.strideHeight === info.strideWidth) return conv2dInputGradByPhases(dy, filter, info);
   return tf.tidy(() => {
     let g = zeroInsert(dy, info.strideHeight, info.strideWidth);
     const pads = transposedPads(info, g.shape[1], g.shape[2]);
@@ -86,6 +88,55 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: Conv
     if (explicit) return tf.conv2d(g, flipped, 1, explicit, 'NHWC', dil);
     g = padOrCrop4d(g, pads.top, pads.bottom, pads.left, pads.right);
     return tf.conv2d(g, flipped, 1, 'valid', 'NHWC', dil);
+  });
+}
+
+/**
+ * dL/dx for large strides (FCN's x8/x16/x32 upsampling), by output phase
+ * instead of zero insertion. With q = p + pad and s the stride, dx[p] only
+ * meets taps a = (q mod s) + s t, so
+ *   dx[p] = sum_t dy[floor(q/s) - t] w[(q mod s) + s t],   t < T = ceil(K/s):
+ * for every phase a stride-1 correlation of dy with T x T taps. All s² phases
+ * run as one convolution whose output channels are (phase, Ci), and
+ * depthToSpace interleaves them; a final slice removes the padding rows.
+ * Zero insertion would multiply (s² - 1)/s² of its taps by zeros: for
+ * kernel 64 / stride 32 that is ~1000x the work.
+ */
+function conv2dInputGradByPhases(dy: tf.Tensor4D, filter: tf.Tensor4D, info: Conv2DInfo): tf.Tensor4D {
+  return tf.tidy(() => {
+    const s = info.strideHeight;
+    const [kh, kw, ci, co] = filter.shape;
+    const th = Math.ceil(kh / s);
+    const tw = Math.ceil(kw / s);
+    // Combined filter [u, v, Co, (rh*s + rw)*Ci + c] = w[rh + s (T-1-u), rw + s (T-1-v), c, o]
+    // (zero past the kernel): correlation tap u reads dy[m - (T-1) + u]; channel order is depthToSpace's.
+    // Built on the CPU: filters are small, and it avoids rank-6 transposes.
+    const src = filter.dataSync();
+    const out = new Float32Array(th * tw * co * s * s * ci);
+    for (let u = 0; u < th; u++) {
+      for (let v = 0; v < tw; v++) {
+        for (let rh = 0; rh < s; rh++) {
+          const a = rh + s * (th - 1 - u);
+          if (a >= kh) continue;
+          for (let rw = 0; rw < s; rw++) {
+            const b = rw + s * (tw - 1 - v);
+            if (b >= kw) continue;
+            for (let c = 0; c < ci; c++) {
+              for (let o = 0; o < co; o++) out[((u * tw + v) * co + o) * s * s * ci + (rh * s + rw) * ci + c] = src[((a * kw + b) * ci + c) * co + o]!;
+            }
+          }
+        }
+      }
+    }
+    const w = tf.tensor4d(out, [th, tw, co, s * s * ci]);
+    const { top, left } = info.padInfo;
+    const mh = Math.ceil((info.inHeight + top) / s);
+    const mw = Math.ceil((info.inWidth + left) / s);
+    const g = padOrCrop4d(dy, th - 1, Math.max(0, mh - dy.shape[1]), tw - 1, Math.max(0, mw - dy.shape[2]));
+    let z = tf.conv2d(g, w, 1, 'valid');
+    z = tf.slice(z, [0, 0, 0, 0], [z.shape[0], mh, mw, z.shape[3]]);
+    const q = tf.depthToSpace(z, s, 'NHWC');
+    return tf.slice(q, [0, top, left, 0], [q.shape[0], info.inHeight, info.inWidth, ci]);
   });
 }
 
