@@ -53,6 +53,20 @@ export type ReplicateOptions = ReplicationOptions<Profile>;
 const slug = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
 const versions = () => packageVersions(['@seg/core', '@seg/fcn', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'], import.meta.url);
 
+/** RGB pictures of one height side by side, 4 white pixels apart. */
+function hstack(pictures: { width: number; height: number; data: Uint8Array }[]) {
+  const gap = 4;
+  const h = pictures[0]!.height;
+  const w = pictures.reduce((a, p) => a + p.width, 0) + gap * (pictures.length - 1);
+  const data = new Uint8Array(w * h * 3).fill(255);
+  let x0 = 0;
+  for (const p of pictures) {
+    for (let y = 0; y < h; y++) data.set(p.data.subarray(y * p.width * 3, (y + 1) * p.width * 3), (y * w + x0) * 3);
+    x0 += p.width + gap;
+  }
+  return { width: w, height: h, channels: 3 as const, data };
+}
+
 export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const p = o.profile;
@@ -62,6 +76,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
   const val = subset(valSplit, Array.from({ length: Math.min(p.valImages, valSplit.length) }, (_, i) => i), 'camvid-val');
   const first = await val.get(0);
   const results: RunResult[] = [];
+  const sideBySide = [labelOverlay(first, first.mask)];
   await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });
   for (const seed of p.seeds) {
     const trained = new Map<string, tfl.LayersModel>();
@@ -111,14 +126,19 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
         await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
       }
       // The same val image for every variant (first seed): how the skips sharpen boundaries.
-      if (seed === p.seeds[0]) await writePng(path.join(o.reportsDir, 'overlays', `${slug(variant.name)}.png`), labelOverlay(first, infer(model, first).labels));
+      if (seed === p.seeds[0]) {
+        const picture = labelOverlay(first, infer(model, first).labels);
+        await writePng(path.join(o.reportsDir, 'overlays', `${slug(variant.name)}.png`), picture);
+        if (!variant.name.includes('at-once')) sideBySide.push(picture);
+      }
       trained.get(variant.name)?.dispose();
       trained.set(variant.name, model);
       results.push(result);
     }
     for (const m of trained.values()) m.dispose();
   }
-  await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), labelOverlay(first, first.mask));
+  await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), sideBySide[0]!);
+  await writePng(path.join(o.reportsDir, 'overlays', 'skips.png'), hstack(sideBySide));
   await atomicWriteFile(
     path.join(o.reportsDir, 'results.json'),
     JSON.stringify({ paper: 'Long, Shelhamer & Darrell 2015, FCN', dataset: `CamVid (SegNet split), downscaled x${p.downscale}`, profile: p, runs: results }, null, 2),

@@ -25,7 +25,7 @@ describe('FCN replication, smoke profile', () => {
       expect(r.backend).toBe('wasm');
     }
     expect(runs.find((r) => r.variant === 'FCN-8s (staged)')!.config).toMatchObject({ from: 'FCN-16s (staged)', iters: 1 });
-    for (const f of ['metrics.vl.json', 'metrics.svg', 'metrics.png', 'loss.svg', 'report.md', 'results.json', 'overlays/fcn-32s.png', 'overlays/fcn-8s-staged.png', 'overlays/ground-truth.png']) {
+    for (const f of ['metrics.vl.json', 'metrics.svg', 'metrics.png', 'loss.svg', 'report.md', 'results.json', 'overlays/fcn-32s.png', 'overlays/fcn-8s-staged.png', 'overlays/ground-truth.png', 'overlays/skips.png']) {
       expect(existsSync(path.join(dir, 'reports', f)), f).toBe(true);
     }
     const md = readFileSync(path.join(dir, 'reports', 'report.md'), 'utf8');
