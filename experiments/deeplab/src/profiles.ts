@@ -7,7 +7,7 @@
  * ImageNet (and COCO) models on PASCAL VOC, so our absolute numbers are not
  * theirs; the comparisons are the orderings.
  */
-import type { OptimizerConfig } from '@seg/core';
+import { selectProfile, type OptimizerConfig } from '@seg/core';
 import type { DeepLabOptions } from '@seg/deeplab';
 
 export interface Variant {
@@ -62,9 +62,5 @@ export const PAPER_V2_TABLE3 = {
   'v2 ASPP-L': { before: 68.96, after: 71.57 },
 } as const;
 
-export function profileFromEnv(value = process.env.SEG_PROFILE): Profile {
-  const name = (value ?? 'quick') as Profile['name'];
-  const p = PROFILES[name];
-  if (!p) throw new Error(`SEG_PROFILE must be smoke, quick or full (got "${value}").`);
-  return p;
-}
+/** The profile SEG_PROFILE names (default: quick). */
+export const profileFromEnv = (value = process.env.SEG_PROFILE): Profile => selectProfile(PROFILES, value);

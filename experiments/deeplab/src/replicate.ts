@@ -15,12 +15,14 @@ import {
   evaluate,
   infer,
   labelOverlay,
-  loadCheckpoint,
-  Optimizer,
+  loadCheckpointWeights,
   packageVersions,
   prepareRunDir,
+  readTrainingLog,
+  slugify,
   type ReplicationOptions,
   subset,
+  toByteRange,
   train,
   writeChart,
   writePng,
@@ -29,7 +31,7 @@ import {
   type Sample,
   type tfl,
 } from '@seg/core';
-import { denseCrf, type CrfParams } from '@seg/crf';
+import { refinePrediction, type CrfParams } from '@seg/crf';
 import { deeplab, withOutputStride, type DeepLabOptions } from '@seg/deeplab';
 import { VARIANTS, type Profile, type Variant } from './profiles.js';
 import { writeReport } from './report.js';
@@ -55,18 +57,11 @@ export interface RunResult {
 
 export type ReplicateOptions = ReplicationOptions<Profile>;
 
-const slug = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
 const versions = () => packageVersions(['@seg/core', '@seg/crf', '@seg/deeplab', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'], import.meta.url);
-const toBytes = (image: Float32Array) => image.map((x) => x * 255);
 
 /** Scores of a model (optionally refined by the CRF) on a dataset. */
 async function score(model: tfl.LayersModel, dataset: Dataset, crf?: CrfParams): Promise<Scores> {
-  const refine = crf
-    ? (p: Prediction, s: Sample): Prediction => {
-        const r = denseCrf({ width: p.width, height: p.height, labels: p.classes, probs: p.probs, image: toBytes(s.image), channels: 3 }, crf);
-        return { ...p, probs: r.Q, labels: r.labels as Uint8Array };
-      }
-    : undefined;
+  const refine = crf ? (p: Prediction, s: Sample) => refinePrediction(p, toByteRange(s.image), 3, crf) : undefined;
   const e = await evaluate(model, dataset, { boundaryTolerance: 1, ...(refine ? { refine } : {}) });
   return { miou: e.miou, pixel_acc: e.pixel_acc, mean_acc: e.mean_acc, boundary_f1: e.boundary_f1! };
 }
@@ -106,7 +101,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
   const overlays: { name: string; labels: Uint8Array }[] = [];
   for (const variant of VARIANTS) {
     for (const seed of p.seeds) {
-      const runDir = path.join(o.runsDir, p.name, `${slug(variant.name)}-s${seed}`);
+      const runDir = path.join(o.runsDir, p.name, `${slugify(variant.name)}-s${seed}`);
       const modelOptions: DeepLabOptions = { ...variant.model, classes, width: p.width, size: [null, null], seed };
       const config = { profile: p.name, variant: variant.name, model: modelOptions, crop: p.crop, iters: p.iters, batch: p.batch, optimizer: p.optimizer, downscale: p.downscale, seed, trainImages: p.trainImages };
       await prepareRunDir(runDir, config, log);
@@ -116,9 +111,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       const first = seed === p.seeds[0];
       // The trained weights are needed to evaluate, to tune the CRF (first LargeFOV run) or to draw overlays (first seed).
       if (result && (first || (variant.crf && !crfChoice))) {
-        const scratch = new Optimizer(p.optimizer);
-        await loadCheckpoint(runDir, model, scratch);
-        scratch.dispose();
+        await loadCheckpointWeights(runDir, model);
       }
       let seconds = result?.training_seconds ?? 0;
       if (!result) {
@@ -144,7 +137,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
           if (m !== model) m.dispose();
         }
         if (variant.crf) metrics.crf = await score(model, val, crfChoice!.best);
-        const curve = (await readFile(path.join(runDir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { iter: number; loss: number });
+        const curve = await readTrainingLog(runDir);
         result = {
           variant: variant.name,
           seed,
@@ -162,8 +155,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
         const pred = infer(model, firstVal);
         overlays.push({ name: variant.name, labels: pred.labels });
         if (variant.crf) {
-          const r = denseCrf({ width: pred.width, height: pred.height, labels: classes, probs: pred.probs, image: toBytes(firstVal.image), channels: 3 }, crfChoice!.best);
-          overlays.push({ name: `${variant.name} + CRF`, labels: r.labels as Uint8Array });
+          overlays.push({ name: `${variant.name} + CRF`, labels: refinePrediction(pred, toByteRange(firstVal.image), 3, crfChoice!.best).labels });
         }
       }
       model.dispose();
@@ -171,7 +163,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
     }
   }
   await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });
-  for (const { name, labels } of overlays) await writePng(path.join(o.reportsDir, 'overlays', `${slug(name)}.png`), labelOverlay(firstVal, labels));
+  for (const { name, labels } of overlays) await writePng(path.join(o.reportsDir, 'overlays', `${slugify(name)}.png`), labelOverlay(firstVal, labels));
   await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), labelOverlay(firstVal, firstVal.mask));
   await atomicWriteFile(
     path.join(o.reportsDir, 'results.json'),

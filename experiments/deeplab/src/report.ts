@@ -1,6 +1,6 @@
 /** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the DeepLab replication. */
 import path from 'node:path';
-import { atomicWriteFile, claimVerdict, formatMeanSd, meanSd, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
+import { atomicWriteFile, claimVerdict, formatMeanSd, meanSd, seedSpreadChart, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
 import type { CrfParams } from '@seg/crf';
 import { PAPER_V2_TABLE3, type Profile } from './profiles.js';
 import type { RunResult, Scores } from './replicate.js';
@@ -61,21 +61,7 @@ export async function writeReport(
       { variant: r.variant, seed: r.seed, metric: 'mIoU %', value: 100 * r.metrics.os16!.miou },
       { variant: r.variant, seed: r.seed, metric: 'boundary F1 % (1 px)', value: 100 * r.metrics.os16!.boundary_f1 },
     ]);
-  const decoderSpec: VegaLiteSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'v3+ decoder off (v3 + image pooling) vs on',
-    data: { values: decoderRows },
-    facet: { column: { field: 'metric', type: 'nominal', title: null } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: 160,
-      height: 200,
-      layer: [
-        { mark: { type: 'bar', opacity: 0.35 }, encoding: { x: { field: 'variant', type: 'nominal', title: null }, y: { aggregate: 'mean', field: 'value', type: 'quantitative', title: null } } },
-        { mark: { type: 'point', filled: true }, encoding: { x: { field: 'variant', type: 'nominal' }, y: { field: 'value', type: 'quantitative' }, color: { field: 'seed', type: 'nominal' } } },
-      ],
-    },
-  } as VegaLiteSpec;
+  const decoderSpec = seedSpreadChart({ title: 'v3+ decoder off (v3 + image pooling) vs on (dots: seeds, bar: mean, rule: ±1 sd)', rows: decoderRows, height: 200 });
   await writeChart(path.join(dir, 'miou'), miouSpec, { png: true });
   await writeChart(path.join(dir, 'crf'), crfSpec, { png: true });
   await writeChart(path.join(dir, 'decoder'), decoderSpec, { png: true });

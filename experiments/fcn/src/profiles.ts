@@ -4,7 +4,7 @@
  * val for reporting. No ImageNet initialisation (nothing is downloaded), so
  * the comparisons are the orderings, not the paper's absolute numbers.
  */
-import type { OptimizerConfig } from '@seg/core';
+import { selectProfile, type OptimizerConfig } from '@seg/core';
 import type { FcnOptions } from '@seg/fcn';
 
 export interface Variant {
@@ -52,9 +52,5 @@ export const PAPER = {
   reference: { 'FCN-32s': 63.6, 'FCN-16s': 65.0, 'FCN-8s': 65.5 },
 } as const;
 
-export function profileFromEnv(value = process.env.SEG_PROFILE): Profile {
-  const name = (value ?? 'quick') as Profile['name'];
-  const p = PROFILES[name];
-  if (!p) throw new Error(`SEG_PROFILE must be smoke, quick or full (got "${value}").`);
-  return p;
-}
+/** The profile SEG_PROFILE names (default: quick). */
+export const profileFromEnv = (value = process.env.SEG_PROFILE): Profile => selectProfile(PROFILES, value);

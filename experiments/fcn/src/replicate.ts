@@ -14,10 +14,11 @@ import {
   evaluate,
   infer,
   labelOverlay,
-  loadCheckpoint,
-  Optimizer,
+  loadCheckpointWeights,
   packageVersions,
   prepareRunDir,
+  readTrainingLog,
+  slugify,
   subset,
   train,
   writeChart,
@@ -50,7 +51,6 @@ export interface RunResult {
 
 export type ReplicateOptions = ReplicationOptions<Profile>;
 
-const slug = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
 const versions = () => packageVersions(['@seg/core', '@seg/fcn', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'], import.meta.url);
 
 /** RGB pictures of one height side by side, 4 white pixels apart. */
@@ -81,7 +81,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
   for (const seed of p.seeds) {
     const trained = new Map<string, tfl.LayersModel>();
     for (const variant of VARIANTS) {
-      const runDir = path.join(o.runsDir, p.name, `${slug(variant.name)}-s${seed}`);
+      const runDir = path.join(o.runsDir, p.name, `${slugify(variant.name)}-s${seed}`);
       const iters = Math.max(1, Math.round(p.iters * variant.itersFactor));
       const modelOptions = { ...variant.model, classes: trainSplit.numClasses, width: p.width, size: [null, null] as [null, null], seed };
       const config = { profile: p.name, variant: variant.name, model: modelOptions, from: variant.from ?? null, crop: p.crop, iters, batch: p.batch, optimizer: p.optimizer, downscale: p.downscale, seed, trainImages: p.trainImages };
@@ -91,9 +91,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       let result = existsSync(resultFile) ? (JSON.parse(await readFile(resultFile, 'utf8')) as RunResult) : undefined;
       if (result) {
         // Needed for overlays and for the next stage's initialisation.
-        const scratch = new Optimizer(p.optimizer);
-        await loadCheckpoint(runDir, model, scratch);
-        scratch.dispose();
+        await loadCheckpointWeights(runDir, model);
         log(`${variant.name}, seed ${seed}: done earlier (${resultFile})`);
       } else {
         const coarser = variant.from ? trained.get(variant.from) : undefined;
@@ -112,7 +110,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
           logEvery: Math.max(1, Math.floor(iters / 30)),
         });
         const e = await evaluate(model, val, { boundaryTolerance: 1 });
-        const curve = (await readFile(path.join(runDir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { iter: number; loss: number });
+        const curve = await readTrainingLog(runDir);
         result = {
           variant: variant.name,
           seed,
@@ -128,7 +126,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       // The same val image for every variant (first seed): how the skips sharpen boundaries.
       if (seed === p.seeds[0]) {
         const picture = labelOverlay(first, infer(model, first).labels);
-        await writePng(path.join(o.reportsDir, 'overlays', `${slug(variant.name)}.png`), picture);
+        await writePng(path.join(o.reportsDir, 'overlays', `${slugify(variant.name)}.png`), picture);
         if (!variant.name.includes('at-once')) sideBySide.push(picture);
       }
       trained.get(variant.name)?.dispose();

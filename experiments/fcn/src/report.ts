@@ -1,6 +1,6 @@
 /** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the FCN replication. */
 import path from 'node:path';
-import { atomicWriteFile, claimVerdict, formatMeanSd, meanSd, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
+import { atomicWriteFile, claimVerdict, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, type writeChart as WriteChart } from '@seg/core';
 import { PAPER, VARIANTS, type Profile } from './profiles.js';
 import type { RunResult, Scores } from './replicate.js';
 
@@ -18,31 +18,8 @@ const compare = (runs: RunResult[], a: string, b: string, key: keyof Scores = 'm
 
 export async function writeReport(dir: string, runs: RunResult[], profile: Profile, writeChart: typeof WriteChart): Promise<void> {
   const rows = runs.flatMap((r) => METRICS.map((m) => ({ variant: r.variant, seed: r.seed, metric: m.label, value: 100 * r.metrics[m.key] })));
-  const spec: VegaLiteSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `FCN on CamVid val (${profile.name} profile; dots: seeds, bar: mean), %`,
-    data: { values: rows },
-    facet: { column: { field: 'metric', type: 'nominal', title: null } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: 140,
-      height: 200,
-      layer: [
-        { mark: { type: 'bar', opacity: 0.35 }, encoding: { x: { field: 'variant', type: 'nominal', title: null, sort: VARIANTS.map((v) => v.name), axis: { labelAngle: -40 } }, y: { aggregate: 'mean', field: 'value', type: 'quantitative', title: null } } },
-        { mark: { type: 'point', filled: true }, encoding: { x: { field: 'variant', type: 'nominal', sort: VARIANTS.map((v) => v.name) }, y: { field: 'value', type: 'quantitative' }, color: { field: 'seed', type: 'nominal' } } },
-      ],
-    },
-  } as VegaLiteSpec;
-  const curves = runs.flatMap((r) => r.loss_curve.map((c) => ({ variant: r.variant, seed: r.seed, iter: c.iter, loss: c.loss })));
-  const lossSpec: VegaLiteSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'Training loss per run (staged runs restart their iteration count)',
-    width: 520,
-    height: 240,
-    data: { values: curves },
-    mark: { type: 'line', opacity: 0.8 },
-    encoding: { x: { field: 'iter', type: 'quantitative' }, y: { field: 'loss', type: 'quantitative' }, color: { field: 'variant', type: 'nominal' }, detail: { field: 'seed', type: 'nominal' } },
-  };
+  const spec = seedSpreadChart({ title: `FCN on CamVid val (${profile.name} profile; dots: seeds, bar: mean, rule: ±1 sd), %`, rows, order: VARIANTS.map((v) => v.name), width: 140, height: 200 });
+  const lossSpec = lossCurvesChart({ title: 'Training loss per run (staged runs restart their iteration count)', runs });
   await writeChart(path.join(dir, 'metrics'), spec, { png: true });
   await writeChart(path.join(dir, 'loss'), lossSpec, { png: true });
   const table = [

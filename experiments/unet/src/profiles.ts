@@ -7,7 +7,7 @@
  * paper's test-set numbers cannot be reproduced exactly; we report ours on
  * the held-out slices beside them.
  */
-import type { OptimizerConfig } from '@seg/core';
+import { selectProfile, type OptimizerConfig } from '@seg/core';
 
 export interface Variant {
   name: string;
@@ -66,9 +66,5 @@ export const PROFILES: Record<Profile['name'], Profile> = {
 /** The paper's ISBI 2012 results (Table 1, challenge test set). */
 export const PAPER = { warpingError: 0.000353, randError: 0.0382, pixelError: 0.0611 };
 
-export function profileFromEnv(value = process.env.SEG_PROFILE): Profile {
-  const name = (value ?? 'quick') as Profile['name'];
-  const p = PROFILES[name];
-  if (!p) throw new Error(`SEG_PROFILE must be smoke, quick or full (got "${value}").`);
-  return p;
-}
+/** The profile SEG_PROFILE names (default: quick). */
+export const profileFromEnv = (value = process.env.SEG_PROFILE): Profile => selectProfile(PROFILES, value);

@@ -13,11 +13,12 @@ import {
   engineInfo,
   infer,
   isbi2012,
-  loadCheckpoint,
-  Optimizer,
+  loadCheckpointWeights,
   packageVersions,
   pixelError,
   prepareRunDir,
+  readTrainingLog,
+  slugify,
   type ReplicationOptions,
   randError,
   train,
@@ -42,7 +43,6 @@ export interface RunResult {
   loss_curve: { iter: number; loss: number }[];
 }
 
-const slug = (v: Variant) => v.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
 
 const versions = () => packageVersions(['@seg/core', '@seg/unet', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'], import.meta.url);
 
@@ -74,7 +74,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
   const overlays: { variant: string; pred: Prediction; sample: Sample }[] = [];
   for (const variant of VARIANTS) {
     for (const seed of p.seeds) {
-      const runDir = path.join(o.runsDir, p.name, `${slug(variant)}-s${seed}`);
+      const runDir = path.join(o.runsDir, p.name, `${slugify(variant.name)}-s${seed}`);
       const resultFile = path.join(runDir, 'result.json');
       const crop = p.crop[variant.net];
       // Inference: overlap-tile with one tile covering the 512x512 slice (mirrored borders), or the whole image.
@@ -92,16 +92,14 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
         log(`${variant.name}, seed ${seed}: done earlier (${resultFile})`);
         // The trained weights are needed only to draw this run's overlays.
         if (wantsOverlays) {
-          const scratch = new Optimizer(p.optimizer);
-          await loadCheckpoint(runDir, model, scratch);
-          scratch.dispose();
+          await loadCheckpointWeights(runDir, model);
         }
       } else {
         log(`${variant.name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
         const setup = unetTraining({ weightedLoss: variant.weightedLoss, elastic: variant.elastic, crop: [crop, crop], optimizer: p.optimizer });
         const r = await train(model, trainSet, { ...setup, iters: p.iters, seed, runDir, checkpointEvery: Math.max(1, Math.floor(p.iters / 4)), logEvery: Math.max(1, Math.floor(p.iters / 40)) });
         preds = truth.map((s) => infer(model, s, inferOpts));
-        const curve = (await readFile(path.join(runDir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { iter: number; loss: number });
+        const curve = await readTrainingLog(runDir);
         result = {
           variant: variant.name,
           seed,
@@ -135,7 +133,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       rgb[i * 3 + 1] = wrong ? 220 : grey;
       rgb[i * 3 + 2] = wrong ? 0 : grey;
     }
-    await writePng(path.join(o.reportsDir, 'overlays', `${slug({ name: variant } as Variant)}-slice${sample.id}.png`), { width: sample.width, height: sample.height, channels: 3, data: rgb });
+    await writePng(path.join(o.reportsDir, 'overlays', `${slugify(variant)}-slice${sample.id}.png`), { width: sample.width, height: sample.height, channels: 3, data: rgb });
   }
   await writeReport(o.reportsDir, results, p, ABLATIONS, writeChart);
   return results;

@@ -1,6 +1,6 @@
 /** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the U-Net replication. */
 import path from 'node:path';
-import { atomicWriteFile, formatMeanSd as fmt, meanSd as stats, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
+import { atomicWriteFile, formatMeanSd as fmt, lossCurvesChart, meanSd as stats, seedSpreadChart, type writeChart as WriteChart } from '@seg/core';
 import { PAPER, type MetricKey, type Profile, type Variant } from './profiles.js';
 import type { RunResult } from './replicate.js';
 
@@ -21,37 +21,8 @@ export async function writeReport(
   writeChart: typeof WriteChart,
 ): Promise<void> {
   const rows = runs.flatMap((r) => METRICS.map((m) => ({ variant: r.variant, seed: r.seed, metric: m.label, value: r.metrics[m.key] })));
-  const metricsSpec: VegaLiteSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `U-Net on ISBI 2012, held-out slices (${profile.name} profile; dots: seeds, bar: mean, rule: ±1 sd)`,
-    data: { values: rows },
-    facet: { column: { field: 'metric', type: 'nominal', title: null } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: 160,
-      height: 180,
-      layer: [
-        { mark: { type: 'bar', opacity: 0.35 }, encoding: { x: { field: 'variant', type: 'nominal', title: null, axis: { labelAngle: -40 } }, y: { aggregate: 'mean', field: 'value', type: 'quantitative', title: null } } },
-        { mark: { type: 'errorbar', extent: 'stdev' }, encoding: { x: { field: 'variant', type: 'nominal' }, y: { field: 'value', type: 'quantitative' } } },
-        { mark: { type: 'point', filled: true }, encoding: { x: { field: 'variant', type: 'nominal' }, y: { field: 'value', type: 'quantitative' }, color: { field: 'seed', type: 'nominal' } } },
-      ],
-    },
-  } as VegaLiteSpec;
-  const curves = runs.flatMap((r) => r.loss_curve.map((c) => ({ variant: r.variant, seed: r.seed, iter: c.iter, loss: c.loss })));
-  const lossSpec: VegaLiteSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: 'Training loss (weighted variants include the eq. 2 weights)',
-    width: 520,
-    height: 260,
-    data: { values: curves },
-    mark: { type: 'line', opacity: 0.8 },
-    encoding: {
-      x: { field: 'iter', type: 'quantitative' },
-      y: { field: 'loss', type: 'quantitative', scale: { type: 'log' } },
-      color: { field: 'variant', type: 'nominal' },
-      detail: { field: 'seed', type: 'nominal' },
-    },
-  };
+  const metricsSpec = seedSpreadChart({ title: `U-Net on ISBI 2012, held-out slices (${profile.name} profile; dots: seeds, bar: mean, rule: ±1 sd)`, rows });
+  const lossSpec = lossCurvesChart({ title: 'Training loss (weighted variants include the eq. 2 weights)', runs, logScale: true });
   await writeChart(path.join(dir, 'metrics'), metricsSpec, { png: true });
   await writeChart(path.join(dir, 'loss'), lossSpec, { png: true });
 

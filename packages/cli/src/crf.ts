@@ -1,6 +1,5 @@
 /** --crf and the CRF parameter flags, shared by seg crf, seg eval and seg predict. */
-import { DEEPLAB_V2_CRF, denseCrf, type CrfParams } from '@seg/crf';
-import type { Prediction } from '@seg/core';
+import { DEEPLAB_V2_CRF, type CrfParams } from '@seg/crf';
 import { UsageError } from './errors.js';
 import { parsePositive } from './load.js';
 
@@ -31,15 +30,4 @@ export function crfParams(v: Record<string, unknown>, itersFlag: 'iters' | 'crf-
     p.gaussian = { weight: weight!, theta: theta! };
   }
   return p;
-}
-
-/** Refines a prediction with the dense CRF; `image` holds 0..255 values, HWC. */
-export function refineWithCrf(p: Prediction, image: ArrayLike<number>, channels: 1 | 3, params: CrfParams): Prediction {
-  const r = denseCrf({ width: p.width, height: p.height, labels: p.classes, probs: p.probs, image, channels }, params);
-  return { ...p, probs: r.Q, labels: r.labels instanceof Uint8Array ? r.labels : Uint8Array.from(r.labels) };
-}
-
-/** A unit-float image (our datasets' layout) as 0..255 values. */
-export function toByteRange(image: Float32Array): Float32Array {
-  return image.map((x) => x * 255);
 }

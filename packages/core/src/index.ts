@@ -51,7 +51,7 @@ export { softDiceLoss } from './losses/dice.js';
 export { withAuxiliary } from './losses/auxiliary.js';
 export { augment, elasticField, type AugmentOptions } from './data/augment.js';
 export { downscaled, downscaleSample, subset } from './data/resample.js';
-export { readImage, readLabelPng, writePng, toUnitFloat, type RawImage } from './data/image-io.js';
+export { readImage, readLabelPng, writePng, toByteRange, toUnitFloat, type RawImage } from './data/image-io.js';
 export {
   camvid,
   isbi2012,
@@ -66,8 +66,8 @@ export {
 } from './data/datasets.js';
 export { Optimizer, polyLr, type OptimizerConfig, type OptimizerState } from './train/optimizer.js';
 export { BatchLoader, type Batch } from './train/batches.js';
-export { saveCheckpoint, loadCheckpoint, checkpointDir, type TrainState } from './train/checkpoint.js';
-export { train, TrainingDiverged, type TrainConfig, type TrainResult } from './train/trainer.js';
+export { saveCheckpoint, loadCheckpoint, loadCheckpointWeights, checkpointDir, type TrainState } from './train/checkpoint.js';
+export { readTrainingLog, train, TrainingDiverged, type TrainConfig, type TrainResult } from './train/trainer.js';
 export { Progress, formatDuration } from './train/progress.js';
 export { infer, type InferOptions, type Prediction } from './infer/predict.js';
 export { evaluate, type EvalResult } from './infer/evaluate.js';
@@ -75,5 +75,6 @@ export { registerModel, modelSpec, registeredModels, type ModelSpec, type BuildO
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
 export { vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
-export { atomicWriteFile, claimVerdict, formatMeanSd, meanSd, packageVersions, prepareRunDir, runReplication, type MeanSd, type ReplicationOptions } from './report/experiment.js';
+export { atomicWriteFile, claimVerdict, formatMeanSd, meanSd, packageVersions, prepareRunDir, runReplication, selectProfile, slugify, type MeanSd, type ReplicationOptions } from './report/experiment.js';
+export { lossCurvesChart, seedSpreadChart } from './report/charts.js';
 export { CAMVID_PALETTE, labelOverlay } from './report/overlay.js';

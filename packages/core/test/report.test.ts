@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { svgToPng, vegaLiteToSvg, writeChart, type VegaLiteSpec } from '../src/index.js';
+import { claimVerdict, selectProfile, slugify, svgToPng, vegaLiteToSvg, writeChart, type VegaLiteSpec } from '../src/index.js';
 
 const spec: VegaLiteSpec = {
   $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -30,5 +30,25 @@ describe('Vega-Lite rendering', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('replication helpers', () => {
+  it('selectProfile picks SEG_PROFILE (default quick) and names the variable otherwise; slugify makes file names', () => {
+    const profiles = { smoke: 1, quick: 2, full: 3 };
+    expect(selectProfile(profiles, undefined)).toBe(2);
+    expect(selectProfile(profiles, 'full')).toBe(3);
+    expect(() => selectProfile(profiles, 'fast')).toThrow('SEG_PROFILE must be smoke, quick or full (got "fast").');
+    expect(() => selectProfile(profiles, 'toString')).toThrow(/SEG_PROFILE must be/);
+    expect(slugify('v2 ASPP-L + CRF')).toBe('v2-aspp-l-crf');
+    expect(slugify('valid, weighted, elastic')).toBe('valid-weighted-elastic');
+  });
+
+  it('claimVerdict: held beyond the seed spread, on the mean only within it, not held otherwise', () => {
+    const s = (mean: number, std: number) => ({ mean, std, n: 2 });
+    expect(claimVerdict(s(10, 1), s(8, 1))).toBe('held (10.00 vs 8.00, difference +2.00, largest seed sd 1.00)');
+    expect(claimVerdict(s(10, 3), s(9, 1), { unit: ' points' })).toBe('held on the mean only, within the seed spread (10.00 vs 9.00, difference +1.00 points, largest seed sd 3.00)');
+    expect(claimVerdict(s(0.2, 0.01), s(0.3, 0.01), { lowerIsBetter: true, digits: 1 })).toMatch(/^held \(/);
+    expect(claimVerdict(s(8, 1), s(10, 1))).toMatch(/^did not hold/);
   });
 });

@@ -38,3 +38,22 @@ export function denseCrf(input: CrfInput, params: Partial<CrfParams> = {}): { Q:
   crf.addPairwiseBilateral({ thetaAlpha: p.bilateral.thetaAlpha, thetaBeta: p.bilateral.thetaBeta, image: input.image, channels: input.channels ?? 3, compat: p.bilateral.weight });
   return crf.inference(p.iterations);
 }
+
+/** A softmax output as @seg/core's infer() returns it (H x W x classes probabilities and their argmax). */
+export interface SoftmaxPrediction {
+  width: number;
+  height: number;
+  classes: number;
+  probs: Float32Array;
+  labels: Uint8Array;
+}
+
+/**
+ * The prediction refined by the dense CRF: the CRF's marginals and MAP
+ * labels in place of the softmax and its argmax. `image` is H x W x channels
+ * in 0..255 (a unit-float image times 255 works as well).
+ */
+export function refinePrediction<P extends SoftmaxPrediction>(p: P, image: ArrayLike<number>, channels: 1 | 3, params: Partial<CrfParams> = {}): P {
+  const r = denseCrf({ width: p.width, height: p.height, labels: p.classes, probs: p.probs, image, channels }, params);
+  return { ...p, probs: r.Q, labels: r.labels instanceof Uint8Array ? r.labels : Uint8Array.from(r.labels) };
+}

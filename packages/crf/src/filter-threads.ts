@@ -10,10 +10,11 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { compileKernel, MAX_CHUNK, type ChannelKernel } from './filter-kernel.js';
 
-/** Splat, blur and slice of channels [k0, k1) in chunks of generated kernels; values: (points + 1) x MAX_CHUNK floats each. */
+/** Splat, blur and slice of channels [k0, k1) in chunks of at most `chunk` channels; values: (points + 1) x chunk floats each. */
 function filterChannels(
   kernels: Map<number, ChannelKernel>,
   compile: (ks: number) => ChannelKernel,
+  chunk: number,
   l: SharedLattice,
   input: Float32Array,
   valuesA: Float32Array,
@@ -23,8 +24,8 @@ function filterChannels(
   k0: number,
   k1: number,
 ): void {
-  for (let c = k0; c < k1; c += 32) {
-    const ks = Math.min(32, k1 - c);
+  for (let c = k0; c < k1; c += chunk) {
+    const ks = Math.min(chunk, k1 - c);
     let kernel = kernels.get(ks);
     if (!kernel) kernels.set(ks, (kernel = compile(ks)));
     kernel(l.offsets, l.weights, l.prev, l.next, l.pixels, l.dims, l.points, input, valuesA, valuesB, out, vs, c);
@@ -47,7 +48,7 @@ parentPort.on('message', (m) => {
       a = new Float32Array(need);
       b = new Float32Array(need);
     }
-    filterChannels(kernels, compileKernel, m.lattice, m.input, a, b, m.out, m.vs, m.k0, m.k1);
+    filterChannels(kernels, compileKernel, ${MAX_CHUNK}, m.lattice, m.input, a, b, m.out, m.vs, m.k0, m.k1);
     Atomics.store(m.flag, m.slot, 1);
   } catch (err) {
     Atomics.store(m.flag, m.slot, 2);
@@ -103,7 +104,7 @@ export function filterShared(l: SharedLattice, input: Float32Array, valuesA: Flo
   const threads = Math.min(crfThreads(), vs);
   const shared = input.buffer instanceof SharedArrayBuffer && out.buffer instanceof SharedArrayBuffer && l.offsets.buffer instanceof SharedArrayBuffer;
   if (threads === 1 || !shared) {
-    filterChannels(kernels, compileKernel, l, input, valuesA, valuesB, out, vs, 0, vs);
+    filterChannels(kernels, compileKernel, MAX_CHUNK, l, input, valuesA, valuesB, out, vs, 0, vs);
     return;
   }
   const helpers = workers(threads - 1);
@@ -113,7 +114,7 @@ export function filterShared(l: SharedLattice, input: Float32Array, valuesA: Flo
     Atomics.store(f, i, 0);
     w.postMessage({ lattice: l, input, out, vs, k0: bound(i + 1), k1: bound(i + 2), flag: f, slot: i });
   });
-  filterChannels(kernels, compileKernel, l, input, valuesA, valuesB, out, vs, 0, bound(1));
+  filterChannels(kernels, compileKernel, MAX_CHUNK, l, input, valuesA, valuesB, out, vs, 0, bound(1));
   helpers.forEach((_, i) => {
     while (Atomics.load(f, i) === 0) Atomics.wait(f, i, 0, 1000);
     if (Atomics.load(f, i) === 2) throw new Error('A CRF filter worker failed; set SEG_THREADS=1 to filter on one thread.');

@@ -150,8 +150,9 @@ export class PermutohedralLattice {
       throw new Error(`Lattice filter: expected ${n} pixels x ${vs} values, got ${input.length} in and ${out.length} out.`);
     }
     const lattice: SharedLattice = { offsets: this.offsets, weights: this.weights, prev: this.prev, next: this.next, pixels: n, dims: this.dims, points: this.points };
-    const a = this.local(0, (this.points + 1) * Math.min(vs, MAX_CHUNK));
-    const b = this.local(1, (this.points + 1) * Math.min(vs, MAX_CHUNK));
+    // This thread's lattice values (never shared: workers keep their own).
+    const a = this.scratch(0, (this.points + 1) * Math.min(vs, MAX_CHUNK), false);
+    const b = this.scratch(1, (this.points + 1) * Math.min(vs, MAX_CHUNK), false);
     const threaded = crfThreads() > 1 && this.offsets.buffer instanceof SharedArrayBuffer;
     const isShared = (x: Float32Array) => x.buffer instanceof SharedArrayBuffer;
     if (!threaded || (isShared(input) && isShared(out))) {
@@ -159,24 +160,18 @@ export class PermutohedralLattice {
       return out;
     }
     // Plain arrays from the caller: go through shared copies.
-    const sharedIn = this.scratch(2, n * vs);
+    const sharedIn = this.scratch(2, n * vs, true);
     sharedIn.set(input);
     filterShared(lattice, sharedIn, a, b, sharedIn, vs);
     out.set(sharedIn);
     return out;
   }
 
-  private locals: Float32Array[] = [];
-  private local(slot: number, length: number): Float32Array {
-    const b = this.locals[slot];
-    if (b && b.length === length) return b;
-    return (this.locals[slot] = new Float32Array(length));
-  }
-
   private buffers: Float32Array[] = [];
-  private scratch(slot: number, length: number): Float32Array {
+  /** A buffer reused across calls of the same size; `shared` when worker threads read it. */
+  private scratch(slot: number, length: number, shared: boolean): Float32Array {
     const b = this.buffers[slot];
     if (b && b.length === length) return b;
-    return (this.buffers[slot] = sharedFloat32(length));
+    return (this.buffers[slot] = shared ? sharedFloat32(length) : new Float32Array(length));
   }
 }

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseNpy, readImage, writePng } from '@seg/core';
-import { DenseCRF } from '@seg/crf';
+import { denseCrf } from '@seg/crf';
 import { parseVerbArgs } from '../args.js';
 import { crfParams } from '../crf.js';
 import { UsageError } from '../errors.js';
-import { parsePositive } from '../load.js';
 
 export const help = `seg crf --image IMG --probs FILE.npy [--iters 10] [--bilateral W,THETA_ALPHA,THETA_BETA]
         [--gaussian W,THETA_GAMMA] --out MASK.png [--json]
@@ -33,7 +32,6 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   const outFile = v.out as string;
   if (!existsSync(imageFile)) throw new UsageError(`--image ${imageFile} does not exist.`);
   if (!existsSync(probsFile)) throw new UsageError(`--probs ${probsFile} does not exist.`);
-  if (v.iters !== undefined) parsePositive(v.iters as string, '--iters', 10);
   const params = crfParams(v, 'iters');
   let npy;
   try {
@@ -58,10 +56,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
     if (Math.abs(s - 1) > 1e-3) throw new UsageError(`--probs ${probsFile}: the probabilities at row ${Math.floor(p / w)}, column ${p % w} sum to ${s.toFixed(4)}, not 1.`);
   }
   const t0 = performance.now();
-  const crf = new DenseCRF(w, h, c).setUnaryFromProbabilities(npy.data);
-  crf.addPairwiseGaussian({ theta: params.gaussian.theta, compat: params.gaussian.weight });
-  crf.addPairwiseBilateral({ thetaAlpha: params.bilateral.thetaAlpha, thetaBeta: params.bilateral.thetaBeta, image: raw.data, channels: 3, compat: params.bilateral.weight });
-  const { labels } = crf.inference(params.iterations);
+  const { labels } = denseCrf({ width: w, height: h, labels: c, probs: npy.data, image: raw.data, channels: 3 }, params);
   const seconds = (performance.now() - t0) / 1000;
   // Pixels whose label the CRF changed, relative to the argmax of the input.
   let changed = 0;

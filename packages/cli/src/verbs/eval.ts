@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { evaluate, openDataset } from '@seg/core';
+import { evaluate, openDataset, toByteRange } from '@seg/core';
+import { refinePrediction } from '@seg/crf';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { INFERENCE_FLAGS, inferOptions, loadTrainedModel, parsePositive } from '../load.js';
-import { CRF_FLAGS, crfParams, refineWithCrf, toByteRange } from '../crf.js';
+import { CRF_FLAGS, crfParams } from '../crf.js';
 
 export const help = `seg eval --run RUN | --weights DIR --data DIR --format F [--split val] [--classes N]
          [--tile HxW] [--window HxW] [--scales 0.75,1,1.25] [--flip]
@@ -34,7 +35,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   const dataset = await openDataset(v.data, v.format, (v.split as string) ?? 'val', { classes, channels: model.inputs[0]!.shape[3] === 1 ? 1 : 3 });
   const r = await evaluate(model, dataset, {
     ...inferOptions(v),
-    ...(crf ? { refine: (p, sample) => refineWithCrf(p, toByteRange(sample.image), sample.channels === 1 ? 1 : 3, crf) } : {}),
+    ...(crf ? { refine: (p, sample) => refinePrediction(p, toByteRange(sample.image), sample.channels === 1 ? 1 : 3, crf) } : {}),
   });
   if (v.json) out(JSON.stringify(r));
   else {

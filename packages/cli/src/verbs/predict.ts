@@ -5,7 +5,8 @@ import { infer, readImage, toUnitFloat, writePng } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { INFERENCE_FLAGS, inferOptions, loadTrainedModel } from '../load.js';
-import { CRF_FLAGS, crfParams, refineWithCrf } from '../crf.js';
+import { CRF_FLAGS, crfParams } from '../crf.js';
+import { refinePrediction } from '@seg/crf';
 
 export const help = `seg predict --run RUN | --weights DIR IMAGES... --out DIR [--tile HxW] [--window HxW]
             [--scales 0.75,1,1.25] [--flip] [--crf [--bilateral W,TA,TB] [--gaussian W,TG] [--crf-iters N]] [--json]
@@ -44,7 +45,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   for (const file of positionals) {
     const raw = await readImage(file, channels);
     const direct = infer(model, { id: file, width: raw.width, height: raw.height, channels, image: toUnitFloat(raw.data), mask: new Uint8Array(0) }, o);
-    const p = crf ? refineWithCrf(direct, raw.data, channels, crf) : direct;
+    const p = crf ? refinePrediction(direct, raw.data, channels, crf) : direct;
     const stem = path.basename(file).replace(/\.[^.]+$/, '');
     const mask = path.join(v.out, `${stem}.mask.png`);
     const overlay = path.join(v.out, `${stem}.overlay.png`);

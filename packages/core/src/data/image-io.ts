@@ -69,6 +69,11 @@ export async function writePng(file: string, img: RawImage): Promise<void> {
   }
 }
 
+/** Floats in [0, 1] -> the same on the 0..255 scale (not rounded), e.g. for the CRF's colour kernel. */
+export function toByteRange(data: Float32Array): Float32Array {
+  return data.map((x) => x * 255);
+}
+
 /** 8-bit pixels -> floats in [0, 1]. */
 export function toUnitFloat(data: Uint8Array): Float32Array {
   const out = new Float32Array(data.length);

@@ -105,3 +105,14 @@ export function claimVerdict(a: MeanSd, b: MeanSd, o: { lowerIsBetter?: boolean;
   const verdict = !better ? 'did not hold' : a.n > 1 && Math.abs(gap) > spread ? 'held' : 'held on the mean only, within the seed spread';
   return `${verdict} (${a.mean.toFixed(digits)} vs ${b.mean.toFixed(digits)}, difference ${gap >= 0 ? '+' : ''}${gap.toFixed(digits)}${o.unit ?? ''}, largest seed sd ${spread.toFixed(digits)})`;
 }
+
+/** A file-name form of a variant name: "v2 ASPP-L" -> "v2-aspp-l". */
+export const slugify = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
+
+/** The profile SEG_PROFILE names (default "quick"), with one sentence naming the variable when it names none. */
+export function selectProfile<P>(profiles: Record<string, P>, value = process.env.SEG_PROFILE): P {
+  const name = value ?? 'quick';
+  const p = Object.hasOwn(profiles, name) ? profiles[name] : undefined;
+  if (!p) throw new Error(`SEG_PROFILE must be ${Object.keys(profiles).join(', ').replace(/, ([^,]*)$/, ' or $1')} (got "${value}").`);
+  return p;
+}

@@ -31,8 +31,8 @@ export async function saveCheckpoint(runDir: string, model: tfl.LayersModel, opt
   });
 }
 
-/** Restores weights and optimizer state into the given model and optimizer; returns the state, or undefined without a checkpoint. */
-export async function loadCheckpoint(runDir: string, model: tfl.LayersModel, optimizer: Optimizer): Promise<TrainState | undefined> {
+/** Reads a checkpoint's state and puts its weights into `model`; undefined when the run has none. */
+export async function loadCheckpointWeights(runDir: string, model: tfl.LayersModel): Promise<TrainState | undefined> {
   const dir = checkpointDir(runDir);
   if (!existsSync(path.join(dir, 'state.json'))) return undefined;
   let state: TrainState;
@@ -50,6 +50,14 @@ export async function loadCheckpoint(runDir: string, model: tfl.LayersModel, opt
   }
   model.setWeights(weights);
   saved.dispose();
+  return state;
+}
+
+/** Restores a run's weights and optimizer state (to resume it); undefined when the run has no checkpoint. */
+export async function loadCheckpoint(runDir: string, model: tfl.LayersModel, optimizer: Optimizer): Promise<TrainState | undefined> {
+  const state = await loadCheckpointWeights(runDir, model);
+  if (!state) return undefined;
+  const dir = checkpointDir(runDir);
   const { specs } = JSON.parse(await readFile(path.join(dir, 'optimizer.json'), 'utf8')) as { specs: tf.io.WeightsManifestEntry[] };
   const bin = await readFile(path.join(dir, 'optimizer.bin'));
   const map = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), specs);

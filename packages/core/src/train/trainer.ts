@@ -3,7 +3,7 @@
  * computes), SGD/Adam with a poly or constant schedule, a JSONL log,
  * resumable checkpoints, and a clean stop when the loss stops being finite.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { tf, tfl } from '../engine/tf.js';
 import type { Dataset, Sample } from '../data/types.js';
@@ -125,4 +125,14 @@ export async function train(model: tfl.LayersModel, dataset: Dataset, cfg: Train
     optimizer.dispose();
   }
   return { iters: iter, loss: lastLoss, seconds, ...(resumed ? { resumedFrom: resumed.iter } : {}) };
+}
+
+/** A run's training log (log.jsonl): one entry per logged iteration. */
+export async function readTrainingLog(runDir: string): Promise<{ iter: number; loss: number; lr: number; seconds: number }[]> {
+  const text = await readFile(path.join(runDir, 'log.jsonl'), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as { iter: number; loss: number; lr: number; seconds: number });
 }
