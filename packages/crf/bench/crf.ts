@@ -9,7 +9,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Bench } from 'tinybench';
-import { crfThreads, DEEPLAB_V2_CRF, DenseCRF, setCrfThreads } from '../src/index.js';
+import { DEEPLAB_V2_CRF, DenseCRF } from '../src/index.js';
 import { scene } from './scene.js';
 
 const LABELS = 21;
@@ -35,9 +35,7 @@ async function time(name: string, fn: () => void, iterations: number) {
 }
 
 const rows = [];
-const threadCounts = [...new Set([1, crfThreads()])];
-for (const threads of threadCounts) for (const [width, height] of [[250, 188], [500, 375], [1000, 750]] as const) {
-  setCrfThreads(threads);
+for (const [width, height] of [[250, 188], [500, 375], [1000, 750]] as const) {
   const { image, probs } = scene(width, height, LABELS);
   const samples = width >= 1000 ? 2 : 4;
   const buildT = await time(`build ${width}x${height}`, () => void build(width, height, image, probs), samples);
@@ -46,7 +44,6 @@ for (const threads of threadCounts) for (const [width, height] of [[250, 188], [
   const inferT = await time(`inference ${width}x${height}`, () => void crf.inference(ITERS), samples);
   const row = {
     size: `${width}x${height}`,
-    threads,
     labels: LABELS,
     iterations: ITERS,
     lattice_points: { gaussian: points[0], bilateral: points[1] },
@@ -59,23 +56,22 @@ for (const threads of threadCounts) for (const [width, height] of [[250, 188], [
     samples,
   };
   rows.push(row);
-  process.stderr.write(`crf ${row.size}, ${threads} thread(s): build ${row.build_ms} ms, inference ${row.inference_ms} ms (${row.per_iteration_ms} ms/iteration), total ${row.total_ms} ms\n`);
+  process.stderr.write(`crf ${row.size}, build ${row.build_ms} ms, inference ${row.inference_ms} ms (${row.per_iteration_ms} ms/iteration), total ${row.total_ms} ms\n`);
 }
 
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
 const date = new Date().toISOString().slice(0, 10);
-const mid = rows.find((r) => r.size === '500x375' && r.threads === 1)!;
-const midThreaded = rows.filter((r) => r.size === '500x375').at(-1)!;
+const mid = rows.find((r) => r.size === '500x375')!;
 const verdict = (ms: number) => (ms / 1000 <= PYDENSECRF_500x375_S ? 'met' : `not met (${(ms / 1000 / PYDENSECRF_500x375_S).toFixed(2)}x pydensecrf's time)`);
 const md = `# Dense CRF benchmark
 
-\`pnpm --filter @seg/crf bench\` on ${machine}, ${date}. ${LABELS} labels, ${ITERS} mean-field iterations, DeepLab v2's kernels (bilateral w 4, theta_alpha 67, theta_beta 3; Gaussian w 3, theta_gamma 1) on a synthetic scene (bench/scene.ts). Build = unary + both lattices + their normalisation; mean of ${rows.map((r) => r.samples).join('/')} samples after one warm-up.
+\`pnpm --filter @seg/crf bench\` on ${machine}, ${date}. ${LABELS} labels, ${ITERS} mean-field iterations, DeepLab v2's kernels (bilateral w 4, theta_alpha 67, theta_beta 3; Gaussian w 3, theta_gamma 1) on a synthetic scene (bench/scene.ts). Build = unary + both lattices + their normalisation; one thread; mean of ${rows.map((r) => r.samples).join('/')} samples after one warm-up.
 
-| size | threads | lattice points (Gaussian / bilateral) | build ms | inference ms | ms / iteration | total ms |
-|---|---|---|---|---|---|---|
-${rows.map((r) => `| ${r.size} | ${r.threads} | ${r.lattice_points.gaussian} / ${r.lattice_points.bilateral} | ${r.build_ms} | ${r.inference_ms} | ${r.per_iteration_ms} | ${r.total_ms} |`).join('\n')}
+| size | lattice points (Gaussian / bilateral) | build ms | inference ms | ms / iteration | total ms |
+|---|---|---|---|---|---|
+${rows.map((r) => `| ${r.size} | ${r.lattice_points.gaussian} / ${r.lattice_points.bilateral} | ${r.build_ms} | ${r.inference_ms} | ${r.per_iteration_ms} | ${r.total_ms} |`).join('\n')}
 
-Goal: at most pydensecrf's time on the same machine and image size (about ${PYDENSECRF_500x375_S} s for 500x375, 21 labels, 10 iterations, one thread). Here, one thread: ${(mid.total_ms / 1000).toFixed(2)} s, ${verdict(mid.total_ms)}; ${midThreaded.threads} threads (the filter's label channels split across worker threads): ${(midThreaded.total_ms / 1000).toFixed(2)} s, ${verdict(midThreaded.total_ms)}.
+Goal: at most pydensecrf's time on the same machine and image size (about ${PYDENSECRF_500x375_S} s for 500x375, 21 labels, 10 iterations, one thread). Here (one thread, as pydensecrf): ${(mid.total_ms / 1000).toFixed(2)} s, ${verdict(mid.total_ms)}.
 `;
 const dir = path.resolve(import.meta.dirname, '../../../reports/bench');
 mkdirSync(dir, { recursive: true });

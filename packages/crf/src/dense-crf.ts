@@ -12,10 +12,12 @@
  * w K(Q): neighbours with similar features pull towards the same label), or
  * a C x C matrix M, mu(v) = M v with M symmetrised as densecrf does.
  * Layout: every per-pixel array is pixel-major (HWC), like our softmax output.
+ * The iterations run in WebAssembly (wasm-kernels.ts), with n folded into
+ * the lattice's splat and slice weights.
  */
 import { bilateralFeatures, positionFeatures } from './features.js';
 import { PermutohedralLattice } from './permutohedral.js';
-import { sharedFloat32 } from './filter-threads.js';
+import { filterInto, laneStride, latticeCounts, latticeIntoArena, WasmArena, type LatticeInArena } from './wasm-kernels.js';
 
 /** Potts weight w, or a labels x labels compatibility matrix (row-major or nested). */
 export type Compatibility = number | ArrayLike<number> | number[][];
@@ -27,6 +29,18 @@ interface Pairwise {
   /** Potts weight, or null for a matrix. */
   potts: number | null;
   matrix: Float32Array | null;
+}
+
+/** The arrays of a mean-field run, as addresses in its WebAssembly arena. */
+interface Workspace {
+  arena: WasmArena;
+  /** Labels rounded up to a multiple of 4: the per-pixel stride. */
+  S: number;
+  kernels: { lattice: LatticeInArena; potts: number | null; matrix: number }[];
+  valuesA: number;
+  valuesB: number;
+  /** Filtered values before a compatibility matrix is applied (0 when every kernel is Potts). */
+  scratch: number;
 }
 
 export interface CrfResult {
@@ -129,73 +143,74 @@ export class DenseCRF {
     return { potts: null, matrix: m };
   }
 
-  /** Adds mu(K(Q)) of one kernel, scaled by `sign`, into `acc`. */
-  private applyPairwise(pw: Pairwise, Q: Float32Array, acc: Float32Array, sign: number, scratch: Float32Array): void {
-    const L = this.labels;
+  /** An arena holding the kernels' lattices and `perPixel` more S-strided arrays. */
+  private workspace(perPixel: number): { ws: Workspace; arrays: number[] } {
     const n = this.pixels;
-    const norm = pw.norm;
-    for (let p = 0; p < n; p++) {
-      const s = norm[p]!;
-      for (let l = 0; l < L; l++) scratch[p * L + l] = Q[p * L + l]! * s;
-    }
-    pw.lattice.filter(scratch, L, scratch);
-    if (pw.potts !== null) {
-      // mu(v) = -w v
-      const w = -pw.potts * sign;
-      for (let p = 0; p < n; p++) {
-        const s = norm[p]! * w;
-        for (let l = 0; l < L; l++) acc[p * L + l] += s * scratch[p * L + l]!;
-      }
-    } else {
-      const m = pw.matrix!;
-      const v = new Float32Array(L);
-      for (let p = 0; p < n; p++) {
-        const s = norm[p]! * sign;
-        for (let l = 0; l < L; l++) v[l] = scratch[p * L + l]! * s;
-        for (let a = 0; a < L; a++) {
-          let t = 0;
-          for (let b = 0; b < L; b++) t += m[a * L + b]! * v[b]!;
-          acc[p * L + a] += t;
-        }
-      }
-    }
+    const L = this.labels;
+    const S = laneStride(L);
+    const anyMatrix = this.pairwise.some((pw) => pw.matrix);
+    const maxPoints = Math.max(0, ...this.pairwise.map((pw) => pw.lattice.points));
+    const counts = [
+      ...this.pairwise.flatMap((pw) => [...latticeCounts(pw.lattice.arrays()), pw.matrix ? L * L : 0]),
+      (maxPoints + 1) * S,
+      (maxPoints + 1) * S,
+      anyMatrix ? n * S : 0,
+      ...Array.from({ length: perPixel }, () => n * S),
+    ];
+    const arena = new WasmArena(WasmArena.bytes(...counts));
+    const kernels = this.pairwise.map((pw) => {
+      const lattice = latticeIntoArena(arena, pw.lattice.arrays(), pw.norm);
+      let matrix = 0;
+      if (pw.matrix) arena.f32((matrix = arena.alloc(L * L)), L * L).set(pw.matrix);
+      return { lattice, potts: pw.potts, matrix };
+    });
+    const valuesA = arena.alloc((maxPoints + 1) * S);
+    const valuesB = arena.alloc((maxPoints + 1) * S);
+    const scratch = anyMatrix ? arena.alloc(n * S) : 0;
+    const arrays = Array.from({ length: perPixel }, () => arena.alloc(n * S));
+    return { ws: { arena, S, kernels, valuesA, valuesB, scratch }, arrays };
   }
 
-  private softmaxInto(energyNeg: Float32Array, Q: Float32Array): void {
-    const L = this.labels;
-    for (let p = 0; p < this.pixels; p++) {
-      const o = p * L;
-      let mx = -Infinity;
-      for (let l = 0; l < L; l++) if (energyNeg[o + l]! > mx) mx = energyNeg[o + l]!;
-      let sum = 0;
-      for (let l = 0; l < L; l++) {
-        const e = Math.exp(energyNeg[o + l]! - mx);
-        Q[o + l] = e;
-        sum += e;
+  /** acc += sign * sum over kernels of mu(K(Q)), on S-strided arrays in the arena. */
+  private addMessages(ws: Workspace, Q: number, acc: number, sign: number): void {
+    const { arena, S } = ws;
+    for (const kernel of ws.kernels) {
+      if (kernel.potts !== null) {
+        // mu(v) = -w v
+        filterInto(arena, kernel.lattice, Q, S, ws.valuesA, ws.valuesB, acc, -kernel.potts * sign);
+      } else {
+        arena.f32(ws.scratch, this.pixels * S).fill(0);
+        filterInto(arena, kernel.lattice, Q, S, ws.valuesA, ws.valuesB, ws.scratch, 1);
+        arena.k.matrixAdd(ws.scratch, this.pixels, S, this.labels, kernel.matrix, acc, sign);
       }
-      const inv = 1 / sum;
-      for (let l = 0; l < L; l++) Q[o + l] *= inv;
     }
   }
 
   /** Mean-field inference for `iterations` steps (densecrf's DenseCRF::inference). */
   inference(iterations: number, onIteration?: (iteration: number, Q: Float32Array) => void): CrfResult {
     if (!Number.isInteger(iterations) || iterations < 0) throw new Error(`Iterations must be a non-negative integer (got ${iterations}).`);
-    const size = this.pixels * this.labels;
-    const negU = new Float32Array(size);
-    if (this.unary) for (let i = 0; i < size; i++) negU[i] = -this.unary[i]!;
-    const Q = new Float32Array(size);
-    const tmp = new Float32Array(size);
-    // Filtered in place by the lattice, on shared memory when it uses worker threads.
-    const scratch = sharedFloat32(size);
-    this.softmaxInto(negU, Q);
+    const n = this.pixels;
+    const L = this.labels;
+    const {
+      ws,
+      arrays: [negU, tmp, Q],
+    } = this.workspace(3);
+    const { arena, S } = ws;
+    const negUView = arena.f32(negU!, n * S);
+    // Padding lanes get -1e30: their softmax is exactly 0, so they never carry mass.
+    negUView.fill(-1e30);
+    for (let p = 0; p < n; p++) for (let l = 0; l < L; l++) negUView[p * S + l] = this.unary ? -this.unary[p * L + l]! : 0;
+    const tmpView = arena.f32(tmp!, n * S);
+    const out = new Float32Array(n * L);
+    arena.k.softmax(negU!, Q!, n, S);
     for (let it = 0; it < iterations; it++) {
-      tmp.set(negU);
-      for (const pw of this.pairwise) this.applyPairwise(pw, Q, tmp, -1, scratch);
-      this.softmaxInto(tmp, Q);
-      onIteration?.(it + 1, Q);
+      tmpView.set(negUView);
+      this.addMessages(ws, Q!, tmp!, -1);
+      arena.k.softmax(tmp!, Q!, n, S);
+      if (onIteration) onIteration(it + 1, arena.getStrided(Q!, out, n, L, S));
     }
-    return { Q, labels: this.map(Q) };
+    arena.getStrided(Q!, out, n, L, S);
+    return { Q: out, labels: this.map(out) };
   }
 
   /** Argmax per pixel (first label on ties). */
@@ -220,9 +235,13 @@ export class DenseCRF {
     let kl = 0;
     for (let i = 0; i < Q.length; i++) kl += Q[i]! * Math.log(Math.max(Q[i]!, 1e-20));
     if (this.unary) for (let i = 0; i < Q.length; i++) kl += this.unary[i]! * Q[i]!;
-    const acc = new Float32Array(Q.length);
-    const scratch = sharedFloat32(Q.length);
-    for (const pw of this.pairwise) this.applyPairwise(pw, Q, acc, 1, scratch);
+    const {
+      ws,
+      arrays: [q, msg],
+    } = this.workspace(2);
+    ws.arena.putStrided(q!, Q, this.pixels, this.labels, ws.S);
+    this.addMessages(ws, q!, msg!, 1);
+    const acc = ws.arena.getStrided(msg!, new Float32Array(Q.length), this.pixels, this.labels, ws.S);
     for (let i = 0; i < Q.length; i++) kl += Q[i]! * acc[i]!;
     return kl;
   }

@@ -1,6 +1,7 @@
 /**
  * The dense CRF against brute-force references on small images.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { boundaryF1 } from '@seg/core';
 import { bilateralFeatures, DenseCRF, denseCrf, PermutohedralLattice, positionFeatures } from '../src/index.js';
@@ -237,24 +238,38 @@ describe('bad input', () => {
   });
 });
 
-describe('threads', () => {
-  it('filtering on worker threads gives exactly the single-thread result', async () => {
-    const { setCrfThreads, crfThreads } = await import('../src/index.js');
+describe('WebAssembly kernels', () => {
+  it('filter 7 channels at once (padded to 8 lanes) exactly as each channel alone', () => {
     const W = 30;
     const H = 20;
     const rnd = lcg(21);
     const features = bilateralFeatures(twoToneImage(W, H, rnd), W, H, 3, 5, 10);
+    const lattice = new PermutohedralLattice(features, 5, W * H);
     const v = Float32Array.from({ length: W * H * 7 }, () => rnd());
-    const before = crfThreads();
-    try {
-      setCrfThreads(1);
-      const one = new PermutohedralLattice(features, 5, W * H).filter(v, 7);
-      setCrfThreads(3);
-      const three = new PermutohedralLattice(features, 5, W * H).filter(v, 7);
-      expect(Array.from(three)).toEqual(Array.from(one));
-      expect(() => setCrfThreads(0)).toThrow('setCrfThreads: the thread count must be a positive integer (got 0).');
-    } finally {
-      setCrfThreads(before);
+    const all = lattice.filter(v, 7);
+    for (let c = 0; c < 7; c++) {
+      const one = lattice.filter(Float32Array.from({ length: W * H }, (_, p) => v[p * 7 + c]!), 1);
+      for (let p = 0; p < W * H; p++) expect(all[p * 7 + c]).toBe(one[p]);
     }
   });
+
+  it('the softmax matches Math.exp to 1e-6 over a wide range of energies', () => {
+    const L = 21;
+    const n = 50;
+    const rnd = lcg(5);
+    const U = Float32Array.from({ length: n * L }, (_, i) => (i % 7 === 0 ? 90 * rnd() : 20 * rnd()));
+    const { Q } = new DenseCRF(n, 1, L).setUnaryEnergy(U).inference(0);
+    for (let p = 0; p < n; p++) {
+      const e = Array.from({ length: L }, (_, l) => -U[p * L + l]!);
+      const m = Math.max(...e);
+      const z = e.reduce((s, x) => s + Math.exp(x - m), 0);
+      for (let l = 0; l < L; l++) expect(Math.abs(Q[p * L + l]! - Math.exp(e[l]! - m) / z)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('the committed module is what assembly/ compiles to', async () => {
+    const { compileCrfModule, moduleSource } = await import('../scripts/build-wasm.js');
+    const committed = readFileSync(new URL('../src/wasm/crf-wasm.ts', import.meta.url), 'utf8');
+    expect(moduleSource(await compileCrfModule()), 'run pnpm --filter @seg/crf build:wasm').toBe(committed);
+  }, 60_000);
 });

@@ -1,0 +1,176 @@
+// Building the permutohedral lattice (src/permutohedral.ts documents the steps): the
+// elevation, simplex search and barycentric weights per pixel, and an
+// open-addressing hash from integer lattice keys (d coordinates; the last
+// one is implied by the zero sum) to point indices in order of first touch.
+
+let hKeys: usize = 0;
+let hTable: usize = 0;
+let hMask: u32 = 0;
+let hSize: i32 = 0;
+let hCapacity: i32 = 0;
+let hD: i32 = 0;
+
+// @ts-ignore: decorator
+@inline
+function hashKey(key: usize): u32 {
+  let h: u32 = 0;
+  for (let i = 0; i < hD; i++) h = (h + <u32>load<i32>(key + (<usize>i << 2))) * 2531011;
+  return h;
+}
+
+/** Index of `key` (hD i32s), inserting it when `create`; -1 when absent, -2 when the key store is full. */
+function find(key: usize, create: bool): i32 {
+  let h = hashKey(key) & hMask;
+  const bytes = <usize>hD << 2;
+  while (true) {
+    const e = load<i32>(hTable + (<usize>h << 2));
+    if (e == -1) {
+      if (!create) return -1;
+      if (hSize >= hCapacity) return -2;
+      memory.copy(hKeys + <usize>hSize * bytes, key, bytes);
+      store<i32>(hTable + (<usize>h << 2), hSize);
+      return hSize++;
+    }
+    const stored = hKeys + <usize>e * bytes;
+    let same = true;
+    for (let i = 0; i < hD; i++) {
+      if (load<i32>(stored + (<usize>i << 2)) != load<i32>(key + (<usize>i << 2))) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return e;
+    h = (h + 1) & hMask;
+  }
+}
+
+/**
+ * Splat positions: for each pixel of `features` (f32, d per pixel) the d+1
+ * enclosing lattice points (index + 1 into `offsets`) and barycentric weights.
+ * keys: room for `capacity` keys; table: `tableSize` (a power of two) i32s;
+ * scratch: 4 KiB. Returns the number of lattice points, or -2 when more than
+ * `capacity` were needed.
+ */
+export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usize, weights: usize, keys: usize, capacity: i32, table: usize, tableSize: i32, scratch: usize): i32 {
+  hKeys = keys;
+  hTable = table;
+  hMask = <u32>tableSize - 1;
+  hSize = 0;
+  hCapacity = capacity;
+  hD = d;
+  memory.fill(table, 0xff, <usize>tableSize << 2);
+  const d1 = d + 1;
+  // scratch: f64 scale[d], elevated[d1], bary[d + 2]; i32 rem0[d1], rank[d1], key[d1], canonical[d1 * d1]
+  const scale = scratch;
+  const elevated = scale + (<usize>d << 3);
+  const bary = elevated + (<usize>d1 << 3);
+  const rem0 = bary + (<usize>(d + 2) << 3);
+  const rank = rem0 + (<usize>d1 << 2);
+  const key = rank + (<usize>d1 << 2);
+  const canonical = key + (<usize>d1 << 2);
+  const invStdDev = Math.sqrt(2.0 / 3.0) * <f64>d1;
+  for (let i = 0; i < d; i++) store<f64>(scale + (<usize>i << 3), invStdDev / Math.sqrt(<f64>((i + 1) * (i + 2))));
+  for (let r = 0; r <= d; r++) {
+    for (let i = 0; i <= d - r; i++) store<i32>(canonical + (<usize>(r * d1 + i) << 2), r);
+    for (let i = d - r + 1; i <= d; i++) store<i32>(canonical + (<usize>(r * d1 + i) << 2), r - d1);
+  }
+  const fd1 = <f64>d1;
+  for (let p = 0; p < pixels; p++) {
+    const f = features + (<usize>(p * d) << 2);
+    // Elevate onto the hyperplane (sum of coordinates 0).
+    let sm: f64 = 0;
+    for (let j = d; j > 0; j--) {
+      const cf = <f64>load<f32>(f + (<usize>(j - 1) << 2)) * load<f64>(scale + (<usize>(j - 1) << 3));
+      store<f64>(elevated + (<usize>j << 3), sm - <f64>j * cf);
+      sm += cf;
+    }
+    store<f64>(elevated, sm);
+    // The nearest remainder-0 point.
+    let sum: i32 = 0;
+    for (let i = 0; i <= d; i++) {
+      const e = load<f64>(elevated + (<usize>i << 3));
+      const v = e / fd1;
+      const up = Math.ceil(v) * fd1;
+      const down = Math.floor(v) * fd1;
+      const r0 = <i32>(up - e < e - down ? up : down);
+      store<i32>(rem0 + (<usize>i << 2), r0);
+      sum += r0;
+    }
+    sum /= d1;
+    // Rank of each coordinate's residual.
+    memory.fill(rank, 0, <usize>d1 << 2);
+    for (let i = 0; i < d; i++) {
+      const di = load<f64>(elevated + (<usize>i << 3)) - <f64>load<i32>(rem0 + (<usize>i << 2));
+      for (let j = i + 1; j <= d; j++) {
+        if (di < load<f64>(elevated + (<usize>j << 3)) - <f64>load<i32>(rem0 + (<usize>j << 2))) {
+          store<i32>(rank + (<usize>i << 2), load<i32>(rank + (<usize>i << 2)) + 1);
+        } else {
+          store<i32>(rank + (<usize>j << 2), load<i32>(rank + (<usize>j << 2)) + 1);
+        }
+      }
+    }
+    // Back onto the plane when the rounding moved off it.
+    for (let i = 0; i <= d; i++) {
+      let rk = load<i32>(rank + (<usize>i << 2)) + sum;
+      let r0 = load<i32>(rem0 + (<usize>i << 2));
+      if (rk < 0) {
+        rk += d1;
+        r0 += d1;
+      } else if (rk > d) {
+        rk -= d1;
+        r0 -= d1;
+      }
+      store<i32>(rank + (<usize>i << 2), rk);
+      store<i32>(rem0 + (<usize>i << 2), r0);
+    }
+    // Barycentric coordinates.
+    memory.fill(bary, 0, <usize>(d + 2) << 3);
+    for (let i = 0; i <= d; i++) {
+      const v = (load<f64>(elevated + (<usize>i << 3)) - <f64>load<i32>(rem0 + (<usize>i << 2))) / fd1;
+      const at = bary + (<usize>(d - load<i32>(rank + (<usize>i << 2))) << 3);
+      store<f64>(at, load<f64>(at) + v);
+      store<f64>(at + 8, load<f64>(at + 8) - v);
+    }
+    store<f64>(bary, load<f64>(bary) + 1.0 + load<f64>(bary + (<usize>(d + 1) << 3)));
+    for (let r = 0; r <= d; r++) {
+      for (let i = 0; i < d; i++) {
+        const c = load<i32>(canonical + (<usize>(r * d1 + load<i32>(rank + (<usize>i << 2))) << 2));
+        store<i32>(key + (<usize>i << 2), load<i32>(rem0 + (<usize>i << 2)) + c);
+      }
+      const index = find(key, true);
+      if (index == -2) return -2;
+      const k = <usize>(p * d1 + r) << 2;
+      store<i32>(offsets + k, index + 1);
+      store<f32>(weights + k, <f32>load<f64>(bary + (<usize>r << 3)));
+    }
+  }
+  return hSize;
+}
+
+/** Per axis j and point i, the neighbours' indices + 1 (0 when absent), after buildLattice. */
+export function latticeNeighbours(prev: usize, next: usize, scratch: usize): void {
+  const d = hD;
+  const m = hSize;
+  const bytes = <usize>d << 2;
+  const n1 = scratch;
+  const n2 = scratch + bytes;
+  for (let j = 0; j <= d; j++) {
+    for (let i = 0; i < m; i++) {
+      const k = hKeys + <usize>i * bytes;
+      for (let c = 0; c < d; c++) {
+        const v = load<i32>(k + (<usize>c << 2));
+        store<i32>(n1 + (<usize>c << 2), v - 1);
+        store<i32>(n2 + (<usize>c << 2), v + 1);
+      }
+      // Axis d moves every stored coordinate by -1 / +1 (its own coordinate is implied).
+      if (j < d) {
+        const v = load<i32>(k + (<usize>j << 2));
+        store<i32>(n1 + (<usize>j << 2), v + d);
+        store<i32>(n2 + (<usize>j << 2), v - d);
+      }
+      const o = <usize>(j * m + i) << 2;
+      store<i32>(prev + o, find(n1, false) + 1);
+      store<i32>(next + o, find(n2, false) + 1);
+    }
+  }
+}
