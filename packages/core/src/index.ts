@@ -78,3 +78,8 @@ export { vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report
 export { atomicWriteFile, claimVerdict, formatMeanSd, meanSd, packageVersions, prepareRunDir, runReplication, selectProfile, slugify, type MeanSd, type ReplicationOptions } from './report/experiment.js';
 export { lossCurvesChart, seedSpreadChart } from './report/charts.js';
 export { CAMVID_PALETTE, labelOverlay } from './report/overlay.js';
+
+// ONNX export and the onnx engine
+export { exportOnnx, registerOnnxExporter, weightData, hwioToOihw, samePads, type LayerExport, type LayerExporter, type OnnxExport, type OnnxExportOptions } from './export/onnx.js';
+export { OnnxGraph, OPSET } from './export/onnx-graph.js';
+export { compareOnnx, loadOnnxRuntime, onnxSession, OnnxNetwork, runOnnx, type OnnxSessionOptions } from './engine/onnx-runtime.js';

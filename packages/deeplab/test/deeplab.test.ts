@@ -4,7 +4,7 @@
  * and training on wasm and on cpu.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countTrainableParams, initEngine, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep, BatchLoader } from '@seg/core';
+import { compareOnnx, countTrainableParams, initEngine, modelSpec, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep, BatchLoader } from '@seg/core';
 import { deeplab, withOutputStride, zooModel, type DeepLabOptions } from '../src/index.js';
 
 const count = (o: DeepLabOptions) => {
@@ -137,4 +137,46 @@ describe('training on cpu (tiny)', () => {
       expect(Math.min(...losses.slice(-2))).toBeLessThan(losses[0]!);
     });
   }
+});
+
+/**
+ * A freshly initialised ResNet-101 (no zero-initialised residual branches)
+ * gives logits near 2e3, where float32's spacing alone is 1e-4 and any two
+ * runtimes differ by ~1e-3. Scaling the classifier convolutions (the layers
+ * with weights nearest the output) brings the logits to a trained net's
+ * scale (|logit| <= 20) without changing the graph being compared.
+ */
+function toTrainedScale(model: tfl.LayersModel, x: tf.Tensor4D): void {
+  const peak = tf.tidy(() => tf.max(tf.abs(model.predict(x) as tf.Tensor)).dataSync()[0]!);
+  if (peak <= 20) return;
+  const factor = 20 / peak;
+  const classifiers: tfl.layers.Layer[] = [];
+  const walk = (layer: tfl.layers.Layer) => {
+    if (layer.weights.length > 0) return void classifiers.push(layer);
+    for (const l of layer.inboundNodes[0]?.inboundLayers ?? []) walk(l);
+  };
+  walk(model.outputLayers[0]!);
+  for (const layer of new Set(classifiers)) layer.setWeights(layer.getWeights().map((t) => tf.mul(t, factor)));
+}
+
+describe('ONNX export (run by onnxruntime-node)', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+  const faithful = async (model: tfl.LayersModel, h: number, w: number) => {
+    const x = tf.randomUniform([1, h, w, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+    toTrainedScale(model, x);
+    const r = await compareOnnx(model, x);
+    x.dispose();
+    expect(r.maxAbsDiff).toBeLessThanOrEqual(1e-3);
+    expect(r.argmaxAgreement).toBeGreaterThanOrEqual(0.999);
+  };
+  for (const name of ['deeplabv1-largefov', 'deeplabv2-aspp-l', 'deeplabv3-resnet50', 'deeplabv3plus-resnet50']) {
+    it(`${name} at 65x81`, async () => {
+      await faithful(modelSpec(name)!.build({ size: [65, 81], width: 0.125, classes: 5, seed: 1 }), 65, 81);
+    });
+  }
+  it('v3+ with depthwise-separable ASPP and decoder at output stride 8', async () => {
+    await faithful(deeplab({ backbone: 'resnet50', head: 'aspp-v3', decoder: true, separable: true, outputStride: 8, size: [49, 57], width: 0.125, classes: 4, seed: 2 }), 49, 57);
+  });
 });

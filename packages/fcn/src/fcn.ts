@@ -7,7 +7,7 @@
  * bilinear (Sec. 4.2). Pools round up (Caffe's ceil mode) so any input size
  * works; the output is cropped to the input.
  */
-import { centerCrop, conv, convRelu, dropout, scaled, tf, tfl, transposedUpsample, vgg16 } from '@seg/core';
+import { centerCrop, conv, convRelu, dropout, registerOnnxExporter, scaled, tf, tfl, transposedUpsample, vgg16 } from '@seg/core';
 
 type T = tfl.SymbolicTensor;
 
@@ -35,7 +35,7 @@ export interface FcnOptions {
 /** Multiplies by a constant (the at-once net's skip scaling); no weights. */
 class Scale extends tfl.layers.Layer {
   static className = 'FcnScale';
-  private readonly factor: number;
+  readonly factor: number;
   constructor(args: { factor: number; name?: string }) {
     super({ name: args.name });
     this.factor = args.factor;
@@ -49,6 +49,10 @@ class Scale extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(Scale);
+registerOnnxExporter('FcnScale', (x) => {
+  const factor = (x.layer as unknown as { factor: number }).factor;
+  return x.g.node('Mul', [x.inputs[0]!, x.g.floats(`${x.layer.name}_factor`, Float32Array.of(factor), [])], x.layer.name);
+});
 
 export function fcn(o: FcnOptions = {}): tfl.LayersModel {
   const variant = o.variant ?? '8s';

@@ -1,6 +1,6 @@
 /** FCN: ZOO.md's parameter counts, options, staged initialisation, training on wasm. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchLoader, countTrainableParams, initEngine, modelSpec, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep } from '@seg/core';
+import { BatchLoader, compareOnnx, countTrainableParams, initEngine, modelSpec, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep } from '@seg/core';
 import { fcn, initFromCoarser } from '../src/index.js';
 
 describe('FCN', () => {
@@ -70,5 +70,26 @@ describe('FCN', () => {
       model.dispose();
     }
     tf.dispose([batch.images, batch.labels]);
+  });
+});
+
+describe('ONNX export (run by onnxruntime-node)', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+  const faithful = async (model: tfl.LayersModel, h: number, w: number) => {
+    const x = tf.randomUniform([1, h, w, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const r = await compareOnnx(model, x);
+    x.dispose();
+    expect(r.maxAbsDiff).toBeLessThanOrEqual(1e-3);
+    expect(r.argmaxAgreement).toBeGreaterThanOrEqual(0.999);
+  };
+  for (const name of ['fcn32s-vgg16', 'fcn16s-vgg16', 'fcn8s-vgg16']) {
+    it(`${name} at 70x90 (ceil-mode pools, x2/x8/x16/x32 transposed convs, crops)`, async () => {
+      await faithful(modelSpec(name)!.build({ size: [70, 90], width: 0.125, classes: 5, seed: 1 }), 70, 90);
+    });
+  }
+  it('FCN-8s at once (scaled skips) with learned x2 upsampling', async () => {
+    await faithful(fcn({ variant: '8s', scaledSkips: true, size: [64, 48], width: 0.125, classes: 4, seed: 3 }), 64, 48);
   });
 });

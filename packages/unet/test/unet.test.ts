@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { countTrainableParams, infer, initEngine, isbi2012, tf, train, type Sample } from '@seg/core';
+import { compareOnnx, countTrainableParams, infer, initEngine, isbi2012, modelSpec, tf, train, type Sample } from '@seg/core';
 import { models, tileCovering, unet, unetTraining, validOutputSize } from '../src/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,4 +87,20 @@ describe('U-Net', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('ONNX export (run by onnxruntime-node)', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+  for (const [name, size] of [['unet', 188], ['unet-same-bn', 64]] as const) {
+    it(`${name} at ${size}x${size}`, async () => {
+      const model = modelSpec(name)!.build({ size: [size, size], width: 0.125, classes: 2, channels: 1, seed: 1 });
+      const x = tf.randomUniform([1, size, size, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const r = await compareOnnx(model, x);
+      x.dispose();
+      expect(r.maxAbsDiff).toBeLessThanOrEqual(1e-3);
+      expect(r.argmaxAgreement).toBeGreaterThanOrEqual(0.999);
+    });
+  }
 });
