@@ -152,7 +152,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       }
       if (first) {
         // The first val image, for side-by-side overlays (with and without CRF for the v2 heads).
-        const pred = infer(model, firstVal);
+        const pred = await infer(model, firstVal);
         overlays.push({ name: variant.name, labels: pred.labels });
         if (variant.crf) {
           overlays.push({ name: `${variant.name} + CRF`, labels: refinePrediction(pred, toByteRange(firstVal.image), 3, crfChoice!.best).labels });

@@ -125,7 +125,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       }
       // The same val image for every variant (first seed): how the skips sharpen boundaries.
       if (seed === p.seeds[0]) {
-        const picture = labelOverlay(first, infer(model, first).labels);
+        const picture = labelOverlay(first, (await infer(model, first)).labels);
         await writePng(path.join(o.reportsDir, 'overlays', `${slugify(variant.name)}.png`), picture);
         if (!variant.name.includes('at-once')) sideBySide.push(picture);
       }

@@ -98,7 +98,8 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
         log(`${variant.name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
         const setup = unetTraining({ weightedLoss: variant.weightedLoss, elastic: variant.elastic, crop: [crop, crop], optimizer: p.optimizer });
         const r = await train(model, trainSet, { ...setup, iters: p.iters, seed, runDir, checkpointEvery: Math.max(1, Math.floor(p.iters / 4)), logEvery: Math.max(1, Math.floor(p.iters / 40)) });
-        preds = truth.map((s) => infer(model, s, inferOpts));
+        preds = [];
+        for (const s of truth) preds.push(await infer(model, s, inferOpts));
         const curve = await readTrainingLog(runDir);
         result = {
           variant: variant.name,
@@ -115,7 +116,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       // Overlays: every evaluation slice for the paper's set-up, the first slice for the others (first seed).
       if (wantsOverlays) {
         const shown = variant === VARIANTS[0] ? truth.length : 1;
-        for (let i = 0; i < shown; i++) overlays.push({ variant: variant.name, pred: preds?.[i] ?? infer(model, truth[i]!, inferOpts), sample: truth[i]! });
+        for (let i = 0; i < shown; i++) overlays.push({ variant: variant.name, pred: preds?.[i] ?? (await infer(model, truth[i]!, inferOpts)), sample: truth[i]! });
       }
       model.dispose();
       results.push(result);

@@ -1,7 +1,7 @@
 /** Shared by eval and predict: the trained model named by --run or --weights. */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileSystem, tfl, type InferOptions } from '@seg/core';
+import { fileSystem, loadOnnxRuntime, OnnxNetwork, tfl, type InferOptions, type Network } from '@seg/core';
 import { UsageError } from './errors.js';
 
 export async function loadTrainedModel(run: string | undefined, weights: string | undefined): Promise<tfl.LayersModel> {
@@ -60,5 +60,22 @@ export const INFERENCE_FLAGS = {
   scales: { type: 'string' },
   flip: { type: 'boolean' },
   crf: { type: 'boolean' },
+  engine: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
+
+export const ENGINES = ['tfjs', 'onnx'] as const;
+
+/**
+ * --engine: tfjs (the backend SEG_BACKEND picks) or onnx (the model exported
+ * to ONNX in memory and run by onnxruntime-node, one graph per input size).
+ * Pre- and post-processing are the same either way (@seg/core's infer).
+ */
+export async function inferenceEngine(model: tfl.LayersModel, engine: unknown): Promise<{ net: tfl.LayersModel | Network; close: () => Promise<void> }> {
+  const name = engine ?? 'tfjs';
+  if (name === 'tfjs') return { net: model, close: async () => {} };
+  if (name !== 'onnx') throw new UsageError(`--engine must be one of ${ENGINES.join(', ')} (got "${String(name)}").`);
+  await loadOnnxRuntime();
+  const net = new OnnxNetwork(model);
+  return { net, close: () => net.dispose() };
+}

@@ -7,6 +7,8 @@ import * as trainVerb from './verbs/train.js';
 import * as evalVerb from './verbs/eval.js';
 import * as predict from './verbs/predict.js';
 import * as crfVerb from './verbs/crf.js';
+import * as exportVerb from './verbs/export.js';
+import * as benchVerb from './verbs/bench.js';
 
 interface Verb {
   help: string;
@@ -21,6 +23,8 @@ const VERBS: Record<string, Verb> = {
   train: { ...trainVerb, engine: true },
   eval: { ...evalVerb, engine: true },
   predict: { ...predict, engine: true },
+  export: { ...exportVerb, engine: true },
+  bench: { ...benchVerb, engine: true },
   crf: { ...crfVerb, engine: false },
 };
 
@@ -32,6 +36,8 @@ verbs:
   train     train a model on a dataset
   eval      evaluate a trained model
   predict   write label maps and overlays for images
+  export    write a model as an ONNX graph
+  bench     latency of the zoo models on each engine
   crf       refine a probability map with the dense CRF
 
 Every verb takes --help. Machine-readable output goes to stdout with --json;

@@ -23,7 +23,10 @@ import {
   openDataset,
   registerModel,
   resize,
+  onnxSession,
+  runOnnx,
   syntheticSample,
+  tf,
   tfl,
   writePng,
 } from '@seg/core';
@@ -130,10 +133,75 @@ describe('seg train / eval / predict end to end', () => {
     expect(p.code).toBe(0);
     const [written] = JSON.parse(p.stdout);
     const raw = await readImage(image, 3);
-    const direct = infer(model, { id: 'x', width: 48, height: 48, channels: 3, image: Float32Array.from(raw.data, (x) => x / 255), mask: new Uint8Array(0) });
+    const direct = await infer(model, { id: 'x', width: 48, height: 48, channels: 3, image: Float32Array.from(raw.data, (x) => x / 255), mask: new Uint8Array(0) });
     const want = denseCrf({ width: 48, height: 48, labels: 3, probs: direct.probs, image: raw.data, channels: 3 }).labels;
     const got = await readLabelPng(written.mask);
     expect(Array.from(got.data)).toEqual(Array.from(want));
+  });
+
+  it('--engine onnx: seg eval and seg predict through onnxruntime give the tfjs results; seg export writes the graph onnxruntime runs', async () => {
+    const run = path.join(dir, 'run');
+    const args = ['--run', run, '--data', data, '--format', 'folder', '--classes', '3', '--split', 'val', '--json'];
+    const tfjs = JSON.parse((await seg('eval', ...args)).stdout);
+    const onnx = await seg('eval', ...args, '--engine', 'onnx');
+    expect(onnx.code).toBe(0);
+    expect(JSON.parse(onnx.stdout).miou).toBeCloseTo(tfjs.miou, 4);
+
+    const image = path.join(data, 'val', 'images', 'img002.png');
+    const masks: number[][] = [];
+    for (const engine of ['tfjs', 'onnx']) {
+      const p = await seg('predict', '--run', run, image, '--out', path.join(dir, `pred-${engine}`), '--engine', engine, '--json');
+      expect(p.code).toBe(0);
+      masks.push(Array.from((await readLabelPng(JSON.parse(p.stdout)[0].mask)).data));
+    }
+    const differ = masks[0]!.filter((v, i) => v !== masks[1]![i]).length;
+    expect(differ / masks[0]!.length).toBeLessThanOrEqual(0.001);
+
+    const file = path.join(dir, 'export', 'run.onnx');
+    const e = await seg('export', '--run', run, '--size', '48x48', '--out', file, '--json');
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.stdout)).toEqual({
+      file,
+      opset: 13,
+      inputs: [{ name: 'input', shape: [1, 3, 48, 48], layout: 'NCHW' }],
+      outputs: [{ name: 'logits', shape: [1, 3, 48, 48], layout: 'NCHW' }],
+    });
+    const model = await tfl.loadLayersModel(fileSystem(path.join(run, 'checkpoint', 'model')));
+    const raw = await readImage(image, 3);
+    const x = tf.tensor4d(Float32Array.from(raw.data, (v) => v / 255), [1, 48, 48, 3]);
+    const want = tf.tidy(() => tf.transpose(model.predict(x) as tf.Tensor4D, [0, 3, 1, 2]).dataSync());
+    const nchw = tf.tidy(() => tf.transpose(x, [0, 3, 1, 2]).dataSync() as Float32Array);
+    const session = await onnxSession(readFileSync(file));
+    const got = (await runOnnx(session, nchw, [1, 3, 48, 48])).data;
+    await session.release();
+    expect(Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i]!)))).toBeLessThanOrEqual(1e-3);
+    x.dispose();
+
+    const zoo = await seg('export', '--model', 'test-net', '--size', '32x40', '--classes', '4', '--out', path.join(dir, 'export', 'net.onnx'), '--json');
+    expect(JSON.parse(zoo.stdout).outputs[0].shape).toEqual([1, 4, 32, 40]);
+  });
+
+  it('seg bench times each engine, says why one is skipped, and writes the report', async () => {
+    const report = path.join(dir, 'bench');
+    const r = await seg('bench', '--models', 'test-net', '--engines', 'onnx,wasm,tensorflow', '--size', '32x32', '--samples', '2', '--report', report, '--json');
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout);
+    expect(rows.map((x: { engine: string }) => x.engine)).toEqual(['onnx', 'wasm', 'tensorflow']);
+    for (const row of rows.slice(0, 2)) {
+      expect(row).toMatchObject({ model: 'test-net', size: '32x32', batch: 1, mode: 'inference', samples: 2 });
+      expect(row.mean_ms).toBeGreaterThan(0);
+      expect(row.p99_ms).toBeGreaterThanOrEqual(row.p50_ms);
+    }
+    expect(rows[2]).toMatchObject({ engine: 'tensorflow', mean_ms: null, samples: 0, skipped: '@tensorflow/tfjs-node(-gpu) is not installed' });
+    const t = await seg('bench', '--models', 'test-net', '--engines', 'onnx,wasm', '--size', '32x32', '--samples', '2', '--train', '--report', report, '--json');
+    const trainRows = JSON.parse(t.stdout);
+    expect(trainRows[0]).toMatchObject({ engine: 'onnx', mode: 'train', skipped: 'onnxruntime-node runs inference only' });
+    expect(trainRows[1]).toMatchObject({ engine: 'wasm', mode: 'train', batch: 2, samples: 2 });
+    // The report holds both runs' rows (merged by model, engine and mode), a table and the chart.
+    const json = JSON.parse(readFileSync(path.join(report, 'latency.json'), 'utf8'));
+    expect(json.rows).toHaveLength(5);
+    expect(readFileSync(path.join(report, 'latency.md'), 'utf8')).toContain('| test-net | wasm | 32x32 | 2 |');
+    expect(readFileSync(path.join(report, 'latency.svg'), 'utf8')).toMatch(/^<svg/);
   });
 
   it('seg info builds a registered model and reports params, MACs and shapes', async () => {
@@ -155,6 +223,11 @@ describe('seg train / eval / predict end to end', () => {
       [['train', '--model', 'test-net', '--data', data, '--format', 'folder', '--classes', '3', '--size', '40'], /^seg: --size must be HxW, e.g\. 256x256 \(got "40"\)\.$/],
       [['eval', '--run', path.join(dir, 'norun'), '--data', data, '--format', 'folder', '--classes', '3'], /^seg: --run folder .*norun does not exist\.$/],
       [['predict', '--run', path.join(dir, 'run'), path.join(dir, 'nope.png'), '--out', path.join(dir, 'p2')], /^seg: Image .*nope\.png does not exist\.$/],
+      [['eval', '--run', path.join(dir, 'run'), '--data', data, '--format', 'folder', '--classes', '3', '--engine', 'tpu'], /^seg: --engine must be one of tfjs, onnx \(got "tpu"\)\.$/],
+      [['export', '--model', 'test-net', '--out', path.join(dir, 'x', 'a.onnx')], /^seg: seg export --model test-net needs --size HxW\.$/],
+      [['export', '--model', 'test-net', '--size', '32x32'], /^seg: seg export needs --out FILE\.onnx; see seg export --help\.$/],
+      [['export', '--run', path.join(dir, 'run'), '--classes', '4', '--out', path.join(dir, 'x', 'a.onnx')], /^seg: --classes applies to --model only: a trained model keeps its classes\.$/],
+      [['bench', '--engines', 'gpu'], /^seg: --engines takes onnx, wasm, tensorflow, cpu \(got "gpu"\)\.$/],
     ];
     for (const [argv, message] of cases) {
       const r = await seg(...argv);
@@ -163,6 +236,7 @@ describe('seg train / eval / predict end to end', () => {
       expect(r.stderr.split('\n')).toHaveLength(1);
     }
     expect(existsSync(path.join(dir, 'p2'))).toBe(false);
+    expect(existsSync(path.join(dir, 'x'))).toBe(false);
 
     // a fixed-size valid-convolution model needs overlap-tile for other image sizes
     const fixed = path.join(dir, 'fixed');

@@ -69,7 +69,7 @@ export { BatchLoader, type Batch } from './train/batches.js';
 export { saveCheckpoint, loadCheckpoint, loadCheckpointWeights, checkpointDir, type TrainState } from './train/checkpoint.js';
 export { readTrainingLog, train, TrainingDiverged, type TrainConfig, type TrainResult } from './train/trainer.js';
 export { Progress, formatDuration } from './train/progress.js';
-export { infer, type InferOptions, type Prediction } from './infer/predict.js';
+export { infer, tfjsNetwork, type InferOptions, type Network, type Prediction } from './infer/predict.js';
 export { evaluate, type EvalResult } from './infer/evaluate.js';
 export { registerModel, modelSpec, registeredModels, type ModelSpec, type BuildOptions } from './models/registry.js';
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';

@@ -59,10 +59,10 @@ describe('U-Net', () => {
   it('overlap-tile segments a whole 512x512 ISBI image; one tile equals direct inference on the mirrored border', async () => {
     const model = unet({ baseWidth: 4, seed: 1 });
     const slice = await (await isbi2012(ISBI, 'train', [27])).get(0);
-    const whole = infer(model, slice, { mode: 'tile', tile: [572, 572] });
+    const whole = await infer(model, slice, { mode: 'tile', tile: [572, 572] });
     expect([whole.height, whole.width]).toEqual([512, 512]);
     const small = crop(slice, 388);
-    const tiled = infer(model, small, { mode: 'tile', tile: [572, 572] });
+    const tiled = await infer(model, small, { mode: 'tile', tile: [572, 572] });
     const direct = tf.tidy(() => {
       const x = tf.mirrorPad(tf.tensor4d(small.image, [1, 388, 388, 1]), [[0, 0], [92, 92], [92, 92], [0, 0]], 'reflect');
       return tf.softmax(model.predict(x) as tf.Tensor).dataSync();

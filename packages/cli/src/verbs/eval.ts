@@ -3,19 +3,20 @@ import { evaluate, openDataset, toByteRange } from '@seg/core';
 import { refinePrediction } from '@seg/crf';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
-import { INFERENCE_FLAGS, inferOptions, loadTrainedModel, parsePositive } from '../load.js';
+import { INFERENCE_FLAGS, inferenceEngine, inferOptions, loadTrainedModel, parsePositive } from '../load.js';
 import { CRF_FLAGS, crfParams } from '../crf.js';
 
 export const help = `seg eval --run RUN | --weights DIR --data DIR --format F [--split val] [--classes N]
          [--tile HxW] [--window HxW] [--scales 0.75,1,1.25] [--flip]
-         [--crf [--bilateral W,TA,TB] [--gaussian W,TG] [--crf-iters N]] [--json]
+         [--crf [--bilateral W,TA,TB] [--gaussian W,TG] [--crf-iters N]] [--engine tfjs|onnx] [--json]
 
 Evaluates a trained model: mean IoU, pixel accuracy, mean accuracy,
 frequency-weighted IoU and per-class IoU from one confusion matrix.
 --tile HxW uses overlap-tile inference with that model input size (valid-
 convolution U-Net); --window HxW a sliding window. --crf refines each
 softmax output with the dense CRF before scoring (DeepLab v2's parameters
-unless given).`;
+unless given). --engine onnx runs the model exported to ONNX through
+onnxruntime-node, with the same pre- and post-processing.`;
 
 export async function run(argv: string[], out: (s: string) => void): Promise<void> {
   const { values: v } = parseVerbArgs('eval', argv, {
@@ -33,10 +34,12 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   const model = await loadTrainedModel(v.run as string | undefined, v.weights as string | undefined);
   const classes = v.classes === undefined ? undefined : parsePositive(v.classes as string, '--classes', 0);
   const dataset = await openDataset(v.data, v.format, (v.split as string) ?? 'val', { classes, channels: model.inputs[0]!.shape[3] === 1 ? 1 : 3 });
-  const r = await evaluate(model, dataset, {
-    ...inferOptions(v),
+  const o = inferOptions(v);
+  const { net, close } = await inferenceEngine(model, v.engine);
+  const r = await evaluate(net, dataset, {
+    ...o,
     ...(crf ? { refine: (p, sample) => refinePrediction(p, toByteRange(sample.image), sample.channels === 1 ? 1 : 3, crf) } : {}),
-  });
+  }).finally(close);
   if (v.json) out(JSON.stringify(r));
   else {
     out(`mIoU ${(100 * r.miou).toFixed(2)}  pixel acc ${(100 * r.pixel_acc).toFixed(2)}  mean acc ${(100 * r.mean_acc).toFixed(2)}  fw IoU ${(100 * r.fw_iou).toFixed(2)}  (${r.images} images)`);

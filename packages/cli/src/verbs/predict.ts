@@ -4,16 +4,18 @@ import { existsSync } from 'node:fs';
 import { infer, readImage, toUnitFloat, writePng } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
-import { INFERENCE_FLAGS, inferOptions, loadTrainedModel } from '../load.js';
+import { INFERENCE_FLAGS, inferenceEngine, inferOptions, loadTrainedModel } from '../load.js';
 import { CRF_FLAGS, crfParams } from '../crf.js';
 import { refinePrediction } from '@seg/crf';
 
 export const help = `seg predict --run RUN | --weights DIR IMAGES... --out DIR [--tile HxW] [--window HxW]
-            [--scales 0.75,1,1.25] [--flip] [--crf [--bilateral W,TA,TB] [--gaussian W,TG] [--crf-iters N]] [--json]
+            [--scales 0.75,1,1.25] [--flip] [--crf [--bilateral W,TA,TB] [--gaussian W,TG] [--crf-iters N]]
+            [--engine tfjs|onnx] [--json]
 
 Writes, per image, the label map as an 8-bit grey PNG (NAME.mask.png: the
 class index per pixel) and a colour overlay (NAME.overlay.png). --crf refines
-the softmax output with the dense CRF (DeepLab v2's parameters unless given).`;
+the softmax output with the dense CRF (DeepLab v2's parameters unless given).
+--engine onnx runs the model exported to ONNX through onnxruntime-node.`;
 
 /** PASCAL VOC's colour map: class k's colour from the bits of k. */
 export function classColour(k: number): [number, number, number] {
@@ -40,11 +42,12 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   const model = await loadTrainedModel(v.run as string | undefined, v.weights as string | undefined);
   const channels = model.inputs[0]!.shape[3] === 1 ? 1 : 3;
   const o = inferOptions(v);
+  const { net, close } = await inferenceEngine(model, v.engine);
   await mkdir(v.out, { recursive: true });
   const results: { image: string; mask: string; overlay: string }[] = [];
   for (const file of positionals) {
     const raw = await readImage(file, channels);
-    const direct = infer(model, { id: file, width: raw.width, height: raw.height, channels, image: toUnitFloat(raw.data), mask: new Uint8Array(0) }, o);
+    const direct = await infer(net, { id: file, width: raw.width, height: raw.height, channels, image: toUnitFloat(raw.data), mask: new Uint8Array(0) }, o);
     const p = crf ? refinePrediction(direct, raw.data, channels, crf) : direct;
     const stem = path.basename(file).replace(/\.[^.]+$/, '');
     const mask = path.join(v.out, `${stem}.mask.png`);
@@ -58,5 +61,6 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
     await writePng(overlay, { width: p.width, height: p.height, channels: 3, data: rgb });
     results.push({ image: file, mask, overlay });
   }
+  await close();
   out(v.json ? JSON.stringify(results) : results.map((r) => `${r.image} -> ${r.mask}, ${r.overlay}`).join('\n'));
 }

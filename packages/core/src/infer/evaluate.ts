@@ -3,7 +3,7 @@ import type { tfl } from '../engine/tf.js';
 import type { Dataset, Sample } from '../data/types.js';
 import { ConfusionMatrix } from '../metrics/confusion.js';
 import { boundaryF1 } from '../metrics/boundary.js';
-import { infer, type InferOptions, type Prediction } from './predict.js';
+import { infer, type InferOptions, type Network, type Prediction } from './predict.js';
 
 export interface EvalResult {
   miou: number;
@@ -17,7 +17,8 @@ export interface EvalResult {
 }
 
 export async function evaluate(
-  model: tfl.LayersModel,
+  /** The tfjs model, or a Network running it on another engine. */
+  model: tfl.LayersModel | Network,
   dataset: Dataset,
   o: InferOptions & {
     onPrediction?: (p: Prediction, index: number) => void | Promise<void>;
@@ -31,7 +32,7 @@ export async function evaluate(
   let boundary = 0;
   for (let i = 0; i < dataset.length; i++) {
     const sample = await dataset.get(i);
-    const raw = infer(model, sample, o);
+    const raw = await infer(model, sample, o);
     const p = o.refine ? await o.refine(raw, sample) : raw;
     if (p.classes !== dataset.numClasses) {
       throw new Error(`The model predicts ${p.classes} classes but dataset ${dataset.name} has ${dataset.numClasses}.`);

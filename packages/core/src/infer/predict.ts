@@ -28,18 +28,36 @@ export interface Prediction {
   labels: Uint8Array;
 }
 
-function run(model: tfl.LayersModel, x: tf.Tensor4D): tf.Tensor4D {
-  const out = model.predict(x);
-  return (Array.isArray(out) ? out[0] : out) as tf.Tensor4D;
+/**
+ * What inference runs: a tfjs model, or the same model on another engine
+ * (the onnx engine's OnnxNetwork). `logits` maps an NHWC batch to NHWC
+ * logits; the caller owns (and disposes) both.
+ */
+export interface Network {
+  /** Input [height, width, channels]; null where any value works. */
+  readonly inputShape: (number | null)[];
+  logits(x: tf.Tensor4D): Promise<tf.Tensor4D>;
 }
 
-/** Logits of the whole image in one pass. */
-function whole(model: tfl.LayersModel, x: tf.Tensor4D): tf.Tensor4D {
-  return run(model, x);
+/** A tfjs model as a Network (its first output). */
+export function tfjsNetwork(model: tfl.LayersModel): Network {
+  return {
+    inputShape: model.inputs[0]!.shape.slice(1),
+    logits: async (x) => {
+      const out = model.predict(x);
+      if (!Array.isArray(out)) return out as tf.Tensor4D;
+      out.slice(1).forEach((t) => t.dispose());
+      return out[0] as tf.Tensor4D;
+    },
+  };
+}
+
+function isNetwork(m: tfl.LayersModel | Network): m is Network {
+  return typeof (m as Network).logits === 'function';
 }
 
 /** Windows at the given stride (the last one flush with the border), zero-padded if the image is smaller; logits averaged where they overlap. */
-function slide(model: tfl.LayersModel, x: tf.Tensor4D, window: [number, number], stride: [number, number]): tf.Tensor4D {
+async function slide(net: Network, x: tf.Tensor4D, window: [number, number], stride: [number, number]): Promise<tf.Tensor4D> {
   const [, h, w] = x.shape;
   const [wh, ww] = window;
   const padded = tf.pad(x, [
@@ -61,15 +79,23 @@ function slide(model: tfl.LayersModel, x: tf.Tensor4D, window: [number, number],
   let count: tf.Tensor4D | undefined;
   for (const y of starts(ph, wh, stride[0])) {
     for (const xo of starts(pw, ww, stride[1])) {
-      const logits = run(model, tf.slice(padded, [0, y, xo, 0], [1, wh, ww, padded.shape[3]]));
-      const place = (t: tf.Tensor4D) => tf.pad(t, [[0, 0], [y, ph - y - wh], [xo, pw - xo - ww], [0, 0]]) as tf.Tensor4D;
-      const s = place(logits);
-      const n = place(tf.ones([1, wh, ww, 1]));
-      sum = sum ? (tf.add(sum, s) as tf.Tensor4D) : s;
-      count = count ? (tf.add(count, n) as tf.Tensor4D) : n;
+      const crop = tf.slice(padded, [0, y, xo, 0], [1, wh, ww, padded.shape[3]]);
+      const logits = await net.logits(crop);
+      crop.dispose();
+      const [s2, n2] = tf.tidy(() => {
+        const place = (t: tf.Tensor4D) => tf.pad(t, [[0, 0], [y, ph - y - wh], [xo, pw - xo - ww], [0, 0]]) as tf.Tensor4D;
+        const s = place(logits);
+        const n = place(tf.ones([1, wh, ww, 1]));
+        return [sum ? (tf.add(sum, s) as tf.Tensor4D) : s, count ? (tf.add(count, n) as tf.Tensor4D) : n];
+      });
+      tf.dispose([logits, sum!, count!].filter(Boolean));
+      sum = s2;
+      count = n2;
     }
   }
-  return tf.slice(tf.div(sum!, count!), [0, 0, 0, 0], [1, h, w, sum!.shape[3]]) as tf.Tensor4D;
+  const out = tf.tidy(() => tf.slice(tf.div(sum!, count!), [0, 0, 0, 0], [1, h, w, sum!.shape[3]]) as tf.Tensor4D);
+  tf.dispose([padded, sum!, count!]);
+  return out;
 }
 
 /**
@@ -77,10 +103,12 @@ function slide(model: tfl.LayersModel, x: tf.Tensor4D, window: [number, number],
  * input tile; the border is filled by mirroring the image, so any image size
  * gives an output of exactly that size.
  */
-function overlapTile(model: tfl.LayersModel, x: tf.Tensor4D, tile: [number, number]): tf.Tensor4D {
+async function overlapTile(net: Network, x: tf.Tensor4D, tile: [number, number]): Promise<tf.Tensor4D> {
   const [, h, w, c] = x.shape;
-  const probe = run(model, tf.zeros([1, tile[0], tile[1], c]));
+  const zeros = tf.zeros([1, tile[0], tile[1], c]) as tf.Tensor4D;
+  const probe = await net.logits(zeros);
   const [oh, ow] = [probe.shape[1], probe.shape[2]];
+  tf.dispose([zeros, probe]);
   const mh = (tile[0] - oh) / 2;
   const mw = (tile[1] - ow) / 2;
   if (!Number.isInteger(mh) || !Number.isInteger(mw)) throw new Error(`Overlap-tile needs a centred output: input tile ${tile.join('x')} gives ${oh}x${ow}.`);
@@ -98,60 +126,78 @@ function overlapTile(model: tfl.LayersModel, x: tf.Tensor4D, tile: [number, numb
     const b = Math.min(bottom, ph - 1);
     const l = Math.min(left, pw - 1);
     const r = Math.min(right, pw - 1);
-    padded = tf.mirrorPad(padded, [[0, 0], [t, b], [l, r], [0, 0]], 'reflect') as tf.Tensor4D;
+    const next = tf.mirrorPad(padded, [[0, 0], [t, b], [l, r], [0, 0]], 'reflect') as tf.Tensor4D;
+    if (padded !== x) padded.dispose();
+    padded = next;
     top -= t;
     bottom -= b;
     left -= l;
     right -= r;
   }
-  const rows: tf.Tensor4D[] = [];
+  const tiles: tf.Tensor4D[][] = [];
   for (let i = 0; i < ny; i++) {
     const cols: tf.Tensor4D[] = [];
-    for (let j = 0; j < nx; j++) cols.push(run(model, tf.slice(padded, [0, i * oh, j * ow, 0], [1, tile[0], tile[1], c])));
-    rows.push(tf.concat(cols, 2) as tf.Tensor4D);
+    for (let j = 0; j < nx; j++) {
+      const crop = tf.slice(padded, [0, i * oh, j * ow, 0], [1, tile[0], tile[1], c]);
+      cols.push(await net.logits(crop));
+      crop.dispose();
+    }
+    tiles.push(cols);
   }
-  const all = tf.concat(rows, 1) as tf.Tensor4D;
-  return tf.slice(all, [0, 0, 0, 0], [1, h, w, all.shape[3]]);
+  const out = tf.tidy(() => {
+    const all = tf.concat(tiles.map((cols) => tf.concat(cols, 2)), 1) as tf.Tensor4D;
+    return tf.slice(all, [0, 0, 0, 0], [1, h, w, all.shape[3]]);
+  });
+  tf.dispose(tiles.flat());
+  if (padded !== x) padded.dispose();
+  return out;
 }
 
-function logitsAt(model: tfl.LayersModel, x: tf.Tensor4D, o: InferOptions): tf.Tensor4D {
+function logitsAt(net: Network, x: tf.Tensor4D, o: InferOptions): Promise<tf.Tensor4D> {
   if (o.mode === 'slide') {
     if (!o.window) throw new Error('Sliding-window inference needs a window size.');
-    return slide(model, x, o.window, o.stride ?? [Math.ceil(o.window[0] * 2 / 3), Math.ceil(o.window[1] * 2 / 3)]);
+    return slide(net, x, o.window, o.stride ?? [Math.ceil(o.window[0] * 2 / 3), Math.ceil(o.window[1] * 2 / 3)]);
   }
   if (o.mode === 'tile') {
     if (!o.tile) throw new Error('Overlap-tile inference needs the model input tile size.');
-    return overlapTile(model, x, o.tile);
+    return overlapTile(net, x, o.tile);
   }
-  return whole(model, x);
+  return net.logits(x);
 }
 
-export function infer(model: tfl.LayersModel, sample: Sample, o: InferOptions = {}): Prediction {
+/** Softmax probabilities and labels of one image, with the model or a Network (another engine). */
+export async function infer(model: tfl.LayersModel | Network, sample: Sample, o: InferOptions = {}): Promise<Prediction> {
+  const net = isNetwork(model) ? model : tfjsNetwork(model);
   const { width: w, height: h, channels: c } = sample;
-  const [, fh, fw, fc] = model.inputs[0]!.shape;
+  const [fh, fw, fc] = net.inputShape;
   if (fc != null && fc !== c) throw new Error(`Image ${sample.id} has ${c} channels but the model takes ${fc}.`);
   const scaled = (o.scales ?? [1]).some((s) => s !== 1);
   if ((o.mode ?? 'whole') === 'whole' && fh != null && fw != null && (fh !== h || fw !== w || scaled)) {
     throw new Error(`Image ${sample.id} is ${h}x${w} but the model takes exactly ${fh}x${fw}; use overlap-tile (--tile ${fh}x${fw}) or a sliding window (--window ${fh}x${fw}).`);
   }
-  const probs = tf.tidy(() => {
-    const x = tf.tensor4d(sample.image, [1, h, w, c]);
-    const scales = o.scales ?? [1];
-    let acc: tf.Tensor4D | undefined;
-    for (const s of scales) {
-      const size: [number, number] = [Math.round(h * s), Math.round(w * s)];
-      const xs = s === 1 ? x : tf.image.resizeBilinear(x, size, false, true);
-      for (const flip of o.flip ? [false, true] : [false]) {
-        const input = flip ? (tf.reverse(xs, 2) as tf.Tensor4D) : xs;
-        let logits = logitsAt(model, input, o);
-        if (flip) logits = tf.reverse(logits, 2) as tf.Tensor4D;
-        if (logits.shape[1] !== h || logits.shape[2] !== w) logits = tf.image.resizeBilinear(logits, [h, w], false, true);
-        const p = tf.softmax(logits) as tf.Tensor4D;
-        acc = acc ? (tf.add(acc, p) as tf.Tensor4D) : p;
-      }
+  const x = tf.tensor4d(sample.image, [1, h, w, c]);
+  const scales = o.scales ?? [1];
+  let acc: tf.Tensor4D | undefined;
+  for (const s of scales) {
+    const size: [number, number] = [Math.round(h * s), Math.round(w * s)];
+    const xs = s === 1 ? x : tf.image.resizeBilinear(x, size, false, true);
+    for (const flip of o.flip ? [false, true] : [false]) {
+      const input = flip ? (tf.reverse(xs, 2) as tf.Tensor4D) : xs;
+      const logits = await logitsAt(net, input, o);
+      const sum = tf.tidy(() => {
+        let l = flip ? (tf.reverse(logits, 2) as tf.Tensor4D) : logits;
+        if (l.shape[1] !== h || l.shape[2] !== w) l = tf.image.resizeBilinear(l, [h, w], false, true);
+        const p = tf.softmax(l) as tf.Tensor4D;
+        return acc ? (tf.add(acc, p) as tf.Tensor4D) : p;
+      });
+      tf.dispose([logits, ...(acc ? [acc] : []), ...(flip ? [input] : [])]);
+      acc = sum;
     }
-    return tf.div(acc!, scales.length * (o.flip ? 2 : 1)) as tf.Tensor4D;
-  });
+    if (xs !== x) xs.dispose();
+  }
+  x.dispose();
+  const probs = tf.tidy(() => tf.div(acc!, scales.length * (o.flip ? 2 : 1)) as tf.Tensor4D);
+  acc!.dispose();
   const classes = probs.shape[3];
   const data = probs.dataSync() as Float32Array;
   probs.dispose();

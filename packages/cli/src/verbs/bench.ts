@@ -1,0 +1,233 @@
+import os from 'node:os';
+import {
+  countMacs,
+  countTrainableParams,
+  exportOnnx,
+  initEngine,
+  onnxSession,
+  runOnnx,
+  softmaxCrossEntropy,
+  tf,
+  timeTask,
+  trainStep,
+  zooEntry,
+  type tfl,
+} from '@seg/core';
+import { parseVerbArgs } from '../args.js';
+import { UsageError } from '../errors.js';
+import { findModel, listModels } from '../registry.js';
+import { parsePositive, parseSize } from '../load.js';
+import { writeBenchReport, type BenchRow } from '../bench-report.js';
+
+export const help = `seg bench [--models a,b] [--engines onnx,wasm,tensorflow,cpu] [--size HxW] [--batch N]
+          [--train] [--samples N] [--report DIR] [--json]
+
+Inference latency (tinybench; one warm-up, then --samples timed runs, 5 by
+default) of every zoo model (or --models) on every engine (or --engines):
+onnx (the model exported to ONNX, run by onnxruntime-node on all cores),
+wasm, tensorflow (when @tensorflow/tfjs-node is installed) and cpu (only
+where one sample is predicted to take under 30 s, from the model's
+multiply-accumulates and a timed pass at a smaller size). Batch 1 at each model's paper
+input size unless --size / --batch say otherwise.
+--train times one training step (forward, loss, backward, SGD update)
+instead, at 256x256 with batch 2 by default (onnx cannot train).
+--report DIR merges the rows into DIR/latency.json and rewrites latency.md
+and the chart (latency.vl.json, latency.svg). A line per model and engine
+goes to stderr as it finishes.`;
+
+const ENGINES = ['onnx', 'wasm', 'tensorflow', 'cpu'] as const;
+type Engine = (typeof ENGINES)[number];
+/** The most a cpu sample may take (the issue's limit). */
+const CPU_LIMIT_S = 30;
+/**
+ * wasm memory is 32-bit (4 GiB). A training step keeps about 8 copies of the
+ * weights and 3 of every layer's output; calibrated on what failed here:
+ * FCN-32s (134 M parameters) aborts a 32x32 step with "memory access out of
+ * bounds", and DeepLab v2 ASPP-L at 256x256, batch 2 (estimated 4.3 GiB) did
+ * not finish one step in 13 minutes, while DeepLab v3 (2.0 GiB) takes 9.5 s.
+ */
+const WASM_HEAP_BYTES = 4 * 2 ** 30;
+const WASM_TRAIN_COPIES = 8;
+const ACTIVATION_COPIES = 3;
+
+function trainingBytes(model: tfl.LayersModel, batch: number): number {
+  let outputs = 0;
+  for (const layer of model.layers) {
+    const shape = layer.outputShape as number[] | number[][];
+    for (const s of (Array.isArray(shape[0]) ? shape : [shape]) as number[][]) outputs += s.slice(1).reduce((a, b) => a * (b ?? 1), 1);
+  }
+  return 4 * (countTrainableParams(model) * WASM_TRAIN_COPIES + outputs * batch * ACTIVATION_COPIES);
+}
+
+export async function run(argv: string[], out: (s: string) => void): Promise<void> {
+  const { values: v } = parseVerbArgs('bench', argv, {
+    models: { type: 'string' },
+    engines: { type: 'string' },
+    size: { type: 'string' },
+    batch: { type: 'string' },
+    train: { type: 'boolean' },
+    samples: { type: 'string' },
+    report: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const train = Boolean(v.train);
+  const mode = train ? 'train' : 'inference';
+  const size = parseSize(v.size as string | undefined);
+  const batch = parsePositive(v.batch as string | undefined, '--batch', train ? 2 : 1);
+  const samples = parsePositive(v.samples as string | undefined, '--samples', 5);
+  const engines = ((v.engines as string | undefined)?.split(',') ?? [...ENGINES]) as Engine[];
+  for (const e of engines) if (!ENGINES.includes(e)) throw new UsageError(`--engines takes ${ENGINES.join(', ')} (got "${e}").`);
+  const names = (v.models as string | undefined)?.split(',') ?? (await listModels()).filter((m) => m.available).map((m) => m.name);
+  const specs = await Promise.all(names.map((n) => findModel(n)));
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+
+  const available = await availableEngines(engines);
+  const rows: BenchRow[] = [];
+  for (const spec of specs) {
+    const zoo = zooEntry(spec.name);
+    const hw: [number, number] = size ?? (train ? [256, 256] : zoo ? [zoo.input[0], zoo.input[1]] : [256, 256]);
+    const channels = zoo?.input[2] ?? 3;
+    const classes = zoo?.classes ?? 2;
+    for (const engine of engines) {
+      const base = { model: spec.name, engine, size: `${hw[0]}x${hw[1]}`, batch, mode } as const;
+      const skip = (why: string) => {
+        rows.push({ ...base, mean_ms: null, p50_ms: null, p99_ms: null, samples: 0, skipped: why });
+        log(`bench ${spec.name} ${engine} ${mode}: skipped (${why})`);
+      };
+      if (!available.get(engine)!.ok) {
+        skip(available.get(engine)!.why!);
+        continue;
+      }
+      if (engine === 'onnx' && train) {
+        skip('onnxruntime-node runs inference only');
+        continue;
+      }
+      const backend = engine === 'onnx' ? 'wasm' : engine;
+      await initEngine({ backend, force: true });
+      const model = spec.build({ classes, size: hw, channels });
+      try {
+        if (train && engine === 'wasm') {
+          const need = trainingBytes(model, batch);
+          if (need > WASM_HEAP_BYTES) {
+            skip(`a training step needs about ${(need / 2 ** 30).toFixed(1)} GiB (weights x${WASM_TRAIN_COPIES} for gradients, momentum and XNNPACK's packed filters; layer outputs x${ACTIVATION_COPIES}), over tfjs-wasm's 4 GiB heap`);
+            continue;
+          }
+        }
+        if (engine === 'cpu') {
+          // Predicted from one pass of the same model at 1/8 of the size (1/4 or 1/2 for nets that cannot shrink so far), scaled by multiply-accumulates.
+          const predicted = predictCpuSeconds(spec.build.bind(spec), { classes, channels }, hw, countMacs(model)) * batch * (train ? 3 : 1);
+          if (predicted === Infinity) {
+            skip(`no smaller input gives this valid-convolution net an output to time, so the time of a ${hw[0]}x${hw[1]} sample cannot be predicted below the ${CPU_LIMIT_S} s limit`);
+            continue;
+          }
+          if (predicted > CPU_LIMIT_S) {
+            skip(`predicted ${predicted.toFixed(0)} s a sample${train ? ' (3x a forward pass)' : ''} from a timed pass at a smaller size, over the ${CPU_LIMIT_S} s limit`);
+            continue;
+          }
+        }
+        // cpu: at most 2 samples, no warm-up (a sample may take 30 s).
+        const timing = engine === 'cpu' ? { iterations: Math.min(samples, 2), warmupIterations: 0 } : { iterations: samples, warmupIterations: 1 };
+        const t = train ? await timeTraining(model, batch, hw, channels, classes, timing) : await timeInference(model, engine, batch, hw, channels, timing);
+        const row = { ...base, mean_ms: round(t.mean_ms), p50_ms: round(t.p50_ms), p99_ms: round(t.p99_ms), samples: t.samples };
+        rows.push(row);
+        log(`bench ${spec.name} ${engine} ${mode} ${row.size} batch ${batch}: mean ${row.mean_ms} ms, p50 ${row.p50_ms}, p99 ${row.p99_ms} (${row.samples} samples)`);
+      } finally {
+        model.dispose();
+      }
+    }
+    // After every model: an interrupted benchmark keeps what it measured.
+    if (typeof v.report === 'string') await writeBenchReport(v.report, rows, { threads: os.availableParallelism() });
+  }
+  out(v.json ? JSON.stringify(rows) : formatRows(rows));
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+async function availableEngines(engines: Engine[]): Promise<Map<Engine, { ok: boolean; why?: string }>> {
+  const m = new Map<Engine, { ok: boolean; why?: string }>();
+  for (const e of engines) {
+    if (e === 'onnx') {
+      try {
+        const { loadOnnxRuntime } = await import('@seg/core');
+        await loadOnnxRuntime();
+        m.set(e, { ok: true });
+      } catch (err) {
+        m.set(e, { ok: false, why: (err as Error).message });
+      }
+    } else if (e === 'tensorflow') {
+      try {
+        await initEngine({ backend: 'tensorflow', force: true });
+        m.set(e, { ok: true });
+      } catch {
+        m.set(e, { ok: false, why: '@tensorflow/tfjs-node(-gpu) is not installed' });
+      }
+    } else m.set(e, { ok: true });
+  }
+  return m;
+}
+
+/** Seconds one forward pass at `hw` should take on the cpu backend, from a timed pass at a smaller size. */
+function predictCpuSeconds(build: (o: { classes: number; channels: number; size: [number, number] }) => tfl.LayersModel, o: { classes: number; channels: number }, hw: [number, number], fullMacs: number): number {
+  for (const f of [8, 4, 2]) {
+    const size: [number, number] = [Math.round(hw[0] / f), Math.round(hw[1] / f)];
+    const small = build({ ...o, size });
+    try {
+      const shape = small.outputs[0]!.shape;
+      if ((shape[1] ?? 1) <= 0 || (shape[2] ?? 1) <= 0) continue;
+      const x = tf.randomUniform([1, size[0], size[1], o.channels]) as tf.Tensor4D;
+      const t0 = performance.now();
+      tf.tidy(() => (small.predict(x) as tf.Tensor).dataSync());
+      const seconds = (performance.now() - t0) / 1000;
+      x.dispose();
+      return (seconds * fullMacs) / countMacs(small);
+    } finally {
+      small.dispose();
+    }
+  }
+  return Infinity;
+}
+
+type Timing = { iterations: number; warmupIterations: number };
+
+async function timeInference(model: tfl.LayersModel, engine: Engine, batch: number, [h, w]: [number, number], c: number, timing: Timing) {
+  if (engine === 'onnx') {
+    // The graph alone, as a PyTorch export would be timed: NCHW in, logits out, on all cores.
+    const session = await onnxSession(exportOnnx(model, { size: [h, w], batch }).bytes, { threads: os.availableParallelism() });
+    const input = Float32Array.from({ length: batch * c * h * w }, (_, i) => ((i * 2654435761) % 1000) / 1000);
+    try {
+      return await timeTask('onnx', () => runOnnx(session, input, [batch, c, h, w]), timing);
+    } finally {
+      await session.release();
+    }
+  }
+  const x = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 1) as tf.Tensor4D;
+  try {
+    return await timeTask(engine, () => {
+      const y = model.predict(x) as tf.Tensor | tf.Tensor[];
+      const first = Array.isArray(y) ? y[0]! : y;
+      first.dataSync();
+      tf.dispose(y);
+    }, timing);
+  } finally {
+    x.dispose();
+  }
+}
+
+async function timeTraining(model: tfl.LayersModel, batch: number, [h, w]: [number, number], c: number, classes: number, timing: Timing) {
+  const images = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const out = (Array.isArray(model.outputs) ? model.outputs[0]! : model.outputs).shape;
+  const labels = tf.randomUniform([batch, out[1]!, out[2]!], 0, classes, 'int32', 2) as tf.Tensor3D;
+  const optimizer = tf.train.momentum(0.001, 0.9);
+  try {
+    return await timeTask('train', () => trainStep(model, optimizer, images, labels, (l, y) => softmaxCrossEntropy(l, y)), timing);
+  } finally {
+    tf.dispose([images, labels]);
+    optimizer.dispose();
+  }
+}
+
+function formatRows(rows: BenchRow[]): string {
+  return rows
+    .map((r) => `${r.model.padEnd(24)} ${r.engine.padEnd(10)} ${r.mode.padEnd(9)} ${r.size} x${r.batch}  ${r.skipped ? `skipped: ${r.skipped}` : `mean ${r.mean_ms} ms  p50 ${r.p50_ms}  p99 ${r.p99_ms}  (${r.samples})`}`)
+    .join('\n');
+}
