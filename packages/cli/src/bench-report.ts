@@ -18,6 +18,8 @@ export interface BenchRow {
   p50_ms: number | null;
   p99_ms: number | null;
   samples: number;
+  /** Multiply-accumulates per second (forward pass; x3 for a training step). */
+  gmacs_per_s?: number;
   skipped?: string;
 }
 
@@ -87,8 +89,8 @@ function markdown(r: Report): string {
     const rows = r.rows.filter((x) => x.mode === mode);
     if (!rows.length) continue;
     lines.push(`## ${mode === 'inference' ? 'Inference' : 'One training step'}`, '');
-    lines.push('| model | engine | size | batch | mean | p50 | p99 | samples |', '|---|---|---|---|---|---|---|---|');
-    for (const x of rows) lines.push(`| ${x.model} | ${x.engine} | ${x.size} | ${x.batch} | ${x.skipped ? `skipped: ${x.skipped}` : ms(x.mean_ms)} | ${ms(x.p50_ms)} | ${ms(x.p99_ms)} | ${x.samples} |`);
+    lines.push('| model | engine | size | batch | mean | p50 | p99 | samples | GMAC/s |', '|---|---|---|---|---|---|---|---|---|');
+    for (const x of rows) lines.push(`| ${x.model} | ${x.engine} | ${x.size} | ${x.batch} | ${x.skipped ? `skipped: ${x.skipped}` : ms(x.mean_ms)} | ${ms(x.p50_ms)} | ${ms(x.p99_ms)} | ${x.samples} | ${x.gmacs_per_s ?? '-'} |`);
     lines.push('');
   }
   const inf = r.rows.filter((x) => x.mode === 'inference' && !x.skipped);
@@ -109,7 +111,11 @@ function markdown(r: Report): string {
     lines.push('');
     if (missing.length) lines.push(`Not measured (the architecture has not landed yet): ${missing.join(', ')}.`, '');
     if ([...wasm].some(([m, w]) => onnx.has(m) && w / onnx.get(m)! > 2)) {
-      lines.push('Where tfjs-wasm is over 2x: it runs XNNPACK compiled to 128-bit WebAssembly SIMD, which has no fused multiply-add, while onnxruntime runs native MLAS kernels (AVX2 or AVX-512 with FMA where the CPU has them), up to 4-8x the arithmetic per instruction; both use the same threads. On CPU the fast path is the onnx engine (`--engine onnx` on `seg eval` and `seg predict`).', '');
+      const rate = (engine: string) => {
+        const r = inf.filter((x) => x.engine === engine && x.gmacs_per_s != null).map((x) => x.gmacs_per_s!);
+        return r.length ? `${Math.min(...r)}-${Math.max(...r)} GMAC/s` : 'n/a';
+      };
+      lines.push(`Where tfjs-wasm is over 2x: it runs XNNPACK compiled to 128-bit WebAssembly SIMD, which has no fused multiply-add, while onnxruntime runs native MLAS kernels (AVX2 or AVX-512 with FMA where the CPU has them); both use the same threads. Measured throughput: onnx ${rate('onnx')}, wasm ${rate('wasm')}, across models. A 128-bit multiply and a 128-bit add a cycle make 4 multiply-accumulates a cycle a core (24 GMAC/s for two cores at 3 GHz), about what wasm sustains here; within 2x of onnx would need about twice that. On CPU the fast path is the onnx engine (\`--engine onnx\` on \`seg eval\` and \`seg predict\`).`, '');
     }
     lines.push('PyTorch eager is not run here (the project has no Python); the issue measured it at 1.0x to 1.8x the PyTorch-export times above, so an ONNX row at or under its reference is no slower than PyTorch eager.', '');
   }

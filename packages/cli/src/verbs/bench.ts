@@ -128,7 +128,9 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
         // cpu: at most 2 samples, no warm-up (a sample may take 30 s).
         const timing = engine === 'cpu' ? { iterations: Math.min(samples, 2), warmupIterations: 0 } : { iterations: samples, warmupIterations: 1 };
         const t = train ? await timeTraining(model, batch, hw, channels, classes, timing) : await timeInference(model, engine, batch, hw, channels, timing);
-        const row = { ...base, mean_ms: round(t.mean_ms), p50_ms: round(t.p50_ms), p99_ms: round(t.p99_ms), samples: t.samples };
+        // Multiply-accumulates of the timed work (a forward pass; x3 for a training step), per second.
+        const gmacs = (countMacs(model) * batch * (train ? 3 : 1)) / 1e9;
+        const row = { ...base, mean_ms: round(t.mean_ms), p50_ms: round(t.p50_ms), p99_ms: round(t.p99_ms), samples: t.samples, gmacs_per_s: Math.round((10 * gmacs) / (t.mean_ms / 1000)) / 10 };
         rows.push(row);
         log(`bench ${spec.name} ${engine} ${mode} ${row.size} batch ${batch}: mean ${row.mean_ms} ms, p50 ${row.p50_ms}, p99 ${row.p99_ms} (${row.samples} samples)`);
       } finally {
