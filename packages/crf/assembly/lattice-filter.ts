@@ -57,11 +57,18 @@ export function blur(prev: usize, next: usize, d1: i32, points: i32, S: i32, a: 
   return src;
 }
 
-/** out[p] += coef * sum_r weight * values[offset] (slice, accumulated). */
-export function sliceAdd(offsets: usize, weights: usize, pixels: i32, d1: i32, values: usize, S: i32, out: usize, coef: f32): void {
+/**
+ * out[p] = base[p] + coef * sum_r weight * values[offset] (slice, accumulated
+ * onto `base`; base == out accumulates in place).
+ */
+export function sliceAdd(offsets: usize, weights: usize, pixels: i32, d1: i32, values: usize, S: i32, base: usize, out: usize, coef: f32): void {
   const row = <usize>S << 2;
   for (let p = 0; p < pixels; p++) {
     const dst = out + <usize>p * row;
+    if (base != out) {
+      const src = base + <usize>p * row;
+      for (let c: usize = 0; c < row; c += 16) v128.store(dst + c, v128.load(src + c));
+    }
     const k0 = <usize>(p * d1) << 2;
     for (let r = 0; r < d1; r++) {
       const k = k0 + (<usize>r << 2);
@@ -73,7 +80,6 @@ export function sliceAdd(offsets: usize, weights: usize, pixels: i32, d1: i32, v
     }
   }
 }
-
 
 /**
  * Splat and slice weights with the symmetric normalisation folded in:

@@ -88,12 +88,17 @@ export class DenseCRF {
 
   /** U = -ln(clip(p, 1e-5, 1)), as pydensecrf.utils.unary_from_softmax. */
   setUnaryFromProbabilities(probs: ArrayLike<number>, clip = 1e-5): this {
-    this.checkPerPixel('Probabilities', probs);
-    const u = new Float32Array(probs.length);
-    for (let i = 0; i < u.length; i++) {
+    const want = this.pixels * this.labels;
+    if (probs.length !== want) this.checkPerPixel('Probabilities', probs);
+    const u = new Float32Array(want);
+    // One pass: the checks run only when a value is out of range.
+    for (let i = 0; i < want; i++) {
       const p = probs[i]!;
-      if (p < 0 || p > 1 + 1e-3) throw new Error(`Probabilities must lie in [0, 1] (got ${p} at index ${i}).`);
-      u[i] = -Math.log(Math.min(1, Math.max(clip, p)));
+      if (!(p >= 0 && p <= 1 + 1e-3)) {
+        this.checkPerPixel('Probabilities', probs);
+        throw new Error(`Probabilities must lie in [0, 1] (got ${p} at index ${i}).`);
+      }
+      u[i] = -Math.log(p > clip ? (p < 1 ? p : 1) : clip);
     }
     this.unary = u;
     return this;
@@ -171,19 +176,28 @@ export class DenseCRF {
     return { ws: { arena, S, kernels, valuesA, valuesB, scratch }, arrays };
   }
 
-  /** acc += sign * sum over kernels of mu(K(Q)), on S-strided arrays in the arena. */
-  private addMessages(ws: Workspace, Q: number, acc: number, sign: number): void {
+  /**
+   * acc = base + sign * sum over kernels of mu(K(Q)), on S-strided arrays in
+   * the arena (base = acc: accumulate). The first Potts kernel starts from
+   * `base` directly, saving a copy of the energies per iteration.
+   */
+  private addMessages(ws: Workspace, Q: number, acc: number, sign: number, base = acc): void {
     const { arena, S } = ws;
+    const size = this.pixels * S;
+    let from = base;
     for (const kernel of ws.kernels) {
       if (kernel.potts !== null) {
         // mu(v) = -w v
-        filterInto(arena, kernel.lattice, Q, S, ws.valuesA, ws.valuesB, acc, -kernel.potts * sign);
+        filterInto(arena, kernel.lattice, Q, S, ws.valuesA, ws.valuesB, acc, -kernel.potts * sign, from);
       } else {
-        arena.f32(ws.scratch, this.pixels * S).fill(0);
+        if (from !== acc) arena.f32(acc, size).set(arena.f32(from, size));
+        arena.f32(ws.scratch, size).fill(0);
         filterInto(arena, kernel.lattice, Q, S, ws.valuesA, ws.valuesB, ws.scratch, 1);
         arena.k.matrixAdd(ws.scratch, this.pixels, S, this.labels, kernel.matrix, acc, sign);
       }
+      from = acc;
     }
+    if (from !== acc) arena.f32(acc, size).set(arena.f32(from, size));
   }
 
   /** Mean-field inference for `iterations` steps (densecrf's DenseCRF::inference). */
@@ -200,12 +214,10 @@ export class DenseCRF {
     // Padding lanes get -1e30: their softmax is exactly 0, so they never carry mass.
     negUView.fill(-1e30);
     for (let p = 0; p < n; p++) for (let l = 0; l < L; l++) negUView[p * S + l] = this.unary ? -this.unary[p * L + l]! : 0;
-    const tmpView = arena.f32(tmp!, n * S);
     const out = new Float32Array(n * L);
     arena.k.softmax(negU!, Q!, n, S);
     for (let it = 0; it < iterations; it++) {
-      tmpView.set(negUView);
-      this.addMessages(ws, Q!, tmp!, -1);
+      this.addMessages(ws, Q!, tmp!, -1, negU!);
       arena.k.softmax(tmp!, Q!, n, S);
       if (onIteration) onIteration(it + 1, arena.getStrided(Q!, out, n, L, S));
     }

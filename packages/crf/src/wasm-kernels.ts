@@ -20,7 +20,7 @@ interface Kernels {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   splat(offsets: number, weights: number, pixels: number, d1: number, input: number, S: number, values: number, points: number): void;
   blur(prev: number, next: number, d1: number, points: number, S: number, a: number, b: number): number;
-  sliceAdd(offsets: number, weights: number, pixels: number, d1: number, values: number, S: number, out: number, coef: number): void;
+  sliceAdd(offsets: number, weights: number, pixels: number, d1: number, values: number, S: number, base: number, out: number, coef: number): void;
   matrixAdd(v: number, pixels: number, S: number, labels: number, matrix: number, out: number, coef: number): void;
   softmax(src: number, dst: number, pixels: number, S: number): void;
   scaleWeights(weights: number, scale: number, pixels: number, d1: number, alpha: number, splatOut: number, sliceOut: number): void;
@@ -167,12 +167,15 @@ export function latticeIntoArena(arena: WasmArena, l: LatticeArrays, scale?: Flo
   return at;
 }
 
-/** out += coef * L(input) on S-strided arrays; a, b: lattice value scratch, (points + 1) x S floats each. */
-export function filterInto(arena: WasmArena, l: LatticeInArena, input: number, S: number, a: number, b: number, out: number, coef: number): void {
+/**
+ * out = base + coef * L(input) on S-strided arrays (base defaults to out: accumulate);
+ * a, b: lattice value scratch, (points + 1) x S floats each.
+ */
+export function filterInto(arena: WasmArena, l: LatticeInArena, input: number, S: number, a: number, b: number, out: number, coef: number, base = out): void {
   const k = arena.k;
   k.splat(l.offsets, l.splatWeights, l.pixels, l.d1, input, S, a, l.points);
   const values = k.blur(l.prev, l.next, l.d1, l.points, S, a, b);
-  k.sliceAdd(l.offsets, l.sliceWeights, l.pixels, l.d1, values, S, out, coef);
+  k.sliceAdd(l.offsets, l.sliceWeights, l.pixels, l.d1, values, S, base, out, coef);
 }
 
 /** L(input) for `vs` values per pixel (pixel-major), in a throwaway arena. */
