@@ -140,6 +140,6 @@ function chart(rows: BenchRow[]): VegaLiteSpec {
         tooltip: [{ field: 'model' }, { field: 'engine' }, { field: 'mean_s', format: '.3f' }],
       },
     },
-    resolve: { scale: { x: 'independent' } },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
   } as VegaLiteSpec;
 }
