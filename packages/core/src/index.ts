@@ -33,6 +33,7 @@ export { softmaxCrossEntropy, type CrossEntropyOptions } from './losses/cross-en
 export { trainStep, trainableVariables, type LossFn } from './train/step.js';
 export { fileSystem, saveModel, writeFolderAtomically } from './io/file-system.js';
 export { encodeNpy, parseNpy, type NpyArray } from './io/npy.js';
+export { atomicWriteFile } from './io/atomic-write.js';
 export { ZOO, zooEntry, type ZooEntry } from './zoo/reference.js';
 export { timeTask, type Timing } from './bench/timing.js';
 
@@ -75,7 +76,7 @@ export { registerModel, modelSpec, registeredModels, type ModelSpec, type BuildO
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
 export { vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
-export { atomicWriteFile, claimVerdict, formatMeanSd, meanSd, packageVersions, prepareRunDir, runReplication, selectProfile, slugify, type MeanSd, type ReplicationOptions } from './report/experiment.js';
+export { claimVerdict, formatMeanSd, meanSd, packageVersions, prepareRunDir, runReplication, selectProfile, slugify, type MeanSd, type ReplicationOptions } from './report/experiment.js';
 export { lossCurvesChart, seedSpreadChart } from './report/charts.js';
 export { CAMVID_PALETTE, labelOverlay } from './report/overlay.js';
 

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claimVerdict, selectProfile, slugify, svgToPng, vegaLiteToSvg, writeChart, type VegaLiteSpec } from '../src/index.js';
+import { atomicWriteFile, claimVerdict, selectProfile, slugify, svgToPng, vegaLiteToSvg, writeChart, type VegaLiteSpec } from '../src/index.js';
 
 const spec: VegaLiteSpec = {
   $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -50,5 +50,23 @@ describe('replication helpers', () => {
     expect(claimVerdict(s(10, 3), s(9, 1), { unit: ' points' })).toBe('held on the mean only, within the seed spread (10.00 vs 9.00, difference +1.00 points, largest seed sd 3.00)');
     expect(claimVerdict(s(0.2, 0.01), s(0.3, 0.01), { lowerIsBetter: true, digits: 1 })).toMatch(/^held \(/);
     expect(claimVerdict(s(8, 1), s(10, 1))).toMatch(/^did not hold/);
+  });
+});
+
+describe('atomicWriteFile', () => {
+  it('replaces a file whole, and leaves no temporary file when the rename fails', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'seg-atomic-'));
+    try {
+      const file = path.join(dir, 'a.txt');
+      await atomicWriteFile(file, 'one');
+      await atomicWriteFile(file, 'two');
+      expect(readFileSync(file, 'utf8')).toBe('two');
+      // A folder in the way: the temporary file is written, the rename fails.
+      mkdirSync(path.join(dir, 'taken'));
+      await expect(atomicWriteFile(path.join(dir, 'taken'), 'x')).rejects.toThrow();
+      expect(readdirSync(dir).sort()).toEqual(['a.txt', 'taken']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,8 @@
  * normalisations) and inference, with the time per iteration. Writes
  * reports/bench/crf.json and crf.md.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { atomicWriteFile } from '@seg/core';
 import os from 'node:os';
 import path from 'node:path';
 import { Bench } from 'tinybench';
@@ -76,11 +77,6 @@ Goal: at most pydensecrf's time on the same machine and image size (about ${PYDE
 `;
 const dir = path.resolve(import.meta.dirname, '../../../reports/bench');
 mkdirSync(dir, { recursive: true });
-const write = (name: string, text: string) => {
-  const tmp = path.join(dir, `${name}.tmp-${process.pid}`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path.join(dir, name));
-};
-write('crf.json', `${JSON.stringify({ machine, date, pydensecrf_500x375_s: PYDENSECRF_500x375_S, results: rows }, null, 2)}\n`);
-write('crf.md', md);
+await atomicWriteFile(path.join(dir, 'crf.json'), `${JSON.stringify({ machine, date, pydensecrf_500x375_s: PYDENSECRF_500x375_S, results: rows }, null, 2)}\n`);
+await atomicWriteFile(path.join(dir, 'crf.md'), md);
 console.log(md);

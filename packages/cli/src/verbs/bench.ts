@@ -4,6 +4,7 @@ import {
   countTrainableParams,
   exportOnnx,
   initEngine,
+  loadOnnxRuntime,
   onnxSession,
   runOnnx,
   softmaxCrossEntropy,
@@ -150,7 +151,6 @@ async function availableEngines(engines: Engine[]): Promise<Map<Engine, { ok: bo
   for (const e of engines) {
     if (e === 'onnx') {
       try {
-        const { loadOnnxRuntime } = await import('@seg/core');
         await loadOnnxRuntime();
         m.set(e, { ok: true });
       } catch (err) {
@@ -217,7 +217,7 @@ async function timeInference(model: tfl.LayersModel, engine: Engine, batch: numb
 
 async function timeTraining(model: tfl.LayersModel, batch: number, [h, w]: [number, number], c: number, classes: number, timing: Timing) {
   const images = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const out = (Array.isArray(model.outputs) ? model.outputs[0]! : model.outputs).shape;
+  const out = model.outputs[0]!.shape;
   const labels = tf.randomUniform([batch, out[1]!, out[2]!], 0, classes, 'int32', 2) as tf.Tensor3D;
   const optimizer = tf.train.momentum(0.001, 0.9);
   try {

@@ -5,17 +5,12 @@
  * mean ± sd over seeds.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describeEngine, initEngine } from '../engine/backend.js';
 
-/** Writes through a temporary file and a rename, so readers never see half a file. */
-export async function atomicWriteFile(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
-}
+import { atomicWriteFile } from '../io/atomic-write.js';
 
 /**
  * Makes `runDir` hold the run of `config`: a folder written for another

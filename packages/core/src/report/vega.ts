@@ -3,7 +3,7 @@
  * and the SVG to PNG (resvg) for markdown that wants a picture. Every
  * report in reports/ goes through here.
  */
-import { writeFile, rename } from 'node:fs/promises';
+import { atomicWriteFile } from '../io/atomic-write.js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
@@ -27,11 +27,7 @@ export function svgToPng(svg: string, width?: number): Buffer {
 
 /** Writes spec.vl.json, spec.svg and (optionally) spec.png next to each other, each atomically. */
 export async function writeChart(basePath: string, spec: VegaLiteSpec, o: { png?: boolean } = {}): Promise<{ spec: string; svg: string; png?: string }> {
-  const put = async (file: string, data: string | Buffer) => {
-    const tmp = `${file}.tmp-${process.pid}`;
-    await writeFile(tmp, data);
-    await rename(tmp, file);
-  };
+  const put = atomicWriteFile;
   const svg = await vegaLiteToSvg(spec);
   await put(`${basePath}.vl.json`, JSON.stringify(spec, null, 2));
   await put(`${basePath}.svg`, svg);
