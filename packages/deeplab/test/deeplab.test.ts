@@ -3,8 +3,8 @@
  * counts from hand-computed layer sizes, output stride at evaluation time,
  * and training on wasm and on cpu.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareOnnx, countTrainableParams, initEngine, modelSpec, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep, BatchLoader } from '@seg/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { compareOnnx, countTrainableParams, initEngine, modelSpec, Random, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep, BatchLoader } from '@seg/core';
 import { deeplab, withOutputStride, zooModel, type DeepLabOptions } from '../src/index.js';
 
 const count = (o: DeepLabOptions) => {
@@ -94,7 +94,14 @@ async function fewSteps(o: DeepLabOptions, size: number, steps: number): Promise
   const batch = BatchLoader.toTensors(await new BatchLoader(data, 2, 1).samples(0));
   const opt = tf.train.adam(0.001);
   const losses: number[] = [];
-  for (let i = 0; i < steps; i++) losses.push(trainStep(model, opt, batch.images, batch.labels, (l, y) => softmaxCrossEntropy(l, y)));
+  // Dropout draws its masks from Math.random (the layers are unseeded, as in training): seeded here, so the test is reproducible.
+  const rng = new Random(12345);
+  const random = vi.spyOn(Math, 'random').mockImplementation(() => rng.next());
+  try {
+    for (let i = 0; i < steps; i++) losses.push(trainStep(model, opt, batch.images, batch.labels, (l, y) => softmaxCrossEntropy(l, y)));
+  } finally {
+    random.mockRestore();
+  }
   opt.dispose();
   tf.dispose([batch.images, batch.labels]);
   model.dispose();

@@ -1,6 +1,6 @@
 /** FCN: ZOO.md's parameter counts, options, staged initialisation, training on wasm. */
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { BatchLoader, compareOnnx, countTrainableParams, initEngine, modelSpec, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep } from '@seg/core';
+import { BatchLoader, compareOnnx, countTrainableParams, initEngine, modelSpec, Random, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep } from '@seg/core';
 import { fcn, initFromCoarser } from '../src/index.js';
 
 describe('FCN', () => {
@@ -59,8 +59,8 @@ describe('FCN', () => {
 
   it('every variant trains on wasm (learned and fixed upsampling, at-once scaled skips)', async () => {
     // Dropout draws its masks from Math.random (the layers are unseeded, as in training): seeded here, so the test is reproducible.
-    let state = 12345;
-    const random = vi.spyOn(Math, 'random').mockImplementation(() => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32));
+    const rng = new Random(12345);
+    const random = vi.spyOn(Math, 'random').mockImplementation(() => rng.next());
     onTestFinished(() => random.mockRestore());
     const data = syntheticDataset({ count: 2, height: 64, width: 64, classes: 3, seed: 9 });
     const batch = BatchLoader.toTensors(await new BatchLoader(data, 2, 1).samples(0));
