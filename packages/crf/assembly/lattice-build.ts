@@ -60,7 +60,8 @@ export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usiz
   hD = d;
   memory.fill(table, 0xff, <usize>tableSize << 2);
   const d1 = d + 1;
-  // scratch: f64 scale[d], elevated[d1], bary[d + 2]; i32 rem0[d1], rank[d1], key[d1], canonical[d1 * d1]
+  // scratch: f64 scale[d], elevated[d1], bary[d + 2]; i32 rem0[d1], rank[d1], key[d1], canonical[d1 * d1],
+  // and the previous pixel's rem0[d1], rank[d1]
   const scale = scratch;
   const elevated = scale + (<usize>d << 3);
   const bary = elevated + (<usize>d1 << 3);
@@ -68,6 +69,8 @@ export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usiz
   const rank = rem0 + (<usize>d1 << 2);
   const key = rank + (<usize>d1 << 2);
   const canonical = key + (<usize>d1 << 2);
+  const lastRem0 = canonical + (<usize>(d1 * d1) << 2);
+  const lastRank = lastRem0 + (<usize>d1 << 2);
   const invStdDev = Math.sqrt(2.0 / 3.0) * <f64>d1;
   for (let i = 0; i < d; i++) store<f64>(scale + (<usize>i << 3), invStdDev / Math.sqrt(<f64>((i + 1) * (i + 2))));
   for (let r = 0; r <= d; r++) {
@@ -75,6 +78,7 @@ export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usiz
     for (let i = d - r + 1; i <= d; i++) store<i32>(canonical + (<usize>(r * d1 + i) << 2), r - d1);
   }
   const fd1 = <f64>d1;
+  const invD1 = 1.0 / fd1;
   for (let p = 0; p < pixels; p++) {
     const f = features + (<usize>(p * d) << 2);
     // Elevate onto the hyperplane (sum of coordinates 0).
@@ -89,7 +93,7 @@ export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usiz
     let sum: i32 = 0;
     for (let i = 0; i <= d; i++) {
       const e = load<f64>(elevated + (<usize>i << 3));
-      const v = e / fd1;
+      const v = e * invD1;
       const up = Math.ceil(v) * fd1;
       const down = Math.floor(v) * fd1;
       const r0 = <i32>(up - e < e - down ? up : down);
@@ -126,23 +130,35 @@ export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usiz
     // Barycentric coordinates.
     memory.fill(bary, 0, <usize>(d + 2) << 3);
     for (let i = 0; i <= d; i++) {
-      const v = (load<f64>(elevated + (<usize>i << 3)) - <f64>load<i32>(rem0 + (<usize>i << 2))) / fd1;
+      const v = (load<f64>(elevated + (<usize>i << 3)) - <f64>load<i32>(rem0 + (<usize>i << 2))) * invD1;
       const at = bary + (<usize>(d - load<i32>(rank + (<usize>i << 2))) << 3);
       store<f64>(at, load<f64>(at) + v);
       store<f64>(at + 8, load<f64>(at + 8) - v);
     }
     store<f64>(bary, load<f64>(bary) + 1.0 + load<f64>(bary + (<usize>(d + 1) << 3)));
+    // The simplex (rem0 and rank) decides the vertices: in a region of even
+    // colour, neighbouring pixels share it and its points need no lookups.
+    let same = p > 0;
+    for (let i = 0; i <= d && same; i++) {
+      same = load<i32>(rem0 + (<usize>i << 2)) == load<i32>(lastRem0 + (<usize>i << 2)) && load<i32>(rank + (<usize>i << 2)) == load<i32>(lastRank + (<usize>i << 2));
+    }
     for (let r = 0; r <= d; r++) {
-      for (let i = 0; i < d; i++) {
-        const c = load<i32>(canonical + (<usize>(r * d1 + load<i32>(rank + (<usize>i << 2))) << 2));
-        store<i32>(key + (<usize>i << 2), load<i32>(rem0 + (<usize>i << 2)) + c);
-      }
-      const index = find(key, true);
-      if (index == -2) return -2;
       const k = <usize>(p * d1 + r) << 2;
-      store<i32>(offsets + k, index + 1);
+      if (same) {
+        store<i32>(offsets + k, load<i32>(offsets + k - (<usize>d1 << 2)));
+      } else {
+        for (let i = 0; i < d; i++) {
+          const c = load<i32>(canonical + (<usize>(r * d1 + load<i32>(rank + (<usize>i << 2))) << 2));
+          store<i32>(key + (<usize>i << 2), load<i32>(rem0 + (<usize>i << 2)) + c);
+        }
+        const index = find(key, true);
+        if (index == -2) return -2;
+        store<i32>(offsets + k, index + 1);
+      }
       store<f32>(weights + k, <f32>load<f64>(bary + (<usize>r << 3)));
     }
+    memory.copy(lastRem0, rem0, <usize>d1 << 2);
+    memory.copy(lastRank, rank, <usize>d1 << 2);
   }
   return hSize;
 }

@@ -10,6 +10,7 @@
 // pixel (the labels rounded up to a multiple of 4); lattice values hold S
 // floats per point, row 0 being an always-zero row that absent neighbours
 // point at.
+import { axpyRow, blurRow, copyRow, softmaxRow } from './row-ops';
 
 /** values = splat of `input` onto the lattice: values[offset] += weight * input[p]. */
 export function splat(offsets: usize, weights: usize, pixels: i32, d1: i32, input: usize, S: i32, values: usize, points: i32): void {
@@ -20,11 +21,7 @@ export function splat(offsets: usize, weights: usize, pixels: i32, d1: i32, inpu
     const k0 = <usize>(p * d1) << 2;
     for (let r = 0; r < d1; r++) {
       const k = k0 + (<usize>r << 2);
-      const o = values + <usize>load<i32>(offsets + k) * row;
-      const w = f32x4.splat(load<f32>(weights + k));
-      for (let c: usize = 0; c < row; c += 16) {
-        v128.store(o + c, f32x4.add(v128.load(o + c), f32x4.mul(w, v128.load(src + c))));
-      }
+      axpyRow(values + <usize>load<i32>(offsets + k) * row, src, f32x4.splat(load<f32>(weights + k)), row);
     }
   }
 }
@@ -32,24 +29,22 @@ export function splat(offsets: usize, weights: usize, pixels: i32, d1: i32, inpu
 /**
  * One blur pass per lattice axis, v <- v + 0.5 (v_prev + v_next), ping-ponging
  * between `a` (holding the splat) and `b`; returns the address holding the result.
+ * With `perm` (see PermutohedralLattice: point r of key order is point
+ * perm[r] of the splat's numbering), the first pass reads in the splat's
+ * numbering and writes in key order, the passes between stay in key order,
+ * where neighbours lie close in memory, and the last writes back in the
+ * splat's numbering; prev/next are laid out for that (axis 0 indexed in key
+ * order, numbered as the splat; the others in key order). Without, every
+ * pass is in the splat's numbering.
  */
-export function blur(prev: usize, next: usize, d1: i32, points: i32, S: i32, a: usize, b: usize): usize {
+export function blur(prev: usize, next: usize, d1: i32, points: i32, S: i32, a: usize, b: usize, perm: usize): usize {
   const row = <usize>S << 2;
-  const half = f32x4.splat(0.5);
   memory.fill(b, 0, row);
   let src = a;
   let dst = b;
   for (let j = 0; j < d1; j++) {
-    const base = <usize>(j * points) << 2;
-    for (let i = 0; i < points; i++) {
-      const o = <usize>(i + 1) * row;
-      const pa = src + <usize>load<i32>(prev + base + (<usize>i << 2)) * row;
-      const pb = src + <usize>load<i32>(next + base + (<usize>i << 2)) * row;
-      for (let c: usize = 0; c < row; c += 16) {
-        const n = f32x4.add(v128.load(pa + c), v128.load(pb + c));
-        v128.store(dst + o + c, f32x4.add(v128.load(src + o + c), f32x4.mul(half, n)));
-      }
-    }
+    const at = <usize>(j * points) << 2;
+    blurPass(prev + at, next + at, points, row, src, dst, j == 0 ? perm : 0, j == d1 - 1 ? perm : 0);
     const t = src;
     src = dst;
     dst = t;
@@ -57,43 +52,58 @@ export function blur(prev: usize, next: usize, d1: i32, points: i32, S: i32, a: 
   return src;
 }
 
-/**
- * out[p] = base[p] + coef * sum_r weight * values[offset] (slice, accumulated
- * onto `base`; base == out accumulates in place).
- */
-export function sliceAdd(offsets: usize, weights: usize, pixels: i32, d1: i32, values: usize, S: i32, base: usize, out: usize, coef: f32): void {
-  const row = <usize>S << 2;
-  for (let p = 0; p < pixels; p++) {
-    const dst = out + <usize>p * row;
-    if (base != out) {
-      const src = base + <usize>p * row;
-      for (let c: usize = 0; c < row; c += 16) v128.store(dst + c, v128.load(src + c));
-    }
-    const k0 = <usize>(p * d1) << 2;
-    for (let r = 0; r < d1; r++) {
-      const k = k0 + (<usize>r << 2);
-      const o = values + <usize>load<i32>(offsets + k) * row;
-      const w = f32x4.splat(coef * load<f32>(weights + k));
-      for (let c: usize = 0; c < row; c += 16) {
-        v128.store(dst + c, f32x4.add(v128.load(dst + c), f32x4.mul(w, v128.load(o + c))));
-      }
-    }
+// dst[outMap[i]] = src[ownMap[i]] + 0.5 (src[prev[i]] + src[next[i]]); a map of 0 is the identity.
+// @ts-ignore: decorator
+@inline
+function blurPass(prev: usize, next: usize, points: i32, row: usize, src: usize, dst: usize, ownMap: usize, outMap: usize): void {
+  const half = f32x4.splat(0.5);
+  for (let i = 0; i < points; i++) {
+    const own = ownMap ? <usize>load<i32>(ownMap + (<usize>i << 2)) + 1 : <usize>i + 1;
+    const out = outMap ? <usize>load<i32>(outMap + (<usize>i << 2)) + 1 : <usize>i + 1;
+    const pa = src + <usize>load<i32>(prev + (<usize>i << 2)) * row;
+    const pb = src + <usize>load<i32>(next + (<usize>i << 2)) * row;
+    blurRow(dst + out * row, src + own * row, pa, pb, half, row);
   }
 }
 
 /**
- * Splat and slice weights with the symmetric normalisation folded in:
- * splat = w * scale[p], slice = w * scale[p] * alpha (alpha = 1 / (1 + 2^-d)).
- * scale = 0 stands for "no scale" (all ones).
+ * out[p] = base[p] + coef * sum_r weight * values[offset] (slice, accumulated
+ * onto `base`; base == out accumulates in place); with `normalise`, each
+ * pixel's row then becomes its softmax (the last kernel of a mean-field
+ * step, while the row is in cache).
  */
-export function scaleWeights(weights: usize, scale: usize, pixels: i32, d1: i32, alpha: f32, splatOut: usize, sliceOut: usize): void {
+export function sliceAdd(offsets: usize, weights: usize, pixels: i32, d1: i32, values: usize, S: i32, base: usize, out: usize, coef: f32, normalise: bool): void {
+  const row = <usize>S << 2;
   for (let p = 0; p < pixels; p++) {
-    const s: f32 = scale ? load<f32>(scale + (<usize>p << 2)) : 1;
+    const dst = out + <usize>p * row;
+    if (base != out) copyRow(dst, base + <usize>p * row, row);
+    const k0 = <usize>(p * d1) << 2;
+    for (let r = 0; r < d1; r++) {
+      const k = k0 + (<usize>r << 2);
+      axpyRow(dst, values + <usize>load<i32>(offsets + k) * row, f32x4.splat(coef * load<f32>(weights + k)), row);
+    }
+    if (normalise) softmaxRow(dst, dst, row);
+  }
+}
+
+/**
+ * out[p][r] = weights[p][r] * scale[p]: the symmetric normalisation n L(n Q)
+ * folded into the weights, which then serve both splat and slice.
+ */
+export function scaleWeights(weights: usize, scale: usize, pixels: i32, d1: i32, out: usize): void {
+  for (let p = 0; p < pixels; p++) {
+    const s = load<f32>(scale + (<usize>p << 2));
     for (let r = 0; r < d1; r++) {
       const k = <usize>(p * d1 + r) << 2;
-      const w = load<f32>(weights + k) * s;
-      store<f32>(splatOut + k, w);
-      store<f32>(sliceOut + k, w * alpha);
+      store<f32>(out + k, load<f32>(weights + k) * s);
     }
+  }
+}
+
+/** scale[p] = 1 / sqrt(filtered[p][0] + 1e-20): n from L(1) (S lanes per pixel). */
+export function inverseSqrt(filtered: usize, pixels: i32, S: i32, scale: usize): void {
+  for (let p = 0; p < pixels; p++) {
+    const v = load<f32>(filtered + (<usize>(p * S) << 2));
+    store<f32>(scale + (<usize>p << 2), <f32>(1.0 / Math.sqrt(<f64>v + 1e-20)));
   }
 }

@@ -17,26 +17,25 @@
  */
 import { bilateralFeatures, positionFeatures } from './features.js';
 import { PermutohedralLattice } from './permutohedral.js';
-import { filterInto, laneStride, latticeCounts, latticeIntoArena, WasmArena, type LatticeInArena } from './wasm-kernels.js';
+import { filterInto, laneStride, sliceFactor, WasmArena } from './wasm-kernels.js';
 
 /** Potts weight w, or a labels x labels compatibility matrix (row-major or nested). */
 export type Compatibility = number | ArrayLike<number> | number[][];
 
 interface Pairwise {
   lattice: PermutohedralLattice;
-  /** 1 / sqrt(L(1)) per pixel. */
-  norm: Float32Array;
+  /** Barycentric weights times n = 1 / sqrt(L(1)) of their pixel (in the arena): splat and slice both use them. */
+  weights: number;
+  /** The slice factor 1 / (1 + 2^-d), folded into the coefficient of the slice. */
+  alpha: number;
   /** Potts weight, or null for a matrix. */
   potts: number | null;
-  matrix: Float32Array | null;
+  /** A compatibility matrix in the arena (labels x labels), or 0. */
+  matrix: number;
 }
 
-/** The arrays of a mean-field run, as addresses in its WebAssembly arena. */
+/** The arrays of a mean-field run, as addresses in the CRF's arena. */
 interface Workspace {
-  arena: WasmArena;
-  /** Labels rounded up to a multiple of 4: the per-pixel stride. */
-  S: number;
-  kernels: { lattice: LatticeInArena; potts: number | null; matrix: number }[];
   valuesA: number;
   valuesB: number;
   /** Filtered values before a compatibility matrix is applied (0 when every kernel is Potts). */
@@ -52,7 +51,14 @@ export interface CrfResult {
 
 export class DenseCRF {
   readonly pixels: number;
-  private unary: Float32Array | null = null;
+  /** Labels rounded up to a multiple of 4: the per-pixel stride of the arrays in the arena. */
+  private readonly S: number;
+  /** The WebAssembly memory holding the unary, the lattices and their weights. */
+  private readonly arena = new WasmArena();
+  /** -U, S-strided, padding lanes -1e30 (their softmax is exactly 0, so they never carry mass). */
+  private negU = 0;
+  /** Whether negU holds a unary (a rejected one leaves the previous in place). */
+  private unarySet = false;
   private readonly pairwise: Pairwise[] = [];
 
   constructor(
@@ -64,6 +70,7 @@ export class DenseCRF {
       if (!Number.isInteger(v) || v < 1) throw new Error(`DenseCRF: ${name} must be a positive integer (got ${v}).`);
     }
     this.pixels = width * height;
+    this.S = laneStride(labels);
   }
 
   private checkPerPixel(what: string, values: ArrayLike<number>): void {
@@ -79,37 +86,73 @@ export class DenseCRF {
     }
   }
 
+  /** The unary's array in the arena (allocated once; set again overwrites it). */
+  private unaryAt(): number {
+    if (!this.negU) this.negU = this.arena.alloc(this.pixels * this.S);
+    return this.negU;
+  }
+
   /** Unary energies U (H x W x labels), e.g. -log p. */
   setUnaryEnergy(energy: ArrayLike<number>): this {
     this.checkPerPixel('Unary energies', energy);
-    this.unary = Float32Array.from(energy);
+    const { arena, pixels: n, labels: L, S } = this;
+    const dst = this.unaryAt();
+    const mark = arena.mark();
+    const src = arena.alloc(n * L + S);
+    arena.f32(src, n * L).set(energy);
+    arena.k.toStrided(src, n, L, S, -1, -1e30, dst);
+    arena.release(mark);
+    this.unarySet = true;
     return this;
   }
 
   /** U = -ln(clip(p, 1e-5, 1)), as pydensecrf.utils.unary_from_softmax. */
   setUnaryFromProbabilities(probs: ArrayLike<number>, clip = 1e-5): this {
-    const want = this.pixels * this.labels;
+    const { arena, pixels: n, labels: L, S } = this;
+    const want = n * L;
     if (probs.length !== want) this.checkPerPixel('Probabilities', probs);
-    const u = new Float32Array(want);
-    // One pass: the checks run only when a value is out of range.
-    for (let i = 0; i < want; i++) {
-      const p = probs[i]!;
-      if (!(p >= 0 && p <= 1 + 1e-3)) {
-        this.checkPerPixel('Probabilities', probs);
-        throw new Error(`Probabilities must lie in [0, 1] (got ${p} at index ${i}).`);
-      }
-      u[i] = -Math.log(p > clip ? (p < 1 ? p : 1) : clip);
+    const dst = this.unaryAt();
+    const mark = arena.mark();
+    const src = arena.alloc(want + S);
+    const view = arena.f32(src, want + S);
+    view.set(probs);
+    view.fill(1, want);
+    // ln p in WebAssembly, stopping at the first value outside [0, 1].
+    const bad = arena.k.logProbabilities(src, want, clip);
+    if (bad >= 0) {
+      arena.release(mark);
+      this.checkPerPixel('Probabilities', probs);
+      throw new Error(`Probabilities must lie in [0, 1] (got ${probs[bad]} at index ${bad}).`);
     }
-    this.unary = u;
+    arena.k.toStrided(src, n, L, S, 1, -1e30, dst);
+    arena.release(mark);
+    this.unarySet = true;
     return this;
   }
 
   /** A kernel on arbitrary features (pixel-major, `dims` per pixel, already divided by their bandwidths). */
   addPairwiseEnergy(features: Float32Array, dims: number, compat: Compatibility): this {
-    const lattice = new PermutohedralLattice(features, dims, this.pixels);
-    const norm = lattice.filter(new Float32Array(this.pixels).fill(1), 1);
-    for (let i = 0; i < norm.length; i++) norm[i] = 1 / Math.sqrt(norm[i]! + 1e-20);
-    this.pairwise.push({ lattice, norm, ...this.compatibility(compat) });
+    const { arena, pixels: n } = this;
+    const compatibility = this.compatibility(compat);
+    const lattice = new PermutohedralLattice(features, dims, n, arena);
+    const { d1 } = lattice.at;
+    // n = 1 / sqrt(L(1)), folded into the weights: K(Q) = n L(n Q).
+    const weights = arena.alloc(n * d1);
+    const mark = arena.mark();
+    const ones = arena.alloc(n * 4);
+    arena.f32(ones, n * 4).fill(1);
+    const filtered = arena.alloc(n * 4);
+    arena.f32(filtered, n * 4).fill(0);
+    const { a, b } = lattice.valueScratch(4);
+    const alpha = sliceFactor(d1);
+    filterInto(arena, lattice.at, lattice.at.weights, ones, 4, a, b, filtered, alpha);
+    const norm = arena.alloc(n);
+    arena.k.inverseSqrt(filtered, n, 4, norm);
+    arena.k.scaleWeights(lattice.at.weights, norm, n, d1, weights);
+    arena.release(mark);
+    let matrix = 0;
+    if (compatibility.matrix) arena.f32((matrix = arena.alloc(compatibility.matrix.length)), compatibility.matrix.length).set(compatibility.matrix);
+    this.pairwise.push({ lattice, weights, alpha, potts: compatibility.potts, matrix });
     return this;
   }
 
@@ -148,32 +191,14 @@ export class DenseCRF {
     return { potts: null, matrix: m };
   }
 
-  /** An arena holding the kernels' lattices and `perPixel` more S-strided arrays. */
-  private workspace(perPixel: number): { ws: Workspace; arrays: number[] } {
-    const n = this.pixels;
-    const L = this.labels;
-    const S = laneStride(L);
-    const anyMatrix = this.pairwise.some((pw) => pw.matrix);
+  /** Lattice-value scratch for the largest lattice, and the matrix scratch when a kernel needs it (release after use). */
+  private workspace(): Workspace {
+    const { arena, S } = this;
     const maxPoints = Math.max(0, ...this.pairwise.map((pw) => pw.lattice.points));
-    const counts = [
-      ...this.pairwise.flatMap((pw) => [...latticeCounts(pw.lattice.arrays()), pw.matrix ? L * L : 0]),
-      (maxPoints + 1) * S,
-      (maxPoints + 1) * S,
-      anyMatrix ? n * S : 0,
-      ...Array.from({ length: perPixel }, () => n * S),
-    ];
-    const arena = new WasmArena(WasmArena.bytes(...counts));
-    const kernels = this.pairwise.map((pw) => {
-      const lattice = latticeIntoArena(arena, pw.lattice.arrays(), pw.norm);
-      let matrix = 0;
-      if (pw.matrix) arena.f32((matrix = arena.alloc(L * L)), L * L).set(pw.matrix);
-      return { lattice, potts: pw.potts, matrix };
-    });
     const valuesA = arena.alloc((maxPoints + 1) * S);
     const valuesB = arena.alloc((maxPoints + 1) * S);
-    const scratch = anyMatrix ? arena.alloc(n * S) : 0;
-    const arrays = Array.from({ length: perPixel }, () => arena.alloc(n * S));
-    return { ws: { arena, S, kernels, valuesA, valuesB, scratch }, arrays };
+    const scratch = this.pairwise.some((pw) => pw.matrix) ? arena.alloc(this.pixels * S) : 0;
+    return { valuesA, valuesB, scratch };
   }
 
   /**
@@ -182,17 +207,18 @@ export class DenseCRF {
    * `base` directly, saving a copy of the energies per iteration.
    */
   private addMessages(ws: Workspace, Q: number, acc: number, sign: number, base = acc): void {
-    const { arena, S } = ws;
+    const { arena, S } = this;
     const size = this.pixels * S;
     let from = base;
-    for (const kernel of ws.kernels) {
+    for (const kernel of this.pairwise) {
+      const at = kernel.lattice.at;
       if (kernel.potts !== null) {
         // mu(v) = -w v
-        filterInto(arena, kernel.lattice, Q, S, ws.valuesA, ws.valuesB, acc, -kernel.potts * sign, from);
+        filterInto(arena, at, kernel.weights, Q, S, ws.valuesA, ws.valuesB, acc, -kernel.potts * sign * kernel.alpha, from);
       } else {
         if (from !== acc) arena.f32(acc, size).set(arena.f32(from, size));
         arena.f32(ws.scratch, size).fill(0);
-        filterInto(arena, kernel.lattice, Q, S, ws.valuesA, ws.valuesB, ws.scratch, 1);
+        filterInto(arena, at, kernel.weights, Q, S, ws.valuesA, ws.valuesB, ws.scratch, kernel.alpha);
         arena.k.matrixAdd(ws.scratch, this.pixels, S, this.labels, kernel.matrix, acc, sign);
       }
       from = acc;
@@ -203,26 +229,64 @@ export class DenseCRF {
   /** Mean-field inference for `iterations` steps (densecrf's DenseCRF::inference). */
   inference(iterations: number, onIteration?: (iteration: number, Q: Float32Array) => void): CrfResult {
     if (!Number.isInteger(iterations) || iterations < 0) throw new Error(`Iterations must be a non-negative integer (got ${iterations}).`);
-    const n = this.pixels;
-    const L = this.labels;
-    const {
-      ws,
-      arrays: [negU, tmp, Q],
-    } = this.workspace(3);
-    const { arena, S } = ws;
-    const negUView = arena.f32(negU!, n * S);
-    // Padding lanes get -1e30: their softmax is exactly 0, so they never carry mass.
-    negUView.fill(-1e30);
-    for (let p = 0; p < n; p++) for (let l = 0; l < L; l++) negUView[p * S + l] = this.unary ? -this.unary[p * L + l]! : 0;
+    const { arena, pixels: n, labels: L, S } = this;
+    if (!this.unarySet) this.setUnaryEnergy(new Float32Array(n * L));
+    const mark = arena.mark();
+    const Q = arena.alloc(n * S);
     const out = new Float32Array(n * L);
-    arena.k.softmax(negU!, Q!, n, S);
+    arena.k.softmax(this.negU, Q, n, S);
+    const step = this.pairwise.every((pw) => pw.potts !== null) ? this.pottsStep() : this.generalStep();
     for (let it = 0; it < iterations; it++) {
-      this.addMessages(ws, Q!, tmp!, -1, negU!);
-      arena.k.softmax(tmp!, Q!, n, S);
-      if (onIteration) onIteration(it + 1, arena.getStrided(Q!, out, n, L, S));
+      step(Q);
+      if (onIteration) onIteration(it + 1, arena.getStrided(Q, out, n, L, S));
     }
-    arena.getStrided(Q!, out, n, L, S);
-    return { Q: out, labels: this.map(out) };
+    const labels = L <= 256 ? new Uint8Array(n) : new Uint16Array(n);
+    const at = arena.alloc(Math.ceil(n / 2));
+    arena.k.argmax(Q, n, L, S, at, labels.BYTES_PER_ELEMENT);
+    labels.set(L <= 256 ? new Uint8Array(arena.k.memory.buffer, at, n) : new Uint16Array(arena.k.memory.buffer, at, n));
+    // Q is done with: drop its padding lanes in place (each row moves down, never over one still to read).
+    arena.k.fromStrided(Q, n, L, S, Q);
+    out.set(arena.f32(Q, n * L));
+    arena.release(mark);
+    return { Q: out, labels };
+  }
+
+  /**
+   * One mean-field step, Q <- softmax(-U - sum of mu(K(Q))), when every kernel
+   * is Potts: each kernel splats Q onto its lattice and blurs it, then the
+   * slices add up in place in Q, the first starting from -U and the last
+   * normalising each pixel's row while it is in cache.
+   */
+  private pottsStep(): (Q: number) => void {
+    const { arena, pixels: n, S } = this;
+    const kernels = this.pairwise.map((pw) => ({ pw, ...pw.lattice.valueScratch(S) }));
+    return (Q) => {
+      if (kernels.length === 0) return arena.k.softmax(this.negU, Q, n, S);
+      for (const { pw, a } of kernels) {
+        const at = pw.lattice.at;
+        arena.k.splat(at.offsets, pw.weights, n, at.d1, Q, S, a, at.points);
+      }
+      const blurred = kernels.map(({ pw, a, b }) => {
+        const at = pw.lattice.at;
+        return arena.k.blur(at.prev, at.next, at.d1, at.points, S, a, b, at.perm);
+      });
+      kernels.forEach(({ pw }, k) => {
+        const at = pw.lattice.at;
+        // -mu(K(Q)) = w K(Q), with the slice factor folded in.
+        arena.k.sliceAdd(at.offsets, pw.weights, n, at.d1, blurred[k]!, S, k === 0 ? this.negU : Q, Q, pw.potts! * pw.alpha, k === kernels.length - 1);
+      });
+    };
+  }
+
+  /** One mean-field step for any kernels (a compatibility matrix among them). */
+  private generalStep(): (Q: number) => void {
+    const { arena, pixels: n, S } = this;
+    const ws = this.workspace();
+    const tmp = arena.alloc(n * S);
+    return (Q) => {
+      this.addMessages(ws, Q, tmp, -1, this.negU);
+      arena.k.softmax(tmp, Q, n, S);
+    };
   }
 
   /** Argmax per pixel (first label on ties). */
@@ -246,14 +310,19 @@ export class DenseCRF {
     this.checkPerPixel('Marginals', Q);
     let kl = 0;
     for (let i = 0; i < Q.length; i++) kl += Q[i]! * Math.log(Math.max(Q[i]!, 1e-20));
-    if (this.unary) for (let i = 0; i < Q.length; i++) kl += this.unary[i]! * Q[i]!;
-    const {
-      ws,
-      arrays: [q, msg],
-    } = this.workspace(2);
-    ws.arena.putStrided(q!, Q, this.pixels, this.labels, ws.S);
-    this.addMessages(ws, q!, msg!, 1);
-    const acc = ws.arena.getStrided(msg!, new Float32Array(Q.length), this.pixels, this.labels, ws.S);
+    const { arena, pixels: n, labels: L, S } = this;
+    const mark = arena.mark();
+    if (this.unarySet) {
+      const negU = arena.getStrided(this.negU, new Float32Array(Q.length), n, L, S);
+      for (let i = 0; i < Q.length; i++) kl -= negU[i]! * Q[i]!;
+    }
+    const ws = this.workspace();
+    const q = arena.putStrided(Q, n, L, S);
+    const msg = arena.alloc(n * S);
+    arena.f32(msg, n * S).fill(0);
+    this.addMessages(ws, q, msg, 1);
+    const acc = arena.getStrided(msg, new Float32Array(Q.length), n, L, S);
+    arena.release(mark);
     for (let i = 0; i < Q.length; i++) kl += Q[i]! * acc[i]!;
     return kl;
   }

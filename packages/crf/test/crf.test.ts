@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { boundaryF1 } from '@seg/core';
 import { bilateralFeatures, DenseCRF, denseCrf, PermutohedralLattice, positionFeatures } from '../src/index.js';
+import { latticeOptions } from '../src/permutohedral.js';
 import { bruteGaussian, bruteMeanField } from './brute-force.js';
 
 function lcg(seed: number) {
@@ -87,6 +88,31 @@ describe('permutohedral lattice vs brute-force Gaussian filtering', () => {
     for (let i = 0; i < (m - 1) * 2; i++) expect(Lw2[i]).toBeCloseTo(Lw[i]!, 6);
   });
 
+  it('every layout (neighbours merged or hashed, blur in key or first-touch order) filters bit for bit alike', () => {
+    const features = bilateralFeatures(twoToneImage(W, H, rnd), W, H, 3, 5, 10);
+    const v = Float32Array.from({ length: n * 5 }, () => rnd());
+    const layouts = [
+      { neighbours: 'hash', order: 'first-touch' },
+      { neighbours: 'auto', order: 'first-touch' },
+      { neighbours: 'auto', order: 'key' },
+      { neighbours: 'auto', order: 'auto' },
+    ] as const;
+    const outputs = layouts.map((layout) => {
+      Object.assign(latticeOptions, layout);
+      try {
+        const lattice = new PermutohedralLattice(features, 5, n);
+        expect(lattice.neighbourSearch).toBe(layout.neighbours === 'hash' ? 'hash' : 'merge');
+        if (layout.order !== 'auto') expect(lattice.at.perm !== 0).toBe(layout.order === 'key');
+        return lattice.filter(v, 5);
+      } finally {
+        Object.assign(latticeOptions, { neighbours: 'auto', order: 'auto' });
+      }
+    });
+    for (const out of outputs.slice(1)) expect(out).toEqual(outputs[0]);
+    // Keys too wide to pack into 63 bits (12 dimensions) fall back to the hash lookups.
+    expect(new PermutohedralLattice(Float32Array.from({ length: n * 12 }, () => rnd() * 6), 12, n).neighbourSearch).toBe('hash');
+  });
+
   it('rejects features of the wrong length', () => {
     expect(() => new PermutohedralLattice(new Float32Array(10), 3, 4)).toThrow('Lattice features hold 10 values, not 4 pixels x 3 dimensions.');
   });
@@ -154,6 +180,19 @@ describe('mean field', () => {
     const minus3I = Array.from({ length: L * L }, (_, i) => (i % (L + 1) === 0 ? -3 : 0));
     const matrix = new DenseCRF(W, H, L).setUnaryEnergy(U).addPairwiseGaussian({ theta: 2, compat: minus3I }).inference(4).Q;
     potts.forEach((q, i) => expect(q).toBeCloseTo(matrix[i]!, 6));
+  });
+
+  it('the unary from probabilities is -ln(clip(p, 1e-5, 1)): Q_0 is the clipped probabilities, renormalised', () => {
+    const L = 5;
+    const n = 40;
+    const rnd = lcg(17);
+    const probs = Float32Array.from({ length: n * L }, (_, i) => [0, 1e-7, 1e-5, 1, 0.5][i % 7] ?? rnd());
+    const { Q } = new DenseCRF(n, 1, L).setUnaryFromProbabilities(probs).inference(0);
+    for (let p = 0; p < n; p++) {
+      const c = Array.from({ length: L }, (_, l) => Math.min(1, Math.max(1e-5, probs[p * L + l]!)));
+      const z = c.reduce((a, b) => a + b, 0);
+      for (let l = 0; l < L; l++) expect(Math.abs(Q[p * L + l]! - c[l]! / z)).toBeLessThan(1e-6 * Math.max(1, c[l]! / z));
+    }
   });
 
   it('the KL divergence falls over the iterations', () => {
