@@ -3,6 +3,9 @@
 // open-addressing hash from integer lattice keys (d coordinates; the last
 // one is implied by the zero sum) to point indices in order of first touch.
 
+/** Entries of the recent-points cache (a power of two). */
+const RECENT = 256;
+
 let hKeys: usize = 0;
 let hTable: usize = 0;
 let hMask: u32 = 0;
@@ -20,14 +23,18 @@ function hashKey(key: usize): u32 {
 
 /** Index of `key` (hD i32s), inserting it when `create`; -1 when absent, -2 when the key store is full. */
 function find(key: usize, create: bool): i32 {
-  let h = hashKey(key) & hMask;
+  return findHashed(key, hashKey(key), create);
+}
+
+function findHashed(key: usize, hash: u32, create: bool): i32 {
+  let h = hash & hMask;
   const bytes = <usize>hD << 2;
   while (true) {
     const e = load<i32>(hTable + (<usize>h << 2));
     if (e == -1) {
       if (!create) return -1;
       if (hSize >= hCapacity) return -2;
-      memory.copy(hKeys + <usize>hSize * bytes, key, bytes);
+      for (let i = 0; i < hD; i++) store<i32>(hKeys + <usize>hSize * bytes + (<usize>i << 2), load<i32>(key + (<usize>i << 2)));
       store<i32>(hTable + (<usize>h << 2), hSize);
       return hSize++;
     }
@@ -48,7 +55,7 @@ function find(key: usize, create: bool): i32 {
  * Splat positions: for each pixel of `features` (f32, d per pixel) the d+1
  * enclosing lattice points (index + 1 into `offsets`) and barycentric weights.
  * keys: room for `capacity` keys; table: `tableSize` (a power of two) i32s;
- * scratch: 4 KiB. Returns the number of lattice points, or -2 when more than
+ * scratch: 24 KiB. Returns the number of lattice points, or -2 when more than
  * `capacity` were needed.
  */
 export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usize, weights: usize, keys: usize, capacity: i32, table: usize, tableSize: i32, scratch: usize): i32 {
@@ -60,17 +67,22 @@ export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usiz
   hD = d;
   memory.fill(table, 0xff, <usize>tableSize << 2);
   const d1 = d + 1;
-  // scratch: f64 scale[d], elevated[d1], bary[d + 2]; i32 rem0[d1], rank[d1], key[d1], canonical[d1 * d1],
-  // and the previous pixel's rem0[d1], rank[d1]
+  // scratch: f64 scale[d], elevated[d1], bary[d + 2], residual[d1]; i32 rem0[d1], rank[d1], key[d1],
+  // canonical[d1 * d1], the previous pixel's rem0[d1], rank[d1], and the recent-points cache
   const scale = scratch;
   const elevated = scale + (<usize>d << 3);
   const bary = elevated + (<usize>d1 << 3);
-  const rem0 = bary + (<usize>(d + 2) << 3);
+  const residual = bary + (<usize>(d + 2) << 3);
+  const rem0 = residual + (<usize>d1 << 3);
   const rank = rem0 + (<usize>d1 << 2);
   const key = rank + (<usize>d1 << 2);
   const canonical = key + (<usize>d1 << 2);
   const lastRem0 = canonical + (<usize>(d1 * d1) << 2);
   const lastRank = lastRem0 + (<usize>d1 << 2);
+  // The recent-points cache: RECENT entries of (index, key[d]), index -1 when empty.
+  const recentBytes = <usize>d1 << 2;
+  const recent = (lastRank + (<usize>d1 << 2) + 15) & ~15;
+  for (let e = 0; e < RECENT; e++) store<i32>(recent + <usize>e * recentBytes, -1);
   const invStdDev = Math.sqrt(2.0 / 3.0) * <f64>d1;
   for (let i = 0; i < d; i++) store<f64>(scale + (<usize>i << 3), invStdDev / Math.sqrt(<f64>((i + 1) * (i + 2))));
   for (let r = 0; r <= d; r++) {
@@ -101,17 +113,16 @@ export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usiz
       sum += r0;
     }
     sum /= d1;
-    // Rank of each coordinate's residual.
-    memory.fill(rank, 0, <usize>d1 << 2);
-    for (let i = 0; i < d; i++) {
-      const di = load<f64>(elevated + (<usize>i << 3)) - <f64>load<i32>(rem0 + (<usize>i << 2));
-      for (let j = i + 1; j <= d; j++) {
-        if (di < load<f64>(elevated + (<usize>j << 3)) - <f64>load<i32>(rem0 + (<usize>j << 2))) {
-          store<i32>(rank + (<usize>i << 2), load<i32>(rank + (<usize>i << 2)) + 1);
-        } else {
-          store<i32>(rank + (<usize>j << 2), load<i32>(rank + (<usize>j << 2)) + 1);
-        }
-      }
+    // Rank of each coordinate's residual: how many others are larger, ties
+    // going to the earlier coordinate (densecrf's pairwise count, counted per
+    // coordinate in a register).
+    for (let i = 0; i <= d; i++) store<f64>(residual + (<usize>i << 3), load<f64>(elevated + (<usize>i << 3)) - <f64>load<i32>(rem0 + (<usize>i << 2)));
+    for (let i = 0; i <= d; i++) {
+      const ri = load<f64>(residual + (<usize>i << 3));
+      let count = 0;
+      for (let j = 0; j < i; j++) count += <i32>(load<f64>(residual + (<usize>j << 3)) >= ri);
+      for (let j = i + 1; j <= d; j++) count += <i32>(load<f64>(residual + (<usize>j << 3)) > ri);
+      store<i32>(rank + (<usize>i << 2), count);
     }
     // Back onto the plane when the rounding moved off it.
     for (let i = 0; i <= d; i++) {
@@ -127,8 +138,8 @@ export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usiz
       store<i32>(rank + (<usize>i << 2), rk);
       store<i32>(rem0 + (<usize>i << 2), r0);
     }
-    // Barycentric coordinates.
-    memory.fill(bary, 0, <usize>(d + 2) << 3);
+    // Barycentric coordinates (tiny fills and copies as loops: V8 calls out for memory.fill and memory.copy).
+    for (let i = 0; i < d + 2; i++) store<f64>(bary + (<usize>i << 3), 0);
     for (let i = 0; i <= d; i++) {
       const v = (load<f64>(elevated + (<usize>i << 3)) - <f64>load<i32>(rem0 + (<usize>i << 2))) * invD1;
       const at = bary + (<usize>(d - load<i32>(rank + (<usize>i << 2))) << 3);
@@ -151,14 +162,30 @@ export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usiz
           const c = load<i32>(canonical + (<usize>(r * d1 + load<i32>(rank + (<usize>i << 2))) << 2));
           store<i32>(key + (<usize>i << 2), load<i32>(rem0 + (<usize>i << 2)) + c);
         }
-        const index = find(key, true);
-        if (index == -2) return -2;
+        // Points met lately (neighbouring simplices share most vertices) are
+        // in a small direct-mapped cache that stays in L1; the hash table
+        // (megabytes, a cache miss or two a lookup) serves the rest.
+        const hash = hashKey(key);
+        const slot = recent + (<usize>(hash & (RECENT - 1))) * recentBytes;
+        let hit = load<i32>(slot) >= 0;
+        for (let i = 0; i < d && hit; i++) hit = load<i32>(slot + (<usize>(i + 1) << 2)) == load<i32>(key + (<usize>i << 2));
+        let index: i32;
+        if (hit) {
+          index = load<i32>(slot);
+        } else {
+          index = findHashed(key, hash, true);
+          if (index == -2) return -2;
+          store<i32>(slot, index);
+          for (let i = 0; i < d; i++) store<i32>(slot + (<usize>(i + 1) << 2), load<i32>(key + (<usize>i << 2)));
+        }
         store<i32>(offsets + k, index + 1);
       }
       store<f32>(weights + k, <f32>load<f64>(bary + (<usize>r << 3)));
     }
-    memory.copy(lastRem0, rem0, <usize>d1 << 2);
-    memory.copy(lastRank, rank, <usize>d1 << 2);
+    for (let i = 0; i <= d; i++) {
+      store<i32>(lastRem0 + (<usize>i << 2), load<i32>(rem0 + (<usize>i << 2)));
+      store<i32>(lastRank + (<usize>i << 2), load<i32>(rank + (<usize>i << 2)));
+    }
   }
   return hSize;
 }

@@ -35,29 +35,52 @@ export function splat(offsets: usize, weights: usize, pixels: i32, d1: i32, inpu
  * where neighbours lie close in memory, and the last writes back in the
  * splat's numbering; prev/next are laid out for that (axis 0 indexed in key
  * order, numbered as the splat; the others in key order). Without, every
- * pass is in the splat's numbering.
+ * pass is in the splat's numbering. `reach`: the largest distance between a
+ * point and its neighbours along the axes of the passes that run as a
+ * wavefront (all, or those between the first and the last with perm).
  */
-export function blur(prev: usize, next: usize, d1: i32, points: i32, S: i32, a: usize, b: usize, perm: usize): usize {
+export function blur(prev: usize, next: usize, d1: i32, points: i32, S: i32, a: usize, b: usize, perm: usize, reach: i32): usize {
   const row = <usize>S << 2;
   memory.fill(b, 0, row);
-  let src = a;
-  let dst = b;
-  for (let j = 0; j < d1; j++) {
-    const at = <usize>(j * points) << 2;
-    blurPass(prev + at, next + at, points, row, src, dst, j == 0 ? perm : 0, j == d1 - 1 ? perm : 0);
-    const t = src;
-    src = dst;
-    dst = t;
+  if (perm == 0) {
+    wavefront(prev, next, points, row, a, b, 0, d1, reach);
+  } else {
+    // The first and last passes read or write at scattered places; the ones between run as a wavefront.
+    blurPass(prev, next, 0, points, row, a, b, perm, 0);
+    wavefront(prev, next, points, row, a, b, 1, d1 - 1, reach);
+    const at = <usize>((d1 - 1) * points) << 2;
+    blurPass(prev + at, next + at, 0, points, row, d1 & 1 ? a : b, d1 & 1 ? b : a, 0, perm);
   }
-  return src;
+  return d1 & 1 ? b : a;
 }
 
-// dst[outMap[i]] = src[ownMap[i]] + 0.5 (src[prev[i]] + src[next[i]]); a map of 0 is the identity.
+// Passes `from` to `to` - 1, pass j reading a (j even) or b and writing the
+// other, as a wavefront: pass j runs `reach` + 1 points behind pass j - 1, far
+// enough that every value it reads is final and every value it overwrites
+// consumed (reach: the largest distance between a point and a neighbour
+// along these axes), so the passes stream through a window of about
+// (to - from) x reach points that stays in cache, where one whole pass after
+// another sends every point through memory once per pass.
+function wavefront(prev: usize, next: usize, points: i32, row: usize, a: usize, b: usize, from: i32, to: i32, reach: i32): void {
+  const lag = reach + 1;
+  const block = 256;
+  for (let x = 0; x < points + (to - from - 1) * lag; x += block) {
+    for (let j = from; j < to; j++) {
+      const lo = min(points, max(0, x - (j - from) * lag));
+      const hi = min(points, max(0, x + block - (j - from) * lag));
+      if (lo >= hi) continue;
+      const at = <usize>(j * points) << 2;
+      blurPass(prev + at, next + at, lo, hi, row, j & 1 ? b : a, j & 1 ? a : b, 0, 0);
+    }
+  }
+}
+
+// dst[outMap[i]] = src[ownMap[i]] + 0.5 (src[prev[i]] + src[next[i]]) for i in [lo, hi); a map of 0 is the identity.
 // @ts-ignore: decorator
 @inline
-function blurPass(prev: usize, next: usize, points: i32, row: usize, src: usize, dst: usize, ownMap: usize, outMap: usize): void {
+function blurPass(prev: usize, next: usize, lo: i32, hi: i32, row: usize, src: usize, dst: usize, ownMap: usize, outMap: usize): void {
   const half = f32x4.splat(0.5);
-  for (let i = 0; i < points; i++) {
+  for (let i = lo; i < hi; i++) {
     const own = ownMap ? <usize>load<i32>(ownMap + (<usize>i << 2)) + 1 : <usize>i + 1;
     const out = outMap ? <usize>load<i32>(outMap + (<usize>i << 2)) + 1 : <usize>i + 1;
     const pa = src + <usize>load<i32>(prev + (<usize>i << 2)) * row;

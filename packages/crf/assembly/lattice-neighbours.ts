@@ -148,3 +148,17 @@ export function reindexNeighbours(list: usize, m: i32, order: usize, tmp: usize)
   for (let i = 0; i < m; i++) store<i32>(tmp + (<usize>load<i32>(order + (<usize>i << 2)) << 2), load<i32>(list + (<usize>i << 2)));
   memory.copy(list, tmp, <usize>m << 2);
 }
+
+/** The largest distance in points between a point and any of its neighbours (lists in one numbering, indexed by it). */
+export function neighbourReach(prev: usize, next: usize, m: i32, d1: i32): i32 {
+  let reach = 0;
+  for (let j = 0; j < d1; j++) {
+    for (let i = 0; i < m; i++) {
+      for (let side = 0; side < 2; side++) {
+        const n = load<i32>((side ? next : prev) + (<usize>(j * m + i) << 2));
+        if (n != 0) reach = max(reach, abs<i32>(n - 1 - i));
+      }
+    }
+  }
+  return reach;
+}

@@ -268,7 +268,7 @@ export class DenseCRF {
       }
       const blurred = kernels.map(({ pw, a, b }) => {
         const at = pw.lattice.at;
-        return arena.k.blur(at.prev, at.next, at.d1, at.points, S, a, b, at.perm);
+        return arena.k.blur(at.prev, at.next, at.d1, at.points, S, a, b, at.perm, at.reach);
       });
       kernels.forEach(({ pw }, k) => {
         const at = pw.lattice.at;

@@ -70,7 +70,7 @@ export class PermutohedralLattice {
       arena.release(scratchFrom);
       let tableSize = 1024;
       while (tableSize < 2 * capacity) tableSize *= 2;
-      const at = { features: arena.alloc(pixels * dims), keys: arena.alloc(capacity * dims), table: arena.alloc(tableSize), scratch: arena.alloc(1024) };
+      const at = { features: arena.alloc(pixels * dims), keys: arena.alloc(capacity * dims), table: arena.alloc(tableSize), scratch: arena.alloc(6144) };
       arena.f32(at.features, pixels * dims).set(features);
       const points = arena.k.buildLattice(at.features, dims, pixels, offsets, weights, at.keys, capacity, at.table, tableSize, at.scratch);
       if (points === -2) continue;
@@ -112,7 +112,9 @@ export class PermutohedralLattice {
         perm = arena.alloc(points);
       }
       this.points = points;
-      this.at = { pixels, d1, points, offsets, weights, prev, next, perm };
+      // How far the blur's wavefront passes reach (see assembly/lattice-filter.ts): all axes, or those between the first and the last.
+      const reach = keyOrder ? arena.k.neighbourReach(prev + points * 4, next + points * 4, points, d1 - 2) : arena.k.neighbourReach(prev, next, points, d1);
+      this.at = { pixels, d1, points, offsets, weights, prev, next, perm, reach };
       this.neighbourSearch = bits > 0 ? 'merge' : 'hash';
       break;
     }

@@ -23,7 +23,7 @@ declare const WebAssembly: {
 interface Kernels {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   splat(offsets: number, weights: number, pixels: number, d1: number, input: number, S: number, values: number, points: number): void;
-  blur(prev: number, next: number, d1: number, points: number, S: number, a: number, b: number, perm: number): number;
+  blur(prev: number, next: number, d1: number, points: number, S: number, a: number, b: number, perm: number, reach: number): number;
   sliceAdd(offsets: number, weights: number, pixels: number, d1: number, values: number, S: number, base: number, out: number, coef: number, normalise: boolean): void;
   matrixAdd(v: number, pixels: number, S: number, labels: number, matrix: number, out: number, coef: number): void;
   softmax(src: number, dst: number, pixels: number, S: number): void;
@@ -37,6 +37,7 @@ interface Kernels {
   neighbourSpread(prev: number, next: number, m: number, d1: number, order: number): number;
   renumberNeighbours(list: number, count: number, order: number): void;
   reindexNeighbours(list: number, m: number, order: number, tmp: number): void;
+  neighbourReach(prev: number, next: number, m: number, d1: number): number;
   logProbabilities(values: number, count: number, clip: number): number;
   toStrided(src: number, pixels: number, vs: number, S: number, scale: number, pad: number, dst: number): void;
   fromStrided(src: number, pixels: number, vs: number, S: number, dst: number): void;
@@ -137,6 +138,8 @@ export interface LatticeInArena {
   next: number;
   /** Key order -> the splat's point numbering, for a blur that runs in key order; 0: the blur runs in the splat's. */
   perm: number;
+  /** The largest distance (in points) between a point and a neighbour, along the axes whose blur passes run as a wavefront. */
+  reach: number;
 }
 
 /**
@@ -148,7 +151,7 @@ export interface LatticeInArena {
 export function filterInto(arena: WasmArena, l: LatticeInArena, weights: number, input: number, S: number, a: number, b: number, out: number, coef: number, base = out): void {
   const k = arena.k;
   k.splat(l.offsets, weights, l.pixels, l.d1, input, S, a, l.points);
-  const values = k.blur(l.prev, l.next, l.d1, l.points, S, a, b, l.perm);
+  const values = k.blur(l.prev, l.next, l.d1, l.points, S, a, b, l.perm, l.reach);
   k.sliceAdd(l.offsets, weights, l.pixels, l.d1, values, S, base, out, coef, false);
 }
 
