@@ -53,7 +53,8 @@ function findHashed(key: usize, hash: u32, create: bool): i32 {
 
 /**
  * Splat positions: for each pixel of `features` (f32, d per pixel) the d+1
- * enclosing lattice points (index + 1 into `offsets`) and barycentric weights.
+ * enclosing lattice points (index + 1 into `offsets`, negated where the
+ * vertex created the point) and barycentric weights.
  * keys: room for `capacity` keys; table: `tableSize` (a power of two) i32s;
  * scratch: 24 KiB. Returns the number of lattice points, or -2 when more than
  * `capacity` were needed.
@@ -156,7 +157,7 @@ export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usiz
     for (let r = 0; r <= d; r++) {
       const k = <usize>(p * d1 + r) << 2;
       if (same) {
-        store<i32>(offsets + k, load<i32>(offsets + k - (<usize>d1 << 2)));
+        store<i32>(offsets + k, abs<i32>(load<i32>(offsets + k - (<usize>d1 << 2))));
       } else {
         for (let i = 0; i < d; i++) {
           const c = load<i32>(canonical + (<usize>(r * d1 + load<i32>(rank + (<usize>i << 2))) << 2));
@@ -169,16 +170,17 @@ export function buildLattice(features: usize, d: i32, pixels: i32, offsets: usiz
         const slot = recent + (<usize>(hash & (RECENT - 1))) * recentBytes;
         let hit = load<i32>(slot) >= 0;
         for (let i = 0; i < d && hit; i++) hit = load<i32>(slot + (<usize>(i + 1) << 2)) == load<i32>(key + (<usize>i << 2));
-        let index: i32;
         if (hit) {
-          index = load<i32>(slot);
+          store<i32>(offsets + k, load<i32>(slot) + 1);
         } else {
-          index = findHashed(key, hash, true);
+          const points = hSize;
+          const index = findHashed(key, hash, true);
           if (index == -2) return -2;
           store<i32>(slot, index);
           for (let i = 0; i < d; i++) store<i32>(slot + (<usize>(i + 1) << 2), load<i32>(key + (<usize>i << 2)));
+          // The vertex that creates a point is marked by a negative offset (see splat).
+          store<i32>(offsets + k, hSize > points ? -(index + 1) : index + 1);
         }
-        store<i32>(offsets + k, index + 1);
       }
       store<f32>(weights + k, <f32>load<f64>(bary + (<usize>r << 3)));
     }

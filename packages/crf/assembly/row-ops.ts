@@ -32,6 +32,34 @@ export function axpyRow(dst: usize, src: usize, w: v128, row: usize): void {
   }
 }
 
+/** dst = w * src. */
+// @ts-ignore: decorator
+@inline
+export function mulRow(dst: usize, src: usize, w: v128, row: usize): void {
+  while (row >= 128) {
+    v128.store(dst, f32x4.mul(w, v128.load(src, 0)), 0);
+    v128.store(dst, f32x4.mul(w, v128.load(src, 16)), 16);
+    v128.store(dst, f32x4.mul(w, v128.load(src, 32)), 32);
+    v128.store(dst, f32x4.mul(w, v128.load(src, 48)), 48);
+    v128.store(dst, f32x4.mul(w, v128.load(src, 64)), 64);
+    v128.store(dst, f32x4.mul(w, v128.load(src, 80)), 80);
+    v128.store(dst, f32x4.mul(w, v128.load(src, 96)), 96);
+    v128.store(dst, f32x4.mul(w, v128.load(src, 112)), 112);
+    dst += 128;
+    src += 128;
+    row -= 128;
+  }
+  switch (<i32>(row >> 4)) {
+    case 7: v128.store(dst, f32x4.mul(w, v128.load(src, 96)), 96);
+    case 6: v128.store(dst, f32x4.mul(w, v128.load(src, 80)), 80);
+    case 5: v128.store(dst, f32x4.mul(w, v128.load(src, 64)), 64);
+    case 4: v128.store(dst, f32x4.mul(w, v128.load(src, 48)), 48);
+    case 3: v128.store(dst, f32x4.mul(w, v128.load(src, 32)), 32);
+    case 2: v128.store(dst, f32x4.mul(w, v128.load(src, 16)), 16);
+    case 1: v128.store(dst, f32x4.mul(w, v128.load(src, 0)), 0);
+  }
+}
+
 /** dst = own + h * (a + b), one blur step of a row (h = 0.5 in every lane). */
 // @ts-ignore: decorator
 @inline

@@ -255,25 +255,39 @@ export class DenseCRF {
    * One mean-field step, Q <- softmax(-U - sum of mu(K(Q))), when every kernel
    * is Potts: each kernel splats Q onto its lattice and blurs it, then the
    * slices add up in place in Q, the first starting from -U and the last
-   * normalising each pixel's row while it is in cache.
+   * normalising each pixel's row while it is in cache. A kernel's blurred
+   * values must last until the slices, but the buffer its blur ping-ponged
+   * with is free again for the next kernel: a 500x375 image's two kernels
+   * need 52 MB of lattice values, not 62.
    */
   private pottsStep(): (Q: number) => void {
     const { arena, pixels: n, S } = this;
-    const kernels = this.pairwise.map((pw) => ({ pw, ...pw.lattice.valueScratch(S) }));
+    const free: { at: number; size: number }[] = [];
+    const take = (size: number) => {
+      free.sort((x, y) => x.size - y.size);
+      const i = free.findIndex((f) => f.size >= size);
+      return i >= 0 ? free.splice(i, 1)[0]! : { at: arena.alloc(size), size };
+    };
+    const kernels = this.pairwise.map((pw) => {
+      const size = (pw.lattice.points + 1) * S;
+      const a = take(size);
+      const b = take(size);
+      // The blur leaves its result in b after an odd number of passes, else in a.
+      const [result, spare] = pw.lattice.at.d1 % 2 === 1 ? [b, a] : [a, b];
+      free.push(spare);
+      return { pw, a: a.at, b: b.at, result: result.at };
+    });
     return (Q) => {
       if (kernels.length === 0) return arena.k.softmax(this.negU, Q, n, S);
-      for (const { pw, a } of kernels) {
+      for (const { pw, a, b } of kernels) {
         const at = pw.lattice.at;
-        arena.k.splat(at.offsets, pw.weights, n, at.d1, Q, S, a, at.points);
+        arena.k.splat(at.offsets, pw.weights, n, at.d1, Q, S, a);
+        arena.k.blur(at.prev, at.next, at.d1, at.points, S, a, b, at.perm, at.reach);
       }
-      const blurred = kernels.map(({ pw, a, b }) => {
-        const at = pw.lattice.at;
-        return arena.k.blur(at.prev, at.next, at.d1, at.points, S, a, b, at.perm, at.reach);
-      });
-      kernels.forEach(({ pw }, k) => {
+      kernels.forEach(({ pw, result }, k) => {
         const at = pw.lattice.at;
         // -mu(K(Q)) = w K(Q), with the slice factor folded in.
-        arena.k.sliceAdd(at.offsets, pw.weights, n, at.d1, blurred[k]!, S, k === 0 ? this.negU : Q, Q, pw.potts! * pw.alpha, k === kernels.length - 1);
+        arena.k.sliceAdd(at.offsets, pw.weights, n, at.d1, result, S, k === 0 ? this.negU : Q, Q, pw.potts! * pw.alpha, k === kernels.length - 1);
       });
     };
   }

@@ -22,7 +22,7 @@ declare const WebAssembly: {
 
 interface Kernels {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  splat(offsets: number, weights: number, pixels: number, d1: number, input: number, S: number, values: number, points: number): void;
+  splat(offsets: number, weights: number, pixels: number, d1: number, input: number, S: number, values: number): void;
   blur(prev: number, next: number, d1: number, points: number, S: number, a: number, b: number, perm: number, reach: number): number;
   sliceAdd(offsets: number, weights: number, pixels: number, d1: number, values: number, S: number, base: number, out: number, coef: number, normalise: boolean): void;
   matrixAdd(v: number, pixels: number, S: number, labels: number, matrix: number, out: number, coef: number): void;
@@ -129,7 +129,7 @@ export interface LatticeInArena {
   pixels: number;
   d1: number;
   points: number;
-  /** Per pixel and simplex vertex: point index + 1 (0: the always-zero row). */
+  /** Per pixel and simplex vertex: point index + 1, negated where the vertex created the point (see splat). */
   offsets: number;
   /** Barycentric weights, per pixel and vertex. */
   weights: number;
@@ -150,7 +150,7 @@ export interface LatticeInArena {
  */
 export function filterInto(arena: WasmArena, l: LatticeInArena, weights: number, input: number, S: number, a: number, b: number, out: number, coef: number, base = out): void {
   const k = arena.k;
-  k.splat(l.offsets, weights, l.pixels, l.d1, input, S, a, l.points);
+  k.splat(l.offsets, weights, l.pixels, l.d1, input, S, a);
   const values = k.blur(l.prev, l.next, l.d1, l.points, S, a, b, l.perm, l.reach);
   k.sliceAdd(l.offsets, weights, l.pixels, l.d1, values, S, base, out, coef, false);
 }
