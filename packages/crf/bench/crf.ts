@@ -6,8 +6,8 @@
  * lattices and normalisations) and inference, with the time per iteration.
  * Writes reports/bench/crf.json and crf.md.
  */
-import { mkdirSync } from 'node:fs';
-import { atomicWriteFile } from '@seg/core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { atomicWriteFile, readImage } from '@seg/core';
 import os from 'node:os';
 import path from 'node:path';
 import { Bench } from 'tinybench';
@@ -36,9 +36,23 @@ async function time(name: string, fn: () => void, iterations: number) {
   return { mean_ms: r.latency.mean, p50_ms: r.latency.p50, p99_ms: r.latency.p99, samples: r.latency.samples?.length ?? iterations };
 }
 
+/** A real photo as well (CamVid, ../shared/data): its bilateral lattice is sparser than the synthetic scene's. */
+const PHOTO = path.resolve(import.meta.dirname, '../../../../shared/data/camvid/train/0001TP_006690.png');
+
+const cases: { name: string; width: number; height: number; image: Uint8Array; probs: Float32Array }[] = [250, 500, 1000].map((width) => {
+  const height = Math.round((width * 3) / 4);
+  return { name: `${width}x${height}`, width, height, ...scene(width, height, LABELS) };
+});
+if (existsSync(PHOTO)) {
+  const photo = await readImage(PHOTO);
+  // The photo's pixels with the synthetic scene's probabilities: the time does not depend on their values.
+  cases.push({ name: `${photo.width}x${photo.height} photo`, width: photo.width, height: photo.height, image: photo.data, probs: scene(photo.width, photo.height, LABELS).probs });
+} else {
+  process.stderr.write(`crf bench: ${PHOTO} is missing; the photo row is left out.\n`);
+}
+
 const rows = [];
-for (const [width, height] of [[250, 188], [500, 375], [1000, 750]] as const) {
-  const { image, probs } = scene(width, height, LABELS);
+for (const { name, width, height, image, probs } of cases) {
   const samples = width >= 1000 ? 3 : 8;
   const buildT = await time(`build ${width}x${height}`, () => void build(width, height, image, probs), samples);
   const crf = build(width, height, image, probs);
@@ -46,7 +60,7 @@ for (const [width, height] of [[250, 188], [500, 375], [1000, 750]] as const) {
   const inferT = await time(`inference ${width}x${height}`, () => void crf.inference(ITERS), samples);
   const wholeT = await time(`whole ${width}x${height}`, () => void build(width, height, image, probs).inference(ITERS), samples);
   const row = {
-    size: `${width}x${height}`,
+    size: name,
     labels: LABELS,
     iterations: ITERS,
     lattice_points: { gaussian: points[0], bilateral: points[1] },
@@ -70,7 +84,7 @@ const mid = rows.find((r) => r.size === '500x375')!;
 const verdict = (ms: number) => (ms / 1000 <= PYDENSECRF_500x375_S ? 'met' : `not met (${(ms / 1000 / PYDENSECRF_500x375_S).toFixed(2)}x pydensecrf's time)`);
 const md = `# Dense CRF benchmark
 
-\`pnpm --filter @seg/crf bench\` on ${machine}, ${date}. ${LABELS} labels, ${ITERS} mean-field iterations, DeepLab v2's kernels (bilateral w 4, theta_alpha 67, theta_beta 3; Gaussian w 3, theta_gamma 1) on a synthetic scene (bench/scene.ts). Total = a fresh CRF built and run to the end, as a user calls it (timed on its own); build = unary + both lattices + their normalisation; inference = the 10 iterations, repeated on one built CRF. One thread; mean of ${rows.map((r) => r.samples).join('/')} samples after one warm-up.
+\`pnpm --filter @seg/crf bench\` on ${machine}, ${date}. ${LABELS} labels, ${ITERS} mean-field iterations, DeepLab v2's kernels (bilateral w 4, theta_alpha 67, theta_beta 3; Gaussian w 3, theta_gamma 1) on a synthetic scene (bench/scene.ts), and on a CamVid photo (${path.relative(path.resolve(import.meta.dirname, '../../..'), PHOTO)}) with the scene's probabilities: the photo's bilateral lattice is sparser, so the scene is the harder case. Total = a fresh CRF built and run to the end, as a user calls it (timed on its own); build = unary + both lattices + their normalisation; inference = the 10 iterations, repeated on one built CRF. One thread; mean of ${rows.map((r) => r.samples).join('/')} samples after one warm-up.
 
 | size | lattice points (Gaussian / bilateral) | build ms | inference ms | ms / iteration | total ms | total ms, median |
 |---|---|---|---|---|---|---|

@@ -1,7 +1,9 @@
 /**
  * A deterministic synthetic scene for the CRF benchmark: a few smooth colour
- * regions with soft noise (so the bilateral lattice is about as sparse as on
- * a photo), and a 21-label softmax map that roughly follows the regions.
+ * regions with noise of +-8 levels, and a 21-label softmax map that roughly
+ * follows the regions. The noise makes its bilateral lattice denser than a
+ * photo's (about 100 k points at 480x360, against 46 k for a CamVid photo),
+ * so it is the harder case for the lattice.
  */
 export function scene(width: number, height: number, labels: number) {
   let s = 12345;

@@ -32,8 +32,9 @@ const MAX_DIMS = 16;
  * such passes (d > 2) and neighbours lie closer in key order (summed over
  * points and axes). A lattice on position alone is touched row by row, so
  * first touch keeps its neighbours close; with colour dimensions they end up
- * image rows apart, and key order took the bilateral blur of a 500x375
- * image from 22 to 14 ms an iteration (the Gaussian's went from 11 to 21).
+ * image rows apart. Measured on DeepLab's kernels at 500x375 (blur per
+ * iteration): bilateral 27-31 ms in first-touch order, 9-12 in key order;
+ * Gaussian 8-10 in first-touch order, 17-21 in key order.
  */
 export const latticeOptions: { neighbours: 'auto' | 'hash'; order: 'auto' | 'key' | 'first-touch' } = { neighbours: 'auto', order: 'auto' };
 
@@ -60,64 +61,25 @@ export class PermutohedralLattice {
     }
     if (!Number.isInteger(dims) || dims < 1 || dims > MAX_DIMS) throw new Error(`Lattice features must have 1 to ${MAX_DIMS} dimensions (got ${dims}).`);
     const d1 = dims + 1;
-    const n = pixels * d1;
-    const offsets = arena.alloc(n);
-    const weights = arena.alloc(n);
+    const offsets = arena.alloc(pixels * d1);
+    const weights = arena.alloc(pixels * d1);
     const scratchFrom = arena.mark();
-    // Points are at most pixels x (d + 1); real images touch far fewer, so start
-    // from 2 per pixel and retry with more room in the rare case that is short.
-    for (let capacity = Math.min(n, Math.max(16, 2 * pixels)); ; capacity = Math.min(n, capacity * 2)) {
-      arena.release(scratchFrom);
-      let tableSize = 1024;
-      while (tableSize < 2 * capacity) tableSize *= 2;
-      const at = { features: arena.alloc(pixels * dims), keys: arena.alloc(capacity * dims), table: arena.alloc(tableSize), scratch: arena.alloc(6144) };
-      arena.f32(at.features, pixels * dims).set(features);
-      const points = arena.k.buildLattice(at.features, dims, pixels, offsets, weights, at.keys, capacity, at.table, tableSize, at.scratch);
-      if (points === -2) continue;
-      let prev = arena.alloc(points * d1);
-      let next = arena.alloc(points * d1);
-      const origin = arena.alloc(dims);
-      const bits = latticeOptions.neighbours === 'hash' ? 0 : arena.k.packedBits(at.keys, points, dims, origin);
-      let keyOrder = false;
-      let sorted = 0;
-      if (bits > 0) {
-        const codes = arena.alloc(2 * points);
-        sorted = arena.alloc(points);
-        arena.k.sortPacked(at.keys, points, dims, origin, bits, codes, sorted, arena.alloc(2 * points), arena.alloc(points), arena.alloc(256));
-        arena.k.mergeNeighbours(codes, points, dims, bits, prev, next);
-        const { order } = latticeOptions;
-        keyOrder = order === 'key' || (order === 'auto' && dims > 2 && arena.k.neighbourSpread(prev, next, points, d1, 0) < arena.k.neighbourSpread(prev, next, points, d1, sorted));
-        // The lists come in key order; the blur's first pass reads in the splat's numbering.
-        const tmp = arena.alloc(points);
-        for (const list of [prev, next]) {
-          if (keyOrder) {
-            arena.k.renumberNeighbours(list, points, sorted);
-          } else {
-            arena.k.renumberNeighbours(list, points * d1, sorted);
-            for (let j = 0; j < d1; j++) arena.k.reindexNeighbours(list + j * points * 4, points, sorted, tmp);
-          }
-        }
-      } else {
-        arena.k.latticeNeighbours(prev, next, at.scratch);
-      }
-      // Keep the neighbour lists (and key order) and hand the build's scratch space back.
-      arena.release(scratchFrom);
-      arena.move(prev, arena.mark(), points * d1);
-      prev = arena.alloc(points * d1);
-      arena.move(next, arena.mark(), points * d1);
-      next = arena.alloc(points * d1);
-      let perm = 0;
-      if (keyOrder) {
-        arena.move(sorted, arena.mark(), points);
-        perm = arena.alloc(points);
-      }
-      this.points = points;
-      // How far the blur's wavefront passes reach (see assembly/lattice-filter.ts): all axes, or those between the first and the last.
-      const reach = keyOrder ? arena.k.neighbourReach(prev + points * 4, next + points * 4, points, d1 - 2) : arena.k.neighbourReach(prev, next, points, d1);
-      this.at = { pixels, d1, points, offsets, weights, prev, next, perm, reach };
-      this.neighbourSearch = bits > 0 ? 'merge' : 'hash';
-      break;
-    }
+    const { points, keys, scratch } = splatPositions(arena, features, dims, pixels, offsets, weights);
+    const lists = blurNeighbours(arena, keys, points, dims, scratch);
+    // Keep the neighbour lists (and key order) and hand the build's scratch space back.
+    arena.release(scratchFrom);
+    const keep = (from: number, count: number) => {
+      arena.move(from, arena.mark(), count);
+      return arena.alloc(count);
+    };
+    const prev = keep(lists.prev, points * d1);
+    const next = keep(lists.next, points * d1);
+    const perm = lists.keyOrder ? keep(lists.sorted, points) : 0;
+    // How far the blur's wavefront passes reach (see assembly/lattice-filter.ts): all axes, or those between the first and the last.
+    const reach = perm ? arena.k.neighbourReach(prev + points * 4, next + points * 4, points, d1 - 2) : arena.k.neighbourReach(prev, next, points, d1);
+    this.points = points;
+    this.at = { pixels, d1, points, offsets, weights, prev, next, perm, reach };
+    this.neighbourSearch = lists.search;
   }
 
   /** out = L(input): `valueSize` values per pixel, pixel-major. `out` may be `input`. */
@@ -144,4 +106,61 @@ export class PermutohedralLattice {
   valueScratch(S: number): { a: number; b: number } {
     return { a: this.arena.alloc((this.points + 1) * S), b: this.arena.alloc((this.points + 1) * S) };
   }
+}
+
+/**
+ * Each pixel's enclosing simplex (point indices into `offsets`, barycentric
+ * weights into `weights`) and the points' keys, in scratch space of the arena.
+ */
+function splatPositions(arena: WasmArena, features: Float32Array | Float64Array, dims: number, pixels: number, offsets: number, weights: number) {
+  const n = pixels * (dims + 1);
+  const from = arena.mark();
+  // Points are at most pixels x (d + 1); real images touch far fewer, so start
+  // from 2 per pixel and retry with more room in the rare case that is short.
+  for (let capacity = Math.min(n, Math.max(16, 2 * pixels)); ; capacity = Math.min(n, capacity * 2)) {
+    arena.release(from);
+    let tableSize = 1024;
+    while (tableSize < 2 * capacity) tableSize *= 2;
+    const at = { features: arena.alloc(pixels * dims), keys: arena.alloc(capacity * dims), table: arena.alloc(tableSize), scratch: arena.alloc(6144) };
+    arena.f32(at.features, pixels * dims).set(features);
+    const points = arena.k.buildLattice(at.features, dims, pixels, offsets, weights, at.keys, capacity, at.table, tableSize, at.scratch);
+    if (points !== -2) return { points, keys: at.keys, scratch: at.scratch };
+  }
+}
+
+/**
+ * The blur's neighbour lists (prev, next: per axis and point, neighbour
+ * index + 1 or 0), laid out as latticeOptions and blur() describe, in
+ * scratch space of the arena; `sorted` (key position -> point) when the blur
+ * runs in key order. Right after splatPositions (the hash lookups use the
+ * build's table).
+ */
+function blurNeighbours(arena: WasmArena, keys: number, points: number, dims: number, scratch: number) {
+  const d1 = dims + 1;
+  const k = arena.k;
+  const prev = arena.alloc(points * d1);
+  const next = arena.alloc(points * d1);
+  const origin = arena.alloc(dims);
+  const bits = latticeOptions.neighbours === 'hash' ? 0 : k.packedBits(keys, points, dims, origin);
+  if (bits === 0) {
+    k.latticeNeighbours(prev, next, scratch);
+    return { prev, next, sorted: 0, keyOrder: false, search: 'hash' as const };
+  }
+  const codes = arena.alloc(2 * points);
+  const sorted = arena.alloc(points);
+  k.sortPacked(keys, points, dims, origin, bits, codes, sorted, arena.alloc(2 * points), arena.alloc(points), arena.alloc(256));
+  k.mergeNeighbours(codes, points, dims, bits, prev, next);
+  const { order } = latticeOptions;
+  const keyOrder = order === 'key' || (order === 'auto' && dims > 2 && k.neighbourSpread(prev, next, points, d1, 0) < k.neighbourSpread(prev, next, points, d1, sorted));
+  // The lists come in key order. In key order only axis 0 (the first pass) reads in first-touch numbering.
+  const tmp = arena.alloc(points);
+  for (const list of [prev, next]) {
+    if (keyOrder) {
+      k.renumberNeighbours(list, points, sorted);
+    } else {
+      k.renumberNeighbours(list, points * d1, sorted);
+      for (let j = 0; j < d1; j++) k.reindexNeighbours(list + j * points * 4, points, sorted, tmp);
+    }
+  }
+  return { prev, next, sorted, keyOrder, search: 'merge' as const };
 }
