@@ -333,33 +333,38 @@ describe('bad input', () => {
 });
 
 describe('WebAssembly kernels', () => {
-  it('filter 7 channels at once (padded to 8 lanes) exactly as each channel alone', () => {
-    const W = 30;
-    const H = 20;
-    const rnd = lcg(21);
-    const features = bilateralFeatures(twoToneImage(W, H, rnd), W, H, 3, 5, 10);
-    const lattice = new PermutohedralLattice(features, 5, W * H);
-    const v = Float32Array.from({ length: W * H * 7 }, () => rnd());
-    const all = lattice.filter(v, 7);
-    for (let c = 0; c < 7; c++) {
-      const one = lattice.filter(Float32Array.from({ length: W * H }, (_, p) => v[p * 7 + c]!), 1);
-      for (let p = 0; p < W * H; p++) expect(all[p * 7 + c]).toBe(one[p]);
-    }
-  });
+  // 7 channels fill two lanes of four; 37 fill a 32-float block of the unrolled row operations and two lanes more.
+  for (const C of [7, 37]) {
+    it(`filter ${C} channels at once (padded to ${Math.ceil(C / 4) * 4} lanes) exactly as each channel alone`, () => {
+      const W = 30;
+      const H = 20;
+      const rnd = lcg(21);
+      const features = bilateralFeatures(twoToneImage(W, H, rnd), W, H, 3, 5, 10);
+      const lattice = new PermutohedralLattice(features, 5, W * H);
+      const v = Float32Array.from({ length: W * H * C }, () => rnd());
+      const all = lattice.filter(v, C);
+      for (let c = 0; c < C; c++) {
+        const one = lattice.filter(Float32Array.from({ length: W * H }, (_, p) => v[p * C + c]!), 1);
+        for (let p = 0; p < W * H; p++) expect(all[p * C + c]).toBe(one[p]);
+      }
+    });
+  }
 
-  it('the softmax matches Math.exp to 1e-6 over a wide range of energies', () => {
-    const L = 21;
-    const n = 50;
-    const rnd = lcg(5);
-    const U = Float32Array.from({ length: n * L }, (_, i) => (i % 7 === 0 ? 90 * rnd() : 20 * rnd()));
-    const { Q } = new DenseCRF(n, 1, L).setUnaryEnergy(U).inference(0);
-    for (let p = 0; p < n; p++) {
-      const e = Array.from({ length: L }, (_, l) => -U[p * L + l]!);
-      const m = Math.max(...e);
-      const z = e.reduce((s, x) => s + Math.exp(x - m), 0);
-      for (let l = 0; l < L; l++) expect(Math.abs(Q[p * L + l]! - Math.exp(e[l]! - m) / z)).toBeLessThan(1e-6);
-    }
-  });
+  // 21 labels: rows of 24 lanes; 45: 48 lanes, past one unrolled 32-float block.
+  for (const L of [21, 45]) {
+    it(`the softmax matches Math.exp to 1e-6 over a wide range of energies (${L} labels)`, () => {
+      const n = 50;
+      const rnd = lcg(5);
+      const U = Float32Array.from({ length: n * L }, (_, i) => (i % 7 === 0 ? 90 * rnd() : 20 * rnd()));
+      const { Q } = new DenseCRF(n, 1, L).setUnaryEnergy(U).inference(0);
+      for (let p = 0; p < n; p++) {
+        const e = Array.from({ length: L }, (_, l) => -U[p * L + l]!);
+        const m = Math.max(...e);
+        const z = e.reduce((s, x) => s + Math.exp(x - m), 0);
+        for (let l = 0; l < L; l++) expect(Math.abs(Q[p * L + l]! - Math.exp(e[l]! - m) / z)).toBeLessThan(1e-6);
+      }
+    });
+  }
 
   it('the committed module is what assembly/ compiles to', async () => {
     const { compileCrfModule, moduleSource } = await import('../scripts/build-wasm.js');
