@@ -10,7 +10,8 @@
 // pixel (the labels rounded up to a multiple of 4); lattice values hold S
 // floats per point, row 0 being an always-zero row that absent neighbours
 // point at.
-import { axpyRow, blurRow, copyRow, mulRow, softmaxRow } from './row-ops';
+import { axpyRow, blurRow, copyRow, mulRow } from './row-ops';
+import { softmaxRow } from './softmax-row';
 
 /**
  * values = splat of `input` onto the lattice: values[offset] += weight * input[p].

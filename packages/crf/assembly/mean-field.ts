@@ -1,6 +1,7 @@
-// The mean-field update's dense parts: the compatibility transform and the
-// softmax, four labels at a time (layout as in lattice-filter.ts).
-import { softmaxRow } from './row-ops';
+// The mean-field update's dense parts: the compatibility transform (a plain
+// loop: only matrix compatibilities use it) and the softmax, four labels at a
+// time (layout as in lattice-filter.ts).
+import { softmaxRow } from './softmax-row';
 
 /** out[p][a] += coef * sum_b M[a][b] v[p][b], for a label-compatibility matrix M (labels x labels, f32). */
 export function matrixAdd(v: usize, pixels: i32, S: i32, labels: i32, matrix: usize, out: usize, coef: f32): void {

@@ -13,7 +13,7 @@
  * a C x C matrix M, mu(v) = M v with M symmetrised as densecrf does.
  * Layout: every per-pixel array is pixel-major (HWC), like our softmax output.
  * The iterations run in WebAssembly (wasm-kernels.ts), with n folded into
- * the lattice's splat and slice weights.
+ * each kernel's copy of its lattice's barycentric weights.
  */
 import { bilateralFeatures, positionFeatures } from './features.js';
 import { PermutohedralLattice } from './permutohedral.js';
@@ -59,6 +59,8 @@ export class DenseCRF {
   private negU = 0;
   /** Whether negU holds a unary (a rejected one leaves the previous in place). */
   private unarySet = false;
+  /** Set while inference runs: its scratch space would free what onIteration added. */
+  private running = false;
   private readonly pairwise: Pairwise[] = [];
 
   constructor(
@@ -92,8 +94,13 @@ export class DenseCRF {
     return this.negU;
   }
 
+  private notRunning(what: string): void {
+    if (this.running) throw new Error(`DenseCRF: ${what} cannot change while inference runs (called from onIteration).`);
+  }
+
   /** Unary energies U (H x W x labels), e.g. -log p. */
   setUnaryEnergy(energy: ArrayLike<number>): this {
+    this.notRunning('the unary');
     this.checkPerPixel('Unary energies', energy);
     const { arena, pixels: n, labels: L, S } = this;
     const dst = this.unaryAt();
@@ -108,6 +115,9 @@ export class DenseCRF {
 
   /** U = -ln(clip(p, 1e-5, 1)), as pydensecrf.utils.unary_from_softmax. */
   setUnaryFromProbabilities(probs: ArrayLike<number>, clip = 1e-5): this {
+    this.notRunning('the unary');
+    // The SIMD logarithm takes normal floats: clip at 1e-30 at the least.
+    if (!(clip >= 1e-30 && clip <= 1)) throw new Error(`The probability clip must lie in [1e-30, 1] (got ${clip}).`);
     const { arena, pixels: n, labels: L, S } = this;
     const want = n * L;
     if (probs.length !== want) this.checkPerPixel('Probabilities', probs);
@@ -117,7 +127,7 @@ export class DenseCRF {
     const view = arena.f32(src, want + S);
     view.set(probs);
     view.fill(1, want);
-    // ln p in WebAssembly, stopping at the first value outside [0, 1].
+    // ln p in WebAssembly, stopping at the first value outside [0, 1] (1 + 1e-3 passes, for rounding).
     const bad = arena.k.logProbabilities(src, want, clip);
     if (bad >= 0) {
       arena.release(mark);
@@ -132,6 +142,7 @@ export class DenseCRF {
 
   /** A kernel on arbitrary features (pixel-major, `dims` per pixel, already divided by their bandwidths). */
   addPairwiseEnergy(features: Float32Array, dims: number, compat: Compatibility): this {
+    this.notRunning('the kernels');
     const { arena, pixels: n } = this;
     const compatibility = this.compatibility(compat);
     const lattice = new PermutohedralLattice(features, dims, n, arena);
@@ -236,9 +247,14 @@ export class DenseCRF {
     const out = new Float32Array(n * L);
     arena.k.softmax(this.negU, Q, n, S);
     const step = this.pairwise.every((pw) => pw.potts !== null) ? this.pottsStep() : this.generalStep();
-    for (let it = 0; it < iterations; it++) {
-      step(Q);
-      if (onIteration) onIteration(it + 1, arena.getStrided(Q, out, n, L, S));
+    this.running = true;
+    try {
+      for (let it = 0; it < iterations; it++) {
+        step(Q);
+        if (onIteration) onIteration(it + 1, arena.getStrided(Q, out, n, L, S));
+      }
+    } finally {
+      this.running = false;
     }
     const labels = L <= 256 ? new Uint8Array(n) : new Uint16Array(n);
     const at = arena.alloc(Math.ceil(n / 2));
@@ -254,11 +270,13 @@ export class DenseCRF {
   /**
    * One mean-field step, Q <- softmax(-U - sum of mu(K(Q))), when every kernel
    * is Potts: each kernel splats Q onto its lattice and blurs it, then the
-   * slices add up in place in Q, the first starting from -U and the last
-   * normalising each pixel's row while it is in cache. A kernel's blurred
-   * values must last until the slices, but the buffer its blur ping-ponged
-   * with is free again for the next kernel: a 500x375 image's two kernels
-   * need 52 MB of lattice values, not 62.
+   * slices add up in place in Q (in the kernels' order, as densecrf sums
+   * them), the first starting from -U and the last normalising each pixel's
+   * row while it is in cache. Each kernel's blurred values last until the
+   * slices; the buffer its blur ping-ponged with is free again for the next,
+   * so the kernels run largest lattice first: for 500x375 the two take three
+   * buffers (52 MB of lattice values; one pair per kernel would be 62 MB,
+   * one pair for both, as a separate slice per kernel allows, 42 MB).
    */
   private pottsStep(): (Q: number) => void {
     const { arena, pixels: n, S } = this;
@@ -268,7 +286,8 @@ export class DenseCRF {
       const i = free.findIndex((f) => f.size >= size);
       return i >= 0 ? free.splice(i, 1)[0]! : { at: arena.alloc(size), size };
     };
-    const kernels = this.pairwise.map((pw) => {
+    const bySize = [...this.pairwise].sort((x, y) => y.lattice.points - x.lattice.points);
+    const blurs = bySize.map((pw) => {
       const size = (pw.lattice.points + 1) * S;
       const a = take(size);
       const b = take(size);
@@ -277,17 +296,18 @@ export class DenseCRF {
       free.push(spare);
       return { pw, a: a.at, b: b.at, result: result.at };
     });
+    const slices = this.pairwise.map((pw) => ({ pw, values: blurs.find((k) => k.pw === pw)!.result }));
     return (Q) => {
-      if (kernels.length === 0) return arena.k.softmax(this.negU, Q, n, S);
-      for (const { pw, a, b } of kernels) {
+      if (slices.length === 0) return arena.k.softmax(this.negU, Q, n, S);
+      for (const { pw, a, b } of blurs) {
         const at = pw.lattice.at;
         arena.k.splat(at.offsets, pw.weights, n, at.d1, Q, S, a);
         arena.k.blur(at.prev, at.next, at.d1, at.points, S, a, b, at.perm, at.reach);
       }
-      kernels.forEach(({ pw, result }, k) => {
+      slices.forEach(({ pw, values }, k) => {
         const at = pw.lattice.at;
         // -mu(K(Q)) = w K(Q), with the slice factor folded in.
-        arena.k.sliceAdd(at.offsets, pw.weights, n, at.d1, result, S, k === 0 ? this.negU : Q, Q, pw.potts! * pw.alpha, k === kernels.length - 1);
+        arena.k.sliceAdd(at.offsets, pw.weights, n, at.d1, values, S, k === 0 ? this.negU : Q, Q, pw.potts! * pw.alpha, k === slices.length - 1);
       });
     };
   }

@@ -21,8 +21,8 @@ import { filterInto, laneStride, sliceFactor, WasmArena, type LatticeInArena } f
 const MAX_DIMS = 16;
 
 /**
- * How the lattice is laid out; every choice gives the same filter (tests
- * compare them). neighbours: found by merging sorted packed keys when they
+ * How a lattice is laid out in memory (the defaults, 'auto', suit every
+ * use; the choices exist so tests can show they all filter alike, bit for bit). neighbours: found by merging sorted packed keys when they
  * fit 63 bits ('auto'), else, or always with 'hash', by one hash lookup per
  * neighbour. order: the blur runs over the points in the order their keys
  * sort in ('key') or in the order pixels first touched them ('first-touch',
@@ -36,14 +36,17 @@ const MAX_DIMS = 16;
  * iteration): bilateral 27-31 ms in first-touch order, 9-12 in key order;
  * Gaussian 8-10 in first-touch order, 17-21 in key order.
  */
-export const latticeOptions: { neighbours: 'auto' | 'hash'; order: 'auto' | 'key' | 'first-touch' } = { neighbours: 'auto', order: 'auto' };
+export interface LatticeLayout {
+  neighbours?: 'auto' | 'hash';
+  order?: 'auto' | 'key' | 'first-touch';
+}
 
 export class PermutohedralLattice {
   /** Lattice points touched by the pixels. */
   readonly points: number;
   /** Its arrays in `arena`. */
   readonly at: LatticeInArena;
-  /** How the blur's neighbours were found (see latticeOptions). */
+  /** How the blur's neighbours were found (see LatticeLayout). */
   readonly neighbourSearch: 'merge' | 'hash';
 
   /**
@@ -55,6 +58,7 @@ export class PermutohedralLattice {
     readonly dims: number,
     readonly pixels: number,
     readonly arena: WasmArena = new WasmArena(),
+    layout: LatticeLayout = {},
   ) {
     if (features.length !== dims * pixels) {
       throw new Error(`Lattice features hold ${features.length} values, not ${pixels} pixels x ${dims} dimensions.`);
@@ -65,7 +69,7 @@ export class PermutohedralLattice {
     const weights = arena.alloc(pixels * d1);
     const scratchFrom = arena.mark();
     const { points, keys, scratch } = splatPositions(arena, features, dims, pixels, offsets, weights);
-    const lists = blurNeighbours(arena, keys, points, dims, scratch);
+    const lists = blurNeighbours(arena, keys, points, dims, scratch, layout);
     // Keep the neighbour lists (and key order) and hand the build's scratch space back.
     arena.release(scratchFrom);
     const keep = (from: number, count: number) => {
@@ -130,18 +134,18 @@ function splatPositions(arena: WasmArena, features: Float32Array | Float64Array,
 
 /**
  * The blur's neighbour lists (prev, next: per axis and point, neighbour
- * index + 1 or 0), laid out as latticeOptions and blur() describe, in
+ * index + 1 or 0), laid out as `layout` and blur() describe, in
  * scratch space of the arena; `sorted` (key position -> point) when the blur
  * runs in key order. Right after splatPositions (the hash lookups use the
  * build's table).
  */
-function blurNeighbours(arena: WasmArena, keys: number, points: number, dims: number, scratch: number) {
+function blurNeighbours(arena: WasmArena, keys: number, points: number, dims: number, scratch: number, layout: LatticeLayout) {
   const d1 = dims + 1;
   const k = arena.k;
   const prev = arena.alloc(points * d1);
   const next = arena.alloc(points * d1);
   const origin = arena.alloc(dims);
-  const bits = latticeOptions.neighbours === 'hash' ? 0 : k.packedBits(keys, points, dims, origin);
+  const bits = layout.neighbours === 'hash' ? 0 : k.packedBits(keys, points, dims, origin);
   if (bits === 0) {
     k.latticeNeighbours(prev, next, scratch);
     return { prev, next, sorted: 0, keyOrder: false, search: 'hash' as const };
@@ -150,7 +154,7 @@ function blurNeighbours(arena: WasmArena, keys: number, points: number, dims: nu
   const sorted = arena.alloc(points);
   k.sortPacked(keys, points, dims, origin, bits, codes, sorted, arena.alloc(2 * points), arena.alloc(points), arena.alloc(256));
   k.mergeNeighbours(codes, points, dims, bits, prev, next);
-  const { order } = latticeOptions;
+  const order = layout.order ?? 'auto';
   const keyOrder = order === 'key' || (order === 'auto' && dims > 2 && k.neighbourSpread(prev, next, points, d1, 0) < k.neighbourSpread(prev, next, points, d1, sorted));
   // The lists come in key order. In key order only axis 0 (the first pass) reads in first-touch numbering.
   const tmp = arena.alloc(points);

@@ -7,8 +7,8 @@
  * A DenseCRF (or a lattice used alone) owns one instance and lays its arrays
  * out in that instance's memory with a bump allocator (`WasmArena`) that
  * grows the memory as needed; scratch space is taken and handed back with
- * mark/release, so a CRF's lattices, weights and unary are written once,
- * where the kernels read them, and never copied. Typed-array views are made
+ * mark/release, so a CRF's lattices, weights and unary are written where
+ * the kernels read them, and nothing is copied per inference. Typed-array views are made
  * fresh for each use (growing the memory detaches earlier ones). Per-pixel
  * arrays there hold S floats per pixel: the labels rounded up to a multiple of 4.
  */
@@ -95,10 +95,6 @@ export class WasmArena {
 
   f32(at: number, count: number): Float32Array {
     return new Float32Array(this.k.memory.buffer, at, count);
-  }
-
-  i32(at: number, count: number): Int32Array {
-    return new Int32Array(this.k.memory.buffer, at, count);
   }
 
   /** A fresh S-strided array holding scale * values (`vs` per pixel); padding lanes get `pad`. */

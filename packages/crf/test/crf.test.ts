@@ -6,7 +6,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { boundaryF1, readImage, readLabelPng } from '@seg/core';
 import { bilateralFeatures, DenseCRF, denseCrf, PermutohedralLattice, positionFeatures } from '../src/index.js';
-import { latticeOptions } from '../src/permutohedral.js';
 import { bruteGaussian, bruteMeanField } from './brute-force.js';
 
 function lcg(seed: number) {
@@ -99,15 +98,10 @@ describe('permutohedral lattice vs brute-force Gaussian filtering', () => {
       { neighbours: 'auto', order: 'auto' },
     ] as const;
     const outputs = layouts.map((layout) => {
-      Object.assign(latticeOptions, layout);
-      try {
-        const lattice = new PermutohedralLattice(features, 5, n);
-        expect(lattice.neighbourSearch).toBe(layout.neighbours === 'hash' ? 'hash' : 'merge');
-        if (layout.order !== 'auto') expect(lattice.at.perm !== 0).toBe(layout.order === 'key');
-        return lattice.filter(v, 5);
-      } finally {
-        Object.assign(latticeOptions, { neighbours: 'auto', order: 'auto' });
-      }
+      const lattice = new PermutohedralLattice(features, 5, n, undefined, layout);
+      expect(lattice.neighbourSearch).toBe(layout.neighbours === 'hash' ? 'hash' : 'merge');
+      if (layout.order !== 'auto') expect(lattice.at.perm !== 0).toBe(layout.order === 'key');
+      return lattice.filter(v, 5);
     });
     for (const out of outputs.slice(1)) expect(out).toEqual(outputs[0]);
     // Keys too wide to pack into 63 bits (12 dimensions) fall back to the hash lookups.
@@ -193,6 +187,28 @@ describe('mean field', () => {
       const c = Array.from({ length: L }, (_, l) => Math.min(1, Math.max(1e-5, probs[p * L + l]!)));
       const z = c.reduce((a, b) => a + b, 0);
       for (let l = 0; l < L; l++) expect(Math.abs(Q[p * L + l]! - c[l]! / z)).toBeLessThan(1e-6 * Math.max(1, c[l]! / z));
+    }
+  });
+
+  it('the order the kernels are added in does not matter, nor does a label count over 256', () => {
+    const W = 20;
+    const H = 16;
+    const rnd = lcg(13);
+    const image = twoToneImage(W, H, rnd);
+    for (const L of [3, 300]) {
+      const U = Float32Array.from({ length: W * H * L }, () => rnd() * 3);
+      const gaussian = { theta: 2, compat: 3 };
+      const bilateral = { thetaAlpha: 6, thetaBeta: 20, image, compat: 5 };
+      const a = new DenseCRF(W, H, L).setUnaryEnergy(U).addPairwiseGaussian(gaussian).addPairwiseBilateral(bilateral).inference(4);
+      const b = new DenseCRF(W, H, L).setUnaryEnergy(U).addPairwiseBilateral(bilateral).addPairwiseGaussian(gaussian).inference(4);
+      // The messages are summed in another order: float rounding only.
+      for (let i = 0; i < a.Q.length; i++) expect(Math.abs(a.Q[i]! - b.Q[i]!)).toBeLessThan(1e-6);
+      expect(a.labels).toBeInstanceOf(L > 256 ? Uint16Array : Uint8Array);
+      for (let p = 0; p < W * H; p++) {
+        let best = 0;
+        for (let l = 1; l < L; l++) if (a.Q[p * L + l]! > a.Q[p * L + best]!) best = l;
+        expect(a.labels[p]).toBe(best);
+      }
     }
   });
 
@@ -329,6 +345,20 @@ describe('bad input', () => {
     expect(() => crf.addPairwiseGaussian({ theta: 1, compat: [1, 2, 3] })).toThrow('A compatibility matrix must hold 2x2 finite values (got 3).');
     expect(() => new DenseCRF(0, 3, 2)).toThrow('DenseCRF: width must be a positive integer (got 0).');
     expect(() => crf.inference(-1)).toThrow('Iterations must be a non-negative integer (got -1).');
+    expect(() => crf.setUnaryFromProbabilities(new Float32Array(24).fill(0.5), 0)).toThrow('The probability clip must lie in [1e-30, 1] (got 0).');
+    // Changing the model from onIteration would have inference's scratch space free it.
+    const live = new DenseCRF(4, 3, 2).addPairwiseGaussian({ theta: 1, compat: 3 });
+    expect(() => live.inference(1, () => live.addPairwiseGaussian({ theta: 2, compat: 1 }))).toThrow('DenseCRF: the kernels cannot change while inference runs (called from onIteration).');
+  });
+
+  it('a rejected unary leaves the one set before in place', () => {
+    const probs = Float32Array.from({ length: 24 }, (_, i) => (i % 2 ? 0.8 : 0.2));
+    const crf = new DenseCRF(4, 3, 2).setUnaryFromProbabilities(probs);
+    const before = crf.inference(0).Q;
+    const bad = probs.slice();
+    bad[23] = 3;
+    expect(() => crf.setUnaryFromProbabilities(bad)).toThrow('Probabilities must lie in [0, 1] (got 3 at index 23).');
+    expect(crf.inference(0).Q).toEqual(before);
   });
 });
 
