@@ -102,13 +102,7 @@ export class DenseCRF {
   setUnaryEnergy(energy: ArrayLike<number>): this {
     this.notRunning('the unary');
     this.checkPerPixel('Unary energies', energy);
-    const { arena, pixels: n, labels: L, S } = this;
-    const dst = this.unaryAt();
-    const mark = arena.mark();
-    const src = arena.alloc(n * L + S);
-    arena.f32(src, n * L).set(energy);
-    arena.k.toStrided(src, n, L, S, -1, -1e30, dst);
-    arena.release(mark);
+    this.arena.putStrided(energy, this.pixels, this.labels, this.S, { scale: -1, pad: -1e30, into: this.unaryAt() });
     this.unarySet = true;
     return this;
   }
@@ -118,24 +112,15 @@ export class DenseCRF {
     this.notRunning('the unary');
     // The SIMD logarithm takes normal floats: clip at 1e-30 at the least.
     if (!(clip >= 1e-30 && clip <= 1)) throw new Error(`The probability clip must lie in [1e-30, 1] (got ${clip}).`);
-    const { arena, pixels: n, labels: L, S } = this;
-    const want = n * L;
-    if (probs.length !== want) this.checkPerPixel('Probabilities', probs);
-    const dst = this.unaryAt();
-    const mark = arena.mark();
-    const src = arena.alloc(want + S);
-    const view = arena.f32(src, want + S);
-    view.set(probs);
-    view.fill(1, want);
-    // ln p in WebAssembly, stopping at the first value outside [0, 1] (1 + 1e-3 passes, for rounding).
-    const bad = arena.k.logProbabilities(src, want, clip);
-    if (bad >= 0) {
-      arena.release(mark);
+    if (probs.length !== this.pixels * this.labels) this.checkPerPixel('Probabilities', probs);
+    // -U = ln p, taken in WebAssembly where the values wait; it stops at the first value outside [0, 1] (1 + 1e-3 passes, for rounding).
+    const prepare = (src: number, count: number) => {
+      const bad = this.arena.k.logProbabilities(src, count, clip);
+      if (bad < 0) return;
       this.checkPerPixel('Probabilities', probs);
       throw new Error(`Probabilities must lie in [0, 1] (got ${probs[bad]} at index ${bad}).`);
-    }
-    arena.k.toStrided(src, n, L, S, 1, -1e30, dst);
-    arena.release(mark);
+    };
+    this.arena.putStrided(probs, this.pixels, this.labels, this.S, { pad: -1e30, into: this.unaryAt(), prepare });
     this.unarySet = true;
     return this;
   }

@@ -21,10 +21,10 @@ import { filterInto, laneStride, sliceFactor, WasmArena, type LatticeInArena } f
 const MAX_DIMS = 16;
 
 /**
- * How a lattice is laid out in memory (the defaults, 'auto', suit every
- * use; the choices exist so tests can show they all filter alike, bit for bit). neighbours: found by merging sorted packed keys when they
- * fit 63 bits ('auto'), else, or always with 'hash', by one hash lookup per
- * neighbour. order: the blur runs over the points in the order their keys
+ * How a lattice is laid out in memory (the defaults, 'auto', suit every use;
+ * the choices exist so tests can show they all filter alike, bit for bit).
+ * neighbours: found by merging sorted packed keys when they fit 63 bits
+ * ('auto'), else, or always with 'hash', by one hash lookup per neighbour. order: the blur runs over the points in the order their keys
  * sort in ('key') or in the order pixels first touched them ('first-touch',
  * which splat and slice always use). In key order the first pass reads and
  * the last writes in first-touch order, at scattered places, and the d - 1

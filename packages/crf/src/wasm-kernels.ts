@@ -97,15 +97,33 @@ export class WasmArena {
     return new Float32Array(this.k.memory.buffer, at, count);
   }
 
-  /** A fresh S-strided array holding scale * values (`vs` per pixel); padding lanes get `pad`. */
-  putStrided(values: ArrayLike<number>, pixels: number, vs: number, S: number, scale = 1, pad = 0): number {
-    const dst = this.alloc(pixels * S);
+  /**
+   * An S-strided array (a fresh one, or `into`) holding scale * values (`vs`
+   * per pixel), padding lanes `pad`. `prepare` may rewrite the values where
+   * they wait in the arena (`src`, `count` floats, then 1s to a whole row)
+   * or throw, which leaves `into` as it was.
+   */
+  putStrided(
+    values: ArrayLike<number>,
+    pixels: number,
+    vs: number,
+    S: number,
+    o: { scale?: number; pad?: number; into?: number; prepare?: (src: number, count: number) => void } = {},
+  ): number {
+    const dst = o.into ?? this.alloc(pixels * S);
     const mark = this.mark();
-    // Room for the S - vs floats toStrided reads past the last pixel.
-    const src = this.alloc(pixels * vs + S);
-    this.f32(src, pixels * vs).set(values);
-    this.k.toStrided(src, pixels, vs, S, scale, pad, dst);
-    this.release(mark);
+    try {
+      const count = pixels * vs;
+      // Room for the S - vs floats toStrided reads past the last pixel.
+      const src = this.alloc(count + S);
+      const view = this.f32(src, count + S);
+      view.set(values);
+      view.fill(1, count);
+      o.prepare?.(src, count);
+      this.k.toStrided(src, pixels, vs, S, o.scale ?? 1, o.pad ?? 0, dst);
+    } finally {
+      this.release(mark);
+    }
     return dst;
   }
 
