@@ -29,7 +29,7 @@ import {
   type Dataset,
   type Prediction,
   type Sample,
-  type tfl,
+  type tfl, engineRecord, type EngineRecord,
 } from '@seg/core';
 import { refinePrediction, type CrfParams } from '@seg/crf';
 import { deeplab, withOutputStride, type DeepLabOptions } from '@seg/deeplab';
@@ -51,6 +51,8 @@ export interface RunResult {
   metrics: Record<string, Scores>;
   training_seconds: number;
   backend: string;
+  /** The engine in full: backend, threads, and TensorFlow's version on tensorflow (runs before it was recorded lack it). */
+  engine?: EngineRecord;
   packages: Record<string, string>;
   loss_curve: { iter: number; loss: number }[];
 }
@@ -145,6 +147,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
           metrics,
           training_seconds: Number(seconds.toFixed(2)),
           backend: engineInfo()?.backend ?? 'unknown',
+          engine: engineRecord(),
           packages: versions(),
           loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
         };

@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '@seg/core';
+import { engineInfo, initEngine } from '@seg/core';
 import { PROFILES, VARIANTS } from '../src/profiles.js';
 import { replicate } from '../src/replicate.js';
 
 describe('DeepLab replication, smoke profile', () => {
   let dir: string;
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
     dir = mkdtempSync(path.join(tmpdir(), 'seg-deeplab-exp-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +27,8 @@ describe('DeepLab replication, smoke profile', () => {
         for (const x of Object.values(m)) expect(x).toBeGreaterThanOrEqual(0);
         expect(m.miou).toBeLessThanOrEqual(1);
       }
-      expect(r.backend).toBe('wasm');
+      expect(r.backend).toBe(engineInfo()!.backend);
+      expect(r.engine).toEqual(engineInfo()!.backend === 'tensorflow' ? { backend: 'tensorflow', provider: engineInfo()!.provider, tensorflow: engineInfo()!.version, threads: engineInfo()!.threads } : { backend: engineInfo()!.backend, threads: engineInfo()!.threads });
       expect(r.packages['@seg/deeplab']).toBe('0.1.0');
     }
     const results = JSON.parse(readFileSync(path.join(dir, 'reports', 'results.json'), 'utf8'));

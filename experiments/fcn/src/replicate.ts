@@ -24,7 +24,7 @@ import {
   writeChart,
   writePng,
   type ReplicationOptions,
-  type tfl,
+  type tfl, engineRecord, type EngineRecord,
 } from '@seg/core';
 import { fcn, initFromCoarser } from '@seg/fcn';
 import { VARIANTS, type Profile } from './profiles.js';
@@ -45,6 +45,8 @@ export interface RunResult {
   metrics: Scores;
   training_seconds: number;
   backend: string;
+  /** The engine in full: backend, threads, and TensorFlow's version on tensorflow (runs before it was recorded lack it). */
+  engine?: EngineRecord;
   packages: Record<string, string>;
   loss_curve: { iter: number; loss: number }[];
 }
@@ -118,6 +120,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
           metrics: { pixel_acc: e.pixel_acc, mean_acc: e.mean_acc, miou: e.miou, fw_iou: e.fw_iou, boundary_f1: e.boundary_f1! },
           training_seconds: Number(r.seconds.toFixed(2)),
           backend: engineInfo()?.backend ?? 'unknown',
+          engine: engineRecord(),
           packages: versions(),
           loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
         };

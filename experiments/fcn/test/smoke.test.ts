@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '@seg/core';
+import { engineInfo, initEngine } from '@seg/core';
 import { PROFILES, VARIANTS } from '../src/profiles.js';
 import { replicate } from '../src/replicate.js';
 
 describe('FCN replication, smoke profile', () => {
   let dir: string;
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
     dir = mkdtempSync(path.join(tmpdir(), 'seg-fcn-exp-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,7 +22,8 @@ describe('FCN replication, smoke profile', () => {
     for (const r of runs) {
       expect(Object.keys(r.metrics).sort()).toEqual(['boundary_f1', 'fw_iou', 'mean_acc', 'miou', 'pixel_acc']);
       for (const x of Object.values(r.metrics)) expect(x).toBeGreaterThanOrEqual(0);
-      expect(r.backend).toBe('wasm');
+      expect(r.backend).toBe(engineInfo()!.backend);
+      expect(r.engine).toEqual(engineInfo()!.backend === 'tensorflow' ? { backend: 'tensorflow', provider: engineInfo()!.provider, tensorflow: engineInfo()!.version, threads: engineInfo()!.threads } : { backend: engineInfo()!.backend, threads: engineInfo()!.threads });
     }
     expect(runs.find((r) => r.variant === 'FCN-8s (staged)')!.config).toMatchObject({ from: 'FCN-16s (staged)', iters: 1 });
     for (const f of ['metrics.vl.json', 'metrics.svg', 'metrics.png', 'loss.svg', 'report.md', 'results.json', 'overlays/fcn-32s.png', 'overlays/fcn-8s-staged.png', 'overlays/ground-truth.png', 'overlays/skips.png']) {

@@ -26,7 +26,7 @@ import {
   writePng,
   type InferOptions,
   type Prediction,
-  type Sample,
+  type Sample, engineRecord, type EngineRecord,
 } from '@seg/core';
 import { tileCovering, unet, unetTraining } from '@seg/unet';
 import { ABLATIONS, PAPER, VARIANTS, type Profile, type Variant } from './profiles.js';
@@ -39,6 +39,8 @@ export interface RunResult {
   metrics: { pixel_error: number; rand_error: number; miou: number; boundary_f1: number };
   training_seconds: number;
   backend: string;
+  /** The engine in full: backend, threads, and TensorFlow's version on tensorflow (runs before it was recorded lack it). */
+  engine?: EngineRecord;
   packages: Record<string, string>;
   loss_curve: { iter: number; loss: number }[];
 }
@@ -108,6 +110,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
           metrics: evaluateSlices(preds, truth),
           training_seconds: Number(r.seconds.toFixed(2)),
           backend: engineInfo()?.backend ?? 'unknown',
+          engine: engineRecord(),
           packages: versions(),
           loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
         };

@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '@seg/core';
+import { engineInfo, initEngine } from '@seg/core';
 import { PROFILES, VARIANTS } from '../src/profiles.js';
 import { replicate } from '../src/replicate.js';
 
 describe('U-Net replication, smoke profile', () => {
   let dir: string;
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
     dir = mkdtempSync(path.join(tmpdir(), 'seg-unet-exp-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +24,8 @@ describe('U-Net replication, smoke profile', () => {
     for (const r of results.runs) {
       expect(Object.keys(r.metrics).sort()).toEqual(['boundary_f1', 'miou', 'pixel_error', 'rand_error']);
       for (const v of Object.values(r.metrics) as number[]) expect(v).toBeGreaterThanOrEqual(0);
-      expect(r.backend).toBe('wasm');
+      expect(r.backend).toBe(engineInfo()!.backend);
+      expect(r.engine).toEqual(engineInfo()!.backend === 'tensorflow' ? { backend: 'tensorflow', provider: engineInfo()!.provider, tensorflow: engineInfo()!.version, threads: engineInfo()!.threads } : { backend: engineInfo()!.backend, threads: engineInfo()!.threads });
       expect(r.config).toMatchObject({ profile: 'smoke', seed: 1 });
       expect(r.packages['@seg/unet']).toBe('0.1.0');
     }

@@ -20,6 +20,10 @@ export interface BenchRow {
   samples: number;
   /** Multiply-accumulates per second (forward pass; x3 for a training step). */
   gmacs_per_s?: number;
+  /** Training rows: the process's peak resident memory over the row's steps, MiB (Linux). */
+  peak_rss_mb?: number;
+  /** Training rows on tensorflow: resident memory after steps 3 and 10, MiB (native memory must not grow). */
+  rss_mb_by_step?: Record<number, number>;
   skipped?: string;
 }
 

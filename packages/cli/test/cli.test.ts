@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ZOO } from '@seg/core';
 import { main } from '../src/index.js';
@@ -66,10 +67,31 @@ describe('the seg binary', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('SEG_BACKEND=tensorflow without tfjs-node says what to install', async () => {
+  it('without tfjs-node: SEG_BACKEND=tensorflow fails in one sentence, and auto says in one line that it runs on wasm and how to get the fast engine', async () => {
     const { spawnSync } = await import('node:child_process');
-    const r = spawnSync('node', [bin, 'models'], { encoding: 'utf8', env: { ...process.env, SEG_BACKEND: 'tensorflow' } });
-    expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('seg: SEG_BACKEND=tensorflow needs @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu installed (neither could be loaded).');
+    const hide = fileURLToPath(new URL('./fixtures/hide-tensorflow.mjs', import.meta.url));
+    const run = (backend: string) => spawnSync('node', ['--import', hide, bin, 'models'], { encoding: 'utf8', env: { ...process.env, SEG_BACKEND: backend } });
+    const forced = run('tensorflow');
+    expect(forced.status).toBe(1);
+    expect(forced.stderr.trim()).toBe('seg: SEG_BACKEND=tensorflow: neither @tensorflow/tfjs-node nor @tensorflow/tfjs-node-gpu is installed.');
+    const auto = run('auto');
+    expect(auto.status).toBe(0);
+    const lines = auto.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^seg: backend wasm, \d+ threads?$/);
+    expect(lines[1]).toMatch(/^seg: the tensorflow engine is not available \(neither @tensorflow\/tfjs-node nor @tensorflow\/tfjs-node-gpu is installed\), so this runs on wasm.*pnpm install/);
+    expect(lines).toHaveLength(2);
+  });
+
+  it('SEG_BACKEND=tensorflow, where it loads, prints the engine, its threads and the TensorFlow version', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('node', [bin, 'models'], { encoding: 'utf8', env: { ...process.env, SEG_BACKEND: 'tensorflow', SEG_THREADS: '2' } });
+    const loads = spawnSync('node', ['-e', "require('@tensorflow/tfjs-node')"], { cwd: fileURLToPath(new URL('../../core', import.meta.url)), env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } }).status === 0;
+    if (loads) {
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(/^seg: backend tensorflow via @tensorflow\/tfjs-node(-gpu)? \(TensorFlow \d+\.\d+\.\d+\), 2 threads$/m);
+    } else {
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^seg: SEG_BACKEND=tensorflow: /);
+    }
   });
 });

@@ -4,6 +4,8 @@ export {
   initEngine,
   useBackend,
   engineInfo,
+  engineRecord,
+  type EngineRecord,
   describeEngine,
   parseBackendChoice,
   BACKEND_CHOICES,
@@ -36,6 +38,7 @@ export { encodeNpy, parseNpy, type NpyArray } from './io/npy.js';
 export { atomicWriteFile } from './io/atomic-write.js';
 export { ZOO, zooEntry, type ZooEntry } from './zoo/reference.js';
 export { timeTask, type Timing } from './bench/timing.js';
+export { peakRssMb, resetPeakRss, rssMb } from './bench/memory.js';
 
 // Data, metrics, image helpers
 export type { Dataset, Sample } from './data/types.js';

@@ -12,7 +12,7 @@ function dispose(m: tfl.LayersModel) {
 
 describe('backbones', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
 
   it('VGG16 conv part has 14,714,688 trainable parameters at width 1', () => {

@@ -26,7 +26,7 @@ import {
   tfl,
   transposedUpsample,
 } from '../src/index.js';
-import { onBackend, relErr, seeded } from './helpers.js';
+import { onBackend, relErr, seeded, engineName } from './helpers.js';
 
 type T = tfl.SymbolicTensor;
 const TOL = 1e-4;
@@ -57,7 +57,7 @@ function gradients(m: tfl.LayersModel, x0: Float32Array, shape: number[], traini
 async function checkGradients(m: tfl.LayersModel, shape: number[], training = true) {
   const x0 = seeded(shape.reduce((a, b) => a * b, 1), 3);
   const ref = await onBackend('cpu', () => gradients(m, x0, shape, training));
-  const got = await onBackend('wasm', () => gradients(m, x0, shape, training));
+  const got = await onBackend(engineName(), () => gradients(m, x0, shape, training));
   expect(relErr(got.out, ref.out)).toBeLessThan(TOL);
   expect(relErr(got.dx, ref.dx)).toBeLessThan(TOL);
   expect(got.dw.length).toBe(ref.dw.length);
@@ -69,7 +69,7 @@ async function checkGradients(m: tfl.LayersModel, shape: number[], training = tr
 describe('building blocks', () => {
   let dir: string;
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
     dir = mkdtempSync(path.join(tmpdir(), 'seg-blocks-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,7 +98,7 @@ describe('building blocks', () => {
       composed.setWeights([kernel!, tf.tensor1d(seeded(4, 1).map((v) => v + 1.5)), tf.tensor1d(seeded(4, 2)), tf.zeros([4]), tf.ones([4])]);
       fused.setWeights([kernel!, tf.tensor1d(seeded(4, 1).map((v) => v + 1.5)), tf.tensor1d(seeded(4, 2)), tf.zeros([4]), tf.ones([4])]);
       const x0 = seeded(2 * 9 * 10 * 3, 3);
-      for (const backend of ['cpu', 'wasm'] as const) {
+      for (const backend of ['cpu', engineName()] as const) {
         const run = (m: tfl.LayersModel) =>
           onBackend(backend, () =>
             tf.tidy(() => {

@@ -1,12 +1,14 @@
 /**
- * The wasm training kernels and the dilated-convolution gradients, checked
+ * The engine's convolution and pooling kernels and gradients (wasm: our
+ * training kernels; tensorflow: TF's ops with explicit padding and native
+ * dilated backprops) and the dilated-convolution compositions, checked
  * against tfjs's cpu backend. A dilated convolution equals an undilated one
  * whose filter has (d - 1) zeros between taps, so the cpu backend's native
  * (undilated) backprop kernels give an independent reference for every case.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf, conv2dFilterGrad, conv2dInputGrad, convInfo } from '../src/index.js';
-import { onBackend, relErr, seeded } from './helpers.js';
+import { onBackend, relErr, seeded, engineName } from './helpers.js';
 
 const TOL = 1e-4;
 
@@ -19,13 +21,16 @@ interface Case {
   k: [number, number];
   s: number;
   d: number;
-  pad: 'same' | 'valid';
+  pad: Pad;
   depthwise?: boolean;
 }
 
+type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+const padName = (p: Pad) => (Array.isArray(p) ? `explicit ${p[1]!.join('/')},${p[2]!.join('/')}` : typeof p === 'number' ? `pad ${p}` : p);
+
 function name(c: Case) {
   const kind = c.depthwise ? `depthwise x${c.co / c.ci}` : 'conv';
-  return `${kind} ${c.k[0]}x${c.k[1]} s${c.s} d${c.d} ${c.pad} in ${c.n}x${c.h}x${c.w}x${c.ci} -> ${c.co}`;
+  return `${kind} ${c.k[0]}x${c.k[1]} s${c.s} d${c.d} ${padName(c.pad)} in ${c.n}x${c.h}x${c.w}x${c.ci} -> ${c.co}`;
 }
 
 function filterShape(c: Case): [number, number, number, number] {
@@ -74,7 +79,7 @@ async function check(c: Case) {
   const w0 = seeded(wShape.reduce((p, q) => p * q, 1), 2);
   const expanded = dilateFilter(w0, wShape, c.d);
   const ref = await onBackend('cpu', () => grads(c, x0, expanded.data, expanded.shape, 1));
-  const got = await onBackend('wasm', () => grads(c, x0, w0, wShape, c.d));
+  const got = await onBackend(engineName(), () => grads(c, x0, w0, wShape, c.d));
   expect(relErr(got.y, ref.y)).toBeLessThan(TOL);
   expect(relErr(got.dx, ref.dx)).toBeLessThan(TOL);
   expect(relErr(got.dw, undilateGrad(ref.dw, wShape, c.d))).toBeLessThan(TOL);
@@ -101,19 +106,36 @@ for (const pad of ['same', 'valid'] as const) {
   cases.push({ n: 3, h: 13, w: 11, ci: 5, co: 5, k: [3, 3], s: 2, d: 1, pad, depthwise: true });
   cases.push({ n: 1, h: 13, w: 11, ci: 3, co: 6, k: [5, 5], s: 2, d: 1, pad, depthwise: true });
 }
+// PyTorch-style numeric pads (ResNet's 7x7/2 pad 3, DeepLab's pad = dilation) and
+// asymmetric explicit pads: tfjs-node's own kernels refuse both.
+const asym: tf.backend_util.ExplicitPadding = [[0, 0], [2, 1], [0, 3], [0, 0]];
+for (const n of [1, 2]) {
+  cases.push({ n, h: 15, w: 13, ci: 3, co: 4, k: [7, 7], s: 2, d: 1, pad: 3 });
+  cases.push({ n, h: 13, w: 11, ci: 4, co: 5, k: [3, 3], s: 1, d: 1, pad: 1 });
+  cases.push({ n, h: 13, w: 11, ci: 4, co: 5, k: [3, 3], s: 2, d: 1, pad: 1 });
+  cases.push({ n, h: 29, w: 27, ci: 3, co: 4, k: [3, 3], s: 1, d: 12, pad: 12 });
+  cases.push({ n, h: 14, w: 12, ci: 3, co: 5, k: [3, 3], s: 1, d: 2, pad: 2 });
+  cases.push({ n, h: 12, w: 11, ci: 3, co: 4, k: [3, 3], s: 2, d: 1, pad: asym });
+  cases.push({ n, h: 12, w: 11, ci: 3, co: 4, k: [3, 3], s: 1, d: 2, pad: asym });
+  cases.push({ n, h: 12, w: 11, ci: 4, co: 4, k: [3, 3], s: 1, d: 4, pad: 4, depthwise: true });
+  cases.push({ n, h: 12, w: 11, ci: 4, co: 8, k: [3, 3], s: 2, d: 1, pad: 1, depthwise: true });
+  cases.push({ n, h: 12, w: 11, ci: 4, co: 4, k: [3, 3], s: 1, d: 2, pad: asym, depthwise: true });
+}
 
-describe('wasm convolution gradients against the cpu backend', () => {
+describe('the engine\'s convolution gradients against the cpu backend', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
   for (const c of cases) it(name(c), () => check(c));
 
-  it('max-pool gradients (2x2/2, 3x3/2 same, 3x3/1 same; all-negative windows and ties) match cpu', async () => {
+  it('max-pool gradients (2x2/2, 3x3/2 same, 3x3/1 same, 3x3/2 pad 1; all-negative windows and ties) match cpu', async () => {
     for (const [k, s, pad, h, w] of [
       [2, 2, 'valid', 7, 6],
       [3, 2, 'same', 9, 8],
       [3, 1, 'same', 6, 7],
       [3, 2, 'valid', 9, 9],
+      // numeric pad: ResNet's stem as PyTorch writes it (3x3/2, pad 1)
+      [3, 2, 1, 9, 8],
     ] as const) {
       // values in [-1, 0) so windows are all negative, rounded to create ties
       const x0 = seeded(2 * h * w * 3, 8).map((v) => Math.round(((v - 1) / 2) * 4) / 4);
@@ -125,7 +147,7 @@ describe('wasm convolution gradients against the cpu backend', () => {
           return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, k, s, pad), r)))(x).dataSync();
         });
       const ref = await onBackend('cpu', run);
-      const got = await onBackend('wasm', run);
+      const got = await onBackend(engineName(), run);
       expect(relErr(got, ref)).toBeLessThan(TOL);
     }
   });
@@ -150,7 +172,7 @@ describe('wasm convolution gradients against the cpu backend', () => {
           tf.conv2dTranspose(tf.tensor4d(x0, [2, h, h, 5]), tf.tensor4d(w0, [k, k, 3, 5]), [2, outSize, outSize, 3], s, pad).dataSync(),
         );
       const ref = await onBackend('cpu', run);
-      const got = await onBackend('wasm', run);
+      const got = await onBackend(engineName(), run);
       expect(relErr(got, ref)).toBeLessThan(TOL);
     }
   });

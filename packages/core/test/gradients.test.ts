@@ -4,13 +4,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../src/index.js';
-import { onBackend, relErr, seeded } from './helpers.js';
+import { onBackend, relErr, seeded, engineName } from './helpers.js';
 
 const TOL = 1e-4;
 
 describe('replacement gradients', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
 
   // The gradient of a linear map is its adjoint: <resize(x), r> = <x, resize'(r)>
@@ -21,7 +21,7 @@ describe('replacement gradients', () => {
     [false, false],
   ] as const) {
     it(`ResizeBilinear backprop is the adjoint of the forward kernel (alignCorners ${alignCorners}, halfPixelCenters ${halfPixel})`, async () => {
-      for (const backend of ['cpu', 'wasm'] as const) {
+      for (const backend of ['cpu', engineName()] as const) {
         await onBackend(backend, () => {
           const [h, w, c] = [4, 5, 2];
           const [oh, ow] = [7, 3];
@@ -59,7 +59,7 @@ describe('replacement gradients', () => {
         const gs = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor)([tf.tensor4d(x0, [n, h, w, c]), tf.tensor1d(g0), tf.tensor1d(b0)]);
         return gs.map((t) => t.dataSync());
       });
-    for (const backend of ['cpu', 'wasm'] as const) {
+    for (const backend of ['cpu', engineName()] as const) {
       const ref = await onBackend(backend, () => grads(false));
       const got = await onBackend(backend, () => grads(true));
       got.forEach((g, i) => expect(relErr(g, ref[i]!)).toBeLessThan(TOL));

@@ -1,4 +1,4 @@
-import { tf } from '../src/index.js';
+import { engineInfo, tf } from '../src/index.js';
 
 /** Deterministic uniform values in [-1, 1). */
 export function seeded(n: number, seed: number): Float32Array {
@@ -24,7 +24,7 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Runs fn with the given backend active, returning plain arrays. */
-export async function onBackend<T>(name: 'wasm' | 'cpu', fn: () => T): Promise<T> {
+export async function onBackend<T>(name: EngineName, fn: () => T): Promise<T> {
   const before = tf.getBackend();
   await tf.setBackend(name);
   try {
@@ -32,4 +32,17 @@ export async function onBackend<T>(name: 'wasm' | 'cpu', fn: () => T): Promise<T
   } finally {
     if (before) await tf.setBackend(before);
   }
+}
+
+export type EngineName = 'tensorflow' | 'wasm' | 'cpu';
+
+/**
+ * The engine the suite tests against the cpu reference: SEG_BACKEND's
+ * choice (auto: tensorflow where it loads, else wasm). CI runs the suite
+ * once with SEG_BACKEND=tensorflow and once with SEG_BACKEND=wasm.
+ */
+export function engineName(): EngineName {
+  const info = engineInfo();
+  if (!info) throw new Error('initEngine() must run before engineName()');
+  return info.backend as EngineName;
 }

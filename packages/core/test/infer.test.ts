@@ -17,7 +17,7 @@ function validNet() {
 
 describe('inference', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
   const sample = syntheticSample(0, { count: 1, height: 40, width: 36, seed: 2 });
 

@@ -105,7 +105,7 @@ describe('U-Net weight map (eq. 2)', () => {
 
 describe('soft Dice and auxiliary losses', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
 
   it('soft Dice matches a hand computation and ignores ignored pixels', () => {

@@ -62,7 +62,7 @@ async function expectFaithful(model: tfl.LayersModel, h: number, w: number, chan
 
 describe('ONNX export', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
 
   it('SegNet-style max-pooling with indices and unpooling (odd sizes)', async () => {

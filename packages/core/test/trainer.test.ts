@@ -38,7 +38,7 @@ class Killed extends Error {}
 describe('trainer', () => {
   let dir: string;
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
     dir = mkdtempSync(path.join(tmpdir(), 'seg-train-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

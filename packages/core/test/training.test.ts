@@ -7,7 +7,7 @@ import { convBnRelu, conv, initEngine, maxPool, resize, softmaxCrossEntropy, tf,
 
 describe('softmax cross-entropy', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
 
   it('matches hand-computed values with ignore index and class weights', () => {
@@ -30,9 +30,9 @@ describe('softmax cross-entropy', () => {
   });
 });
 
-describe('training on wasm', () => {
+describe('training on the engine under test (SEG_BACKEND)', () => {
   it('20 SGD steps: the loss drops and tf.memory().numTensors does not grow', async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
     const input = tfl.input({ shape: [32, 32, 3] });
     let x = convBnRelu(input, 8, { seed: 1 });
     const skip = x;

@@ -4,7 +4,7 @@
  * and training on wasm and on cpu.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { compareOnnx, countTrainableParams, initEngine, modelSpec, Random, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep, BatchLoader } from '@seg/core';
+import { compareOnnx, countTrainableParams, engineInfo, initEngine, modelSpec, Random, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep, BatchLoader } from '@seg/core';
 import { deeplab, withOutputStride, zooModel, type DeepLabOptions } from '../src/index.js';
 
 const count = (o: DeepLabOptions) => {
@@ -16,7 +16,7 @@ const count = (o: DeepLabOptions) => {
 
 describe('DeepLab zoo models (ZOO.md)', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
 
   const cases: [string, number, [number, number]][] = [
@@ -115,13 +115,13 @@ const VARIANTS: [string, DeepLabOptions][] = [
   ['v3+ decoder, separable, output stride 8', { backbone: 'resnet50', head: 'aspp-v3', outputStride: 8, decoder: true, separable: true }],
 ];
 
-describe('training on wasm', () => {
+describe('training on the engine under test (SEG_BACKEND)', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
   for (const [name, o] of VARIANTS) {
     it(`${name}: the loss falls over 15 steps on one batch`, async () => {
-      expect(tf.getBackend()).toBe('wasm');
+      expect(tf.getBackend()).toBe(engineInfo()!.backend);
       const losses = await fewSteps({ ...o, width: 0.125 }, 48, 15);
       expect(losses.every(Number.isFinite)).toBe(true);
       expect(Math.min(...losses.slice(-3))).toBeLessThan(0.8 * losses[0]!);
@@ -134,7 +134,7 @@ describe('training on cpu (tiny)', () => {
     await initEngine({ backend: 'cpu', force: true });
   });
   afterAll(async () => {
-    await initEngine({ backend: 'wasm', force: true });
+    await initEngine({ force: true });
   });
   for (const [name, o] of VARIANTS) {
     it(`${name}: the loss falls over 6 steps`, async () => {
@@ -168,7 +168,7 @@ function toTrainedScale(model: tfl.LayersModel, x: tf.Tensor4D): void {
 
 describe('ONNX export (run by onnxruntime-node)', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
   const faithful = async (model: tfl.LayersModel, h: number, w: number) => {
     const x = tf.randomUniform([1, h, w, 3], 0, 1, 'float32', 2) as tf.Tensor4D;

@@ -5,7 +5,7 @@ import { fcn, initFromCoarser } from '../src/index.js';
 
 describe('FCN', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
 
   const zoo: [string, number][] = [
@@ -79,7 +79,7 @@ describe('FCN', () => {
 
 describe('ONNX export (run by onnxruntime-node)', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
   const faithful = async (model: tfl.LayersModel, h: number, w: number) => {
     const x = tf.randomUniform([1, h, w, 3], 0, 1, 'float32', 2) as tf.Tensor4D;

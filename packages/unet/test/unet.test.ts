@@ -20,7 +20,7 @@ function crop(s: Sample, size: number): Sample {
 
 describe('U-Net', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
 
   it('unet has 31,030,658 trainable parameters and maps 572x572x1 to 388x388x2', () => {
@@ -91,7 +91,7 @@ describe('U-Net', () => {
 
 describe('ONNX export (run by onnxruntime-node)', () => {
   beforeAll(async () => {
-    await initEngine({ backend: 'wasm' });
+    await initEngine();
   });
   for (const [name, size] of [['unet', 188], ['unet-same-bn', 64]] as const) {
     it(`${name} at ${size}x${size}`, async () => {

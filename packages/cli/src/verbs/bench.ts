@@ -6,6 +6,9 @@ import {
   initEngine,
   loadOnnxRuntime,
   onnxSession,
+  peakRssMb,
+  resetPeakRss,
+  rssMb,
   runOnnx,
   softmaxCrossEntropy,
   tf,
@@ -128,10 +131,10 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
         }
         // cpu: at most 2 samples, no warm-up (a sample may take 30 s).
         const timing = engine === 'cpu' ? { iterations: Math.min(samples, 2), warmupIterations: 0 } : { iterations: samples, warmupIterations: 1 };
-        const t = train ? await timeTraining(model, batch, hw, channels, classes, timing) : await timeInference(model, engine, batch, hw, channels, timing);
+        const t = train ? await timeTraining(model, engine, batch, hw, channels, classes, timing) : await timeInference(model, engine, batch, hw, channels, timing);
         // Multiply-accumulates of the timed work (a forward pass; x3 for a training step), per second.
         const gmacs = (countMacs(model) * batch * (train ? 3 : 1)) / 1e9;
-        const row = { ...base, mean_ms: round(t.mean_ms), p50_ms: round(t.p50_ms), p99_ms: round(t.p99_ms), samples: t.samples, gmacs_per_s: Math.round((10 * gmacs) / (t.mean_ms / 1000)) / 10 };
+        const row: BenchRow = { ...base, mean_ms: round(t.mean_ms), p50_ms: round(t.p50_ms), p99_ms: round(t.p99_ms), samples: t.samples, gmacs_per_s: Math.round((10 * gmacs) / (t.mean_ms / 1000)) / 10, ...(t as { memory?: Partial<BenchRow> }).memory };
         rows.push(row);
         log(`bench ${spec.name} ${engine} ${mode} ${row.size} batch ${batch}: mean ${row.mean_ms} ms, p50 ${row.p50_ms}, p99 ${row.p99_ms} (${row.samples} samples)`);
       } finally {
@@ -160,8 +163,8 @@ async function availableEngines(engines: Engine[]): Promise<Map<Engine, { ok: bo
       try {
         await initEngine({ backend: 'tensorflow', force: true });
         m.set(e, { ok: true });
-      } catch {
-        m.set(e, { ok: false, why: '@tensorflow/tfjs-node(-gpu) is not installed' });
+      } catch (err) {
+        m.set(e, { ok: false, why: (err as Error).message.replace(/^SEG_BACKEND=tensorflow: /, '').replace(/\.$/, '') });
       }
     } else m.set(e, { ok: true });
   }
@@ -215,13 +218,32 @@ async function timeInference(model: tfl.LayersModel, engine: Engine, batch: numb
   }
 }
 
-async function timeTraining(model: tfl.LayersModel, batch: number, [h, w]: [number, number], c: number, classes: number, timing: Timing) {
+/** Steps after which a tensorflow train row records RSS: native memory must not grow between them. */
+const RSS_STEPS = [3, 10] as const;
+
+async function timeTraining(model: tfl.LayersModel, engine: Engine, batch: number, [h, w]: [number, number], c: number, classes: number, timing: Timing) {
   const images = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 1) as tf.Tensor4D;
   const out = model.outputs[0]!.shape;
   const labels = tf.randomUniform([batch, out[1]!, out[2]!], 0, classes, 'int32', 2) as tf.Tensor3D;
   const optimizer = tf.train.momentum(0.001, 0.9);
+  const rssAt: Record<number, number> = {};
+  let steps = 0;
+  const step = () => {
+    trainStep(model, optimizer, images, labels, (l, y) => softmaxCrossEntropy(l, y));
+    steps++;
+    if ((RSS_STEPS as readonly number[]).includes(steps)) rssAt[steps] = rssMb();
+  };
   try {
-    return await timeTask('train', () => trainStep(model, optimizer, images, labels, (l, y) => softmaxCrossEntropy(l, y)), timing);
+    const canReset = resetPeakRss();
+    const t = await timeTask('train', step, timing);
+    // The peak of this row's steps (Linux resets the mark per row; elsewhere it is the process's).
+    const peak = canReset ? peakRssMb() : undefined;
+    // On tensorflow (native memory outside tfjs's accounting), untimed steps up to the last RSS mark.
+    if (engine === 'tensorflow') while (steps < RSS_STEPS[RSS_STEPS.length - 1]) step();
+    const memory: Pick<BenchRow, 'peak_rss_mb' | 'rss_mb_by_step'> = {};
+    if (peak != null) memory.peak_rss_mb = peak;
+    if (Object.keys(rssAt).length) memory.rss_mb_by_step = rssAt;
+    return { ...t, memory };
   } finally {
     tf.dispose([images, labels]);
     optimizer.dispose();

@@ -1,10 +1,11 @@
 /**
  * Backend selection: SEG_BACKEND=auto|tensorflow|wasm|cpu.
- * auto prefers tfjs-node-gpu, then tfjs-node (optional peers, used when the
- * user installed one), then wasm. cpu is the slow reference for tests.
+ * auto prefers TensorFlow (tfjs-node-gpu, then tfjs-node, whose addon
+ * @seg/core's postinstall builds), then wasm. cpu is the slow reference
+ * for tests.
  */
-import { availableParallelism } from 'node:os';
 import { tf } from './tf.js';
+import { loadTensorflow } from './tensorflow.js';
 import { registerConvGradients } from './gradients.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { loadWasmBackend } from './wasm-threads.js';
@@ -19,6 +20,10 @@ export interface EngineInfo {
   threads: number;
   /** For tensorflow: which package provided it. */
   provider?: string;
+  /** For tensorflow: the TensorFlow library's version. */
+  version?: string;
+  /** Why auto did not get the fastest engine, and how to get it (printed once by seg). */
+  note?: string;
 }
 
 let current: EngineInfo | undefined;
@@ -27,22 +32,6 @@ export function parseBackendChoice(value: string | undefined, source = 'SEG_BACK
   const v = (value ?? 'auto').trim().toLowerCase() || 'auto';
   if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
   throw new Error(`${source} must be one of ${BACKEND_CHOICES.join(', ')} (got "${value}").`);
-}
-
-async function tryTensorflow(): Promise<string | undefined> {
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    try {
-      await import(pkg);
-      return pkg;
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      // Not installed is expected; anything else (a broken native binding) is worth reporting.
-      if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') {
-        process.emitWarning(`${pkg} is installed but failed to load: ${(err as Error).message}`);
-      }
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -55,17 +44,22 @@ export async function initEngine(opts: { backend?: BackendChoice | string; threa
   registerConvGradients();
   registerWasmTrainingKernels();
 
+  let note: string | undefined;
   if (choice === 'tensorflow' || choice === 'auto') {
-    const provider = await tryTensorflow();
-    if (provider) {
-      await tf.setBackend('tensorflow');
-      await tf.ready();
-      current = { backend: 'tensorflow', threads: availableParallelism(), provider };
-      return current;
+    let reason = 'neither @tensorflow/tfjs-node nor @tensorflow/tfjs-node-gpu is installed';
+    let fix = '`pnpm install` installs and builds it (an optional dependency of @seg/core; README, Engines)';
+    try {
+      const tfInfo = await loadTensorflow(opts.threads ?? threadsFromEnv());
+      if (tfInfo) {
+        current = { backend: 'tensorflow', threads: tfInfo.threads, provider: tfInfo.provider, version: tfInfo.version };
+        return current;
+      }
+    } catch (err) {
+      reason = (err as Error).message.replace(/\.$/, '');
+      fix = '`pnpm --filter @seg/core setup:tensorflow` rebuilds it (README, Engines)';
     }
-    if (choice === 'tensorflow') {
-      throw new Error('SEG_BACKEND=tensorflow needs @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu installed (neither could be loaded).');
-    }
+    if (choice === 'tensorflow') throw new Error(`SEG_BACKEND=tensorflow: ${reason}.`);
+    note = `the tensorflow engine is not available (${reason}), so this runs on wasm, several times slower; ${fix}.`;
   }
   if (choice === 'cpu') {
     await tf.setBackend('cpu');
@@ -74,7 +68,7 @@ export async function initEngine(opts: { backend?: BackendChoice | string; threa
     return current;
   }
   const threads = await loadWasmBackend(opts.threads ?? threadsFromEnv());
-  current = { backend: 'wasm', threads };
+  current = { backend: 'wasm', threads, note };
   return current;
 }
 
@@ -87,9 +81,11 @@ function threadsFromEnv(): number | undefined {
 }
 
 /** Switches the active tfjs backend to one already initialised (for tests). */
-export async function useBackend(name: 'wasm' | 'cpu'): Promise<void> {
-  if (name === 'wasm') {
-    await initEngine({ backend: 'wasm' });
+export async function useBackend(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<void> {
+  if (name !== 'cpu' && !tf.findBackend(name)) {
+    const active = current;
+    await initEngine({ backend: name, force: true });
+    current = active ?? current;
   }
   await tf.setBackend(name);
   await tf.ready();
@@ -99,8 +95,27 @@ export function engineInfo(): EngineInfo | undefined {
   return current;
 }
 
-/** The line the CLI prints once on stderr. */
+/** The line the CLI prints once on stderr (and a second one, when auto fell back to wasm). */
 export function describeEngine(info: EngineInfo): string {
   const via = info.provider ? ` via ${info.provider}` : '';
-  return `seg: backend ${info.backend}${via}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  const version = info.version ? ` (TensorFlow ${info.version})` : '';
+  const line = `seg: backend ${info.backend}${via}${version}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  return info.note ? `${line}\nseg: ${info.note}` : line;
+}
+
+/** What a result records of the engine that produced it (results.json's `engine`). */
+export interface EngineRecord {
+  backend: string;
+  /** The package that provided TensorFlow, and the library's version. */
+  provider?: string;
+  tensorflow?: string;
+  threads: number;
+}
+
+export function engineRecord(): EngineRecord {
+  const info = current;
+  if (!info) return { backend: 'unknown', threads: 0 };
+  return info.backend === 'tensorflow'
+    ? { backend: info.backend, provider: info.provider, tensorflow: info.version, threads: info.threads }
+    : { backend: info.backend, threads: info.threads };
 }

@@ -3,13 +3,16 @@
  * tfjs-core's own ones assert dilation 1 ("dilation rates greater than 1 are
  * not yet supported in gradients"); DeepLab needs them on every backend.
  * Undilated cases keep going to the backend's backprop kernels (on wasm,
- * ours from wasm-kernels.ts); dilated ones use the compositions in
- * conv-grad.ts, which run on any backend.
+ * ours from wasm-kernels.ts), and so do dilated ones where the backend's
+ * kernels take dilations (tensorflow, see tensorflow.ts); elsewhere dilated
+ * ones use the compositions in conv-grad.ts, which run on any backend.
  */
 import { tf } from './tf.js';
 import { resizeBilinearGrad } from './resize-grad.js';
 import { batchNormGrad } from './batchnorm-grad.js';
+import { reluGradConfig } from './relu-grad.js';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grad.js';
+import { backpropTakesDilations } from './tensorflow.js';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
@@ -24,10 +27,14 @@ export interface ConvAttrs {
 const isOne = (d: [number, number] | number | undefined) =>
   d == null || (typeof d === 'number' ? d === 1 : d[0] === 1 && d[1] === 1);
 
+/** Whether the active backend's own backprop kernel serves this convolution. */
+const native = (depthwise: boolean, xShape: number[], filterShape: number[], a: ConvAttrs) =>
+  isOne(a.dilations) || backpropTakesDilations(depthwise, xShape, filterShape, a.strides, a.pad, a.dilations!, a.dimRoundingMode);
+
 /** dL/dx of a Conv2D: the backend's kernel when undilated, else the composition. */
 export function convBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], a: ConvAttrs): tf.Tensor4D {
-  if (isOne(a.dilations)) {
-    const attrs = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode, inputShape: xShape };
+  if (native(false, xShape, filter.shape, a)) {
+    const attrs = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode, inputShape: xShape, dilations: a.dilations ?? 1 };
     return tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter }, attrs as never) as tf.Tensor4D;
   }
   return conv2dInputGrad(dy, filter, convInfo(xShape, filter.shape, a.strides, a.pad, a.dilations, a.dimRoundingMode));
@@ -35,8 +42,8 @@ export function convBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: 
 
 /** dL/dfilter of a Conv2D: the backend's kernel when undilated, else the composition. */
 export function convBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], a: ConvAttrs): tf.Tensor4D {
-  if (isOne(a.dilations)) {
-    const attrs = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode, filterShape };
+  if (native(false, x.shape, filterShape, a)) {
+    const attrs = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode, filterShape, dilations: a.dilations ?? 1 };
     return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as never) as tf.Tensor4D;
   }
   return conv2dFilterGrad(x, dy, convInfo(x.shape, filterShape, a.strides, a.pad, a.dilations, a.dimRoundingMode));
@@ -61,7 +68,7 @@ const depthwiseGrad: tf.GradConfig = {
     const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
     const a = attrs as unknown as ConvAttrs;
     const g = dy as tf.Tensor4D;
-    if (isOne(a.dilations)) {
+    if (native(true, x.shape, filter.shape, a)) {
       const common = { strides: a.strides, pad: a.pad, dilations: a.dilations ?? 1, dimRoundingMode: a.dimRoundingMode };
       return {
         x: () => tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: g, filter }, { ...common, inputShape: x.shape } as never) as tf.Tensor,
@@ -75,12 +82,17 @@ const depthwiseGrad: tf.GradConfig = {
 
 let registered = false;
 
-/** Replaces tfjs-core's Conv2D, DepthwiseConv2dNative, ResizeBilinear and FusedBatchNorm gradients (idempotent). */
-export function registerConvGradients(): void {
-  if (registered) return;
+/**
+ * Replaces tfjs-core's Conv2D, DepthwiseConv2dNative, ResizeBilinear,
+ * FusedBatchNorm and Relu gradients (idempotent; `again` after loading tfjs-node,
+ * whose @tensorflow/tfjs registers tfjs-core's own ones over ours).
+ */
+export function registerConvGradients(again = false): void {
+  if (registered && !again) return;
   tf.registerGradient(conv2dGrad);
   tf.registerGradient(depthwiseGrad);
   tf.registerGradient(resizeBilinearGrad);
   tf.registerGradient(batchNormGrad);
+  tf.registerGradient(reluGradConfig);
   registered = true;
 }

@@ -14,6 +14,8 @@
  */
 import { tf, tfl } from '../engine/tf.js';
 import { convBackpropFilter, convBackpropInput, type ConvAttrs } from '../engine/gradients.js';
+import { batchNormTrain, batchNormTrainGrad } from '../engine/batchnorm-train.js';
+import { reluGrad } from '../engine/relu-grad.js';
 import { asList, firstShape } from './shape.js';
 import { ConvBase, type ConvGeometryArgs } from './conv-base.js';
 
@@ -81,14 +83,13 @@ export class ConvBn extends ConvBase {
       }
       const op = tf.customGrad(((xIn: tf.Tensor4D, wIn: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
         const z = tf.conv2d(xIn, wIn, this.strides, this.padding, 'NHWC', this.dilationRate);
-        const { mean, variance } = tf.moments(z, [0, 1, 2]);
+        const bn = batchNormTrain(z, g, b, this.epsilon);
         // Here, not after the op: tensors made inside a custom-gradient op are
         // released when it returns, except its value and what it saves.
-        this.updateMovingStats(mean, variance, z.shape[0] * z.shape[1] * z.shape[2]);
-        const inv = tf.rsqrt(tf.add(variance, this.epsilon));
-        const u = tf.add(tf.mul(tf.mul(tf.sub(z, mean), inv), g), b);
-        const value = this.relu ? tf.relu(u) : u;
-        save([xIn, wIn, z, g, b, mean, inv]);
+        this.updateMovingStats(bn.mean, bn.variance, z.shape[0] * z.shape[1] * z.shape[2]);
+        const value = this.relu ? tf.relu(bn.value) : bn.value;
+        // The output doubles as the ReLU mask (value > 0 exactly where the normalised z is).
+        save([xIn, wIn, z, g, value, ...bn.saved]);
         return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => this.backward(dy as tf.Tensor4D, saved) };
       }) as never) as (...a: tf.Tensor[]) => tf.Tensor;
       return op(x, w, gamma, beta);
@@ -103,14 +104,9 @@ export class ConvBn extends ConvBase {
   }
 
   private gradients(dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] {
-    const [x, w, z, gamma, beta, mean, inv] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-    const zhat = tf.mul(tf.sub(z, mean), inv);
-    const du = this.relu ? tf.mul(dy, tf.step(tf.add(tf.mul(zhat, gamma), beta))) : dy;
-    const m = z.shape[0] * z.shape[1] * z.shape[2];
-    const dbeta = tf.sum(du, [0, 1, 2]);
-    const dgamma = tf.sum(tf.mul(du, zhat), [0, 1, 2]);
-    // d/dz of the normalisation through the batch mean and variance.
-    const dz = tf.mul(tf.mul(gamma, tf.div(inv, m)), tf.sub(tf.sub(tf.mul(du, m), dbeta), tf.mul(zhat, dgamma))) as tf.Tensor4D;
+    const [x, w, z, gamma, value, ...bnSaved] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.Tensor4D, ...tf.Tensor[]];
+    const du = this.relu ? reluGrad(dy, value) : dy;
+    const [dz, dgamma, dbeta] = batchNormTrainGrad(du as tf.Tensor4D, z, gamma, this.epsilon, bnSaved);
     const attrs = this.convAttrs();
     return [convBackpropInput(dz, w, x.shape, attrs), convBackpropFilter(x, dz, w.shape, attrs), dgamma, dbeta];
   }

@@ -82,13 +82,16 @@ export class MaxUnpool extends tfl.layers.Layer {
       const spread = <T extends tf.Tensor>(t: T) =>
         tf.reshape(tf.mul(tf.reshape(t, [n, h, 1, w, 1, c]), tf.ones([1, 1, k, 1, k, 1], t.dtype)), [n, h * k, w * k, c]);
       // The mask depends on the indices only; no gradient flows into them.
+      // (Zeros made from the shape: the indices themselves may be freed by
+      // the time the backward pass runs, and a kernel that reads them fails.)
       const mask = tf.customGrad(((idx: tf.Tensor) => {
         const rows = tf.reshape(tf.range(0, h * k, 1, 'int32'), [1, h * k, 1, 1]);
         const cols = tf.reshape(tf.range(0, w * k, 1, 'int32'), [1, 1, w * k, 1]);
         const chans = tf.reshape(tf.range(0, c, 1, 'int32'), [1, 1, 1, c]);
         const position = tf.add(tf.mul(tf.add(tf.mul(rows, outW), cols), c), chans);
         const value = tf.cast(tf.equal(spread(tf.cast(idx, 'int32')), position), 'float32');
-        return { value, gradFunc: () => tf.zerosLike(idx) };
+        const [shape, dtype] = [idx.shape, idx.dtype];
+        return { value, gradFunc: () => tf.zeros(shape, dtype) };
       }) as never)(indices) as tf.Tensor;
       const up = tf.mul(spread(x), mask) as tf.Tensor4D;
       return tf.pad(up, [

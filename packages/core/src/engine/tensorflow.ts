@@ -1,0 +1,275 @@
+/**
+ * TensorFlow's engine through tfjs-node (or tfjs-node-gpu), whose addon
+ * @seg/core's postinstall builds (scripts/setup-tensorflow.mjs).
+ *
+ * tfjs-node 4.22's convolution-backprop and pooling kernels accept only
+ * 'valid' and 'same'; our layers use PyTorch-style numeric pads (and tfjs's
+ * explicit ones). TensorFlow's own ops take EXPLICIT padding, so the kernels
+ * below pass every padding through as TF padding attributes, never as a
+ * padded copy. Convolution backprops also take dilations, which TensorFlow
+ * computes natively (gradients.ts sends dilated backprops here instead of
+ * the composition the other backends need).
+ */
+import { availableParallelism } from 'node:os';
+import { tf } from './tf.js';
+import { registerConvGradients } from './gradients.js';
+
+export const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+interface OpAttr {
+  name: string;
+  type: number;
+  value: unknown;
+}
+
+/** The parts of tfjs-node's NodeJSKernelBackend used here. */
+interface NodeBackend {
+  binding: { TF_ATTR_INT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_FLOAT: number; TF_Version: string };
+  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
+  isUsingGpuDevice?: boolean;
+}
+
+type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+type Pair = [number, number] | number;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+
+interface Geometry {
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  inHeight: number;
+  inWidth: number;
+  outHeight: number;
+  outWidth: number;
+  effectiveFilterHeight: number;
+  effectiveFilterWidth: number;
+  padInfo: { top: number; bottom: number; left: number; right: number; type: string };
+}
+
+/** Pads [top, bottom, left, right] as TF will apply them (bottom/right grown where a ceil rounding mode asks for one more output than floor). */
+function explicitPads(g: Geometry): [number, number, number, number] {
+  const p = g.padInfo;
+  const bottom = Math.max(p.bottom, (g.outHeight - 1) * g.strideHeight + g.effectiveFilterHeight - g.inHeight - p.top);
+  const right = Math.max(p.right, (g.outWidth - 1) * g.strideWidth + g.effectiveFilterWidth - g.inWidth - p.left);
+  return [p.top, bottom, p.left, right];
+}
+
+function sameAxis(inSize: number, stride: number, effK: number): [number, number, number] {
+  const out = Math.ceil(inSize / stride);
+  const total = Math.max((out - 1) * stride + effK - inSize, 0);
+  return [out, Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/**
+ * The TF padding mode of a tfjs geometry: VALID or SAME where the pads are
+ * exactly those (a numeric pad of d on a 3x3 dilation-d conv is SAME), else
+ * EXPLICIT. Canonical modes matter: TF's CPU conv backprops refuse
+ * dilations with EXPLICIT padding but take them with SAME and VALID.
+ */
+export function tfPadding(g: Geometry): 'VALID' | 'SAME' | 'EXPLICIT' {
+  const p = g.padInfo;
+  if (p.type === 'VALID' || p.type === 'SAME') return p.type;
+  const [top, bottom, left, right] = explicitPads(g);
+  if (top === 0 && bottom === 0 && left === 0 && right === 0) return 'VALID';
+  const [oh, st, sb] = sameAxis(g.inHeight, g.strideHeight, g.effectiveFilterHeight);
+  const [ow, sl, sr] = sameAxis(g.inWidth, g.strideWidth, g.effectiveFilterWidth);
+  if (oh === g.outHeight && ow === g.outWidth && st === top && sb === bottom && sl === left && sr === right) return 'SAME';
+  return 'EXPLICIT';
+}
+
+function paddingAttrs(b: NodeBackend, g: Geometry): OpAttr[] {
+  const mode = tfPadding(g);
+  if (mode !== 'EXPLICIT') return [{ name: 'padding', type: b.binding.TF_ATTR_STRING, value: mode }];
+  const [top, bottom, left, right] = explicitPads(g);
+  return [
+    { name: 'padding', type: b.binding.TF_ATTR_STRING, value: 'EXPLICIT' },
+    { name: 'explicit_paddings', type: b.binding.TF_ATTR_INT, value: [0, 0, top, bottom, left, right, 0, 0] },
+  ];
+}
+
+function convAttrs(b: NodeBackend, g: Geometry): OpAttr[] {
+  return [
+    { name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
+    { name: 'strides', type: b.binding.TF_ATTR_INT, value: [1, g.strideHeight, g.strideWidth, 1] },
+    ...paddingAttrs(b, g),
+    { name: 'data_format', type: b.binding.TF_ATTR_STRING, value: 'NHWC' },
+    { name: 'dilations', type: b.binding.TF_ATTR_INT, value: [1, g.dilationHeight, g.dilationWidth, 1] },
+  ];
+}
+
+function poolAttrs(b: NodeBackend, g: Geometry & { filterHeight: number; filterWidth: number }): OpAttr[] {
+  return [
+    { name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
+    { name: 'ksize', type: b.binding.TF_ATTR_INT, value: [1, g.filterHeight, g.filterWidth, 1] },
+    { name: 'strides', type: b.binding.TF_ATTR_INT, value: [1, g.strideHeight, g.strideWidth, 1] },
+    ...paddingAttrs(b, g),
+    { name: 'data_format', type: b.binding.TF_ATTR_STRING, value: 'NHWC' },
+  ];
+}
+
+interface ConvKernelAttrs {
+  strides: Pair;
+  pad: Pad;
+  dilations?: Pair;
+  dimRoundingMode?: Rounding;
+  dataFormat?: string;
+  inputShape?: number[];
+  filterShape?: number[];
+  filterSize?: Pair;
+}
+
+function nhwc(kernel: string, a: ConvKernelAttrs): void {
+  if (a.dataFormat === 'NCHW') throw new Error(`${kernel} on tensorflow: seg layers are NHWC; got NCHW.`);
+}
+
+function conv2dInfo(xShape: number[], filterShape: number[], a: ConvKernelAttrs, depthwise: boolean): Geometry {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    a.strides,
+    a.dilations ?? 1,
+    a.pad,
+    a.dimRoundingMode,
+    depthwise,
+  ) as unknown as Geometry;
+}
+
+/** A kernel that runs one TF op: fn gets the backend and returns its output tensor. */
+function kernel(kernelName: string, fn: (b: NodeBackend, inputs: tf.NamedTensorInfoMap, a: ConvKernelAttrs) => tf.Tensor): tf.KernelConfig {
+  return {
+    kernelName,
+    backendName: 'tensorflow',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const a = attrs as unknown as ConvKernelAttrs;
+      nhwc(kernelName, a);
+      return fn(backend as unknown as NodeBackend, inputs, a) as unknown as tf.TensorInfo;
+    },
+  };
+}
+
+/** An int32 shape tensor for the *Backprop* ops' size inputs, freed after the op. */
+function withSizes(shape: number[], fn: (sizes: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const sizes = tf.tensor1d(shape, 'int32');
+  try {
+    return fn(sizes);
+  } finally {
+    sizes.dispose();
+  }
+}
+
+const kernels: tf.KernelConfig[] = [
+  kernel(tf.Conv2D, (b, { x, filter }, a) => b.executeSingleOutput('Conv2D', convAttrs(b, conv2dInfo(x!.shape, filter!.shape, a, false)), [x!, filter!])),
+  kernel(tf.Conv2DBackpropInput, (b, { dy, filter }, a) => {
+    const g = conv2dInfo(a.inputShape!, filter!.shape, a, false);
+    return withSizes(a.inputShape!, (sizes) => b.executeSingleOutput('Conv2DBackpropInput', convAttrs(b, g), [sizes, filter!, dy!]));
+  }),
+  kernel(tf.Conv2DBackpropFilter, (b, { x, dy }, a) => {
+    const g = conv2dInfo(x!.shape, a.filterShape!, a, false);
+    return withSizes(a.filterShape!, (sizes) => b.executeSingleOutput('Conv2DBackpropFilter', convAttrs(b, g), [x!, sizes, dy!]));
+  }),
+  kernel(tf.DepthwiseConv2dNative, (b, { x, filter }, a) =>
+    b.executeSingleOutput('DepthwiseConv2dNative', convAttrs(b, conv2dInfo(x!.shape, filter!.shape, a, true)), [x!, filter!]),
+  ),
+  kernel(tf.DepthwiseConv2dNativeBackpropInput, (b, { dy, filter }, a) => {
+    const g = conv2dInfo(a.inputShape!, filter!.shape, a, true);
+    return withSizes(a.inputShape!, (sizes) => b.executeSingleOutput('DepthwiseConv2dNativeBackpropInput', convAttrs(b, g), [sizes, filter!, dy!]));
+  }),
+  kernel(tf.DepthwiseConv2dNativeBackpropFilter, (b, { x, dy }, a) => {
+    const g = conv2dInfo(x!.shape, a.filterShape!, a, true);
+    return withSizes(a.filterShape!, (sizes) => b.executeSingleOutput('DepthwiseConv2dNativeBackpropFilter', convAttrs(b, g), [x!, sizes, dy!]));
+  }),
+  kernel(tf.MaxPool, (b, { x }, a) => {
+    const g = tf.backend_util.computePool2DInfo(x!.shape as [number, number, number, number], a.filterSize!, a.strides, 1, a.pad, a.dimRoundingMode);
+    return b.executeSingleOutput('MaxPool', poolAttrs(b, g as unknown as Geometry & { filterHeight: number; filterWidth: number }), [x!]);
+  }),
+  kernel(tf.MaxPoolGrad, (b, { dy, input, output }, a) => {
+    const g = tf.backend_util.computePool2DInfo(input!.shape as [number, number, number, number], a.filterSize!, a.strides, 1, a.pad, a.dimRoundingMode);
+    return b.executeSingleOutput('MaxPoolGrad', poolAttrs(b, g as unknown as Geometry & { filterHeight: number; filterWidth: number }), [input!, output!, dy!]);
+  }),
+];
+
+export interface TensorflowInfo {
+  provider: string;
+  version: string;
+  threads: number;
+  gpu: boolean;
+}
+
+/**
+ * Loads tfjs-node-gpu or tfjs-node, whichever is installed and built (GPU
+ * first), and registers the kernels above. Returns undefined when neither
+ * is installed; throws with the reason when one is installed but broken.
+ */
+export async function loadTensorflow(threads?: number): Promise<TensorflowInfo | undefined> {
+  // TensorFlow reads these when the library loads, not later.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  if (threads) process.env.TF_NUM_INTRAOP_THREADS = String(threads);
+  let provider: string | undefined;
+  const failures: string[] = [];
+  for (const pkg of TENSORFLOW_PACKAGES) {
+    try {
+      await import(pkg);
+      provider = pkg;
+      break;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') failures.push(`${pkg}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (!provider) {
+    if (failures.length) throw new Error(`the tensorflow engine is installed but does not load (${failures.join('; ')}); see node_modules/.cache/seg-tensorflow/setup.log`);
+    return undefined;
+  }
+  registerConvGradients(true);
+  for (const k of kernels) {
+    if (tf.getKernel(k.kernelName, 'tensorflow')) tf.unregisterKernel(k.kernelName, 'tensorflow');
+    tf.registerKernel(k);
+  }
+  await tf.setBackend('tensorflow');
+  await tf.ready();
+  const b = tf.backend() as unknown as NodeBackend;
+  const envThreads = Number(process.env.TF_NUM_INTRAOP_THREADS);
+  return {
+    provider,
+    version: b.binding.TF_Version,
+    threads: Number.isInteger(envThreads) && envThreads > 0 ? envThreads : availableParallelism(),
+    gpu: Boolean(b.isUsingGpuDevice),
+  };
+}
+
+/**
+ * Whether the active backend's own backprop kernels compute this dilated
+ * convolution's gradients. On tensorflow: Conv2D's, when its padding is
+ * VALID or SAME (TF's CPU kernels refuse dilations with EXPLICIT pads);
+ * never the depthwise ones (TF's CPU kernels return wrong values for
+ * dilations > 1: measured, max error 6.8 on a 12x11x4 input with SAME).
+ * Those go to conv-grad.ts's compositions, which on tensorflow are made of
+ * TF's own forward convolutions; seg says so once.
+ */
+export function backpropTakesDilations(
+  depthwise: boolean,
+  xShape: number[],
+  filterShape: number[],
+  strides: Pair,
+  pad: Pad,
+  dilations: Pair,
+  dimRoundingMode?: Rounding,
+): boolean {
+  if (tf.getBackend() !== 'tensorflow') return false;
+  if (!depthwise) {
+    const g = conv2dInfo(xShape, filterShape, { strides, pad, dilations, dimRoundingMode }, false);
+    if (tfPadding(g) !== 'EXPLICIT') return true;
+  }
+  noteComposite(depthwise ? 'dilated depthwise convolutions (TensorFlow\'s CPU kernels are wrong for them)' : 'dilated convolutions with padding other than VALID or SAME');
+  return false;
+}
+
+const noted = new Set<string>();
+
+/** One stderr line per kind of composite gradient, the first time it runs on tensorflow. */
+function noteComposite(what: string): void {
+  if (noted.has(what)) return;
+  noted.add(what);
+  process.stderr.write(`seg: on tensorflow, the gradients of ${what} are composed of TensorFlow's forward ops.\n`);
+}
