@@ -44,6 +44,23 @@ export const PYTORCH_ONNX_MS: Record<string, number> = {
   'deeplabv3plus-resnet50': 788,
 };
 
+/**
+ * One training step in PyTorch eager with OpenBLAS, 256x256, batch 2, in ms
+ * (issue 14, measured on this kind of machine; PSPNet with its auxiliary
+ * head). The tensorflow engine's goal is within 1.2x of these.
+ */
+export const PYTORCH_TRAIN_MS: Record<string, number> = {
+  'fcn8s-vgg16': 3258,
+  unet: 1534,
+  'unet-same-bn': 4705,
+  'segnet-vgg16': 3522,
+  'pspnet-resnet50': 4278,
+  'deeplabv1-largefov': 2652,
+  'deeplabv2-aspp-l': 4260,
+  'deeplabv3-resnet50': 1116,
+  'deeplabv3plus-resnet50': 1558,
+};
+
 interface Report {
   machine: string;
   date: string;
@@ -93,8 +110,17 @@ function markdown(r: Report): string {
     const rows = r.rows.filter((x) => x.mode === mode);
     if (!rows.length) continue;
     lines.push(`## ${mode === 'inference' ? 'Inference' : 'One training step'}`, '');
-    lines.push('| model | engine | size | batch | mean | p50 | p99 | samples | GMAC/s |', '|---|---|---|---|---|---|---|---|---|');
-    for (const x of rows) lines.push(`| ${x.model} | ${x.engine} | ${x.size} | ${x.batch} | ${x.skipped ? `skipped: ${x.skipped}` : ms(x.mean_ms)} | ${ms(x.p50_ms)} | ${ms(x.p99_ms)} | ${x.samples} | ${x.gmacs_per_s ?? '-'} |`);
+    if (mode === 'inference') {
+      lines.push('| model | engine | size | batch | mean | p50 | p99 | samples | GMAC/s |', '|---|---|---|---|---|---|---|---|---|');
+      for (const x of rows) lines.push(`| ${x.model} | ${x.engine} | ${x.size} | ${x.batch} | ${x.skipped ? `skipped: ${x.skipped}` : ms(x.mean_ms)} | ${ms(x.p50_ms)} | ${ms(x.p99_ms)} | ${x.samples} | ${x.gmacs_per_s ?? '-'} |`);
+    } else {
+      lines.push('| model | engine | size | batch | mean | p50 | p99 | samples | GMAC/s | peak RSS | RSS after step 3 / 10 |', '|---|---|---|---|---|---|---|---|---|---|---|');
+      for (const x of rows) {
+        const steps = x.rss_mb_by_step ? `${x.rss_mb_by_step[3] ?? '-'} / ${x.rss_mb_by_step[10] ?? '-'} MiB` : '-';
+        lines.push(`| ${x.model} | ${x.engine} | ${x.size} | ${x.batch} | ${x.skipped ? `skipped: ${x.skipped}` : ms(x.mean_ms)} | ${ms(x.p50_ms)} | ${ms(x.p99_ms)} | ${x.samples} | ${x.gmacs_per_s ?? '-'} | ${x.peak_rss_mb != null ? `${x.peak_rss_mb} MiB` : '-'} | ${steps} |`);
+      }
+      lines.push('', 'Peak RSS: the process\'s high-water mark over the row\'s steps (Linux VmHWM, reset before each row); on wasm it includes the WebAssembly heap, which never shrinks, so it is at least the largest earlier row\'s. On tensorflow each row runs untimed steps up to 10 so that RSS after step 3 and step 10 can be compared (native memory must not grow).');
+    }
     lines.push('');
   }
   const inf = r.rows.filter((x) => x.mode === 'inference' && !x.skipped);
@@ -123,7 +149,39 @@ function markdown(r: Report): string {
     }
     lines.push('PyTorch eager is not run here (the project has no Python); the issue measured it at 1.0x to 1.8x the PyTorch-export times above, so an ONNX row at or under its reference is no slower than PyTorch eager.', '');
   }
+  lines.push(...tensorflowGoals(r.rows));
   return `${lines.join('\n')}\n`;
+}
+
+/** The tensorflow engine's goals: training within 1.2x of PyTorch eager, inference within 1.5x of our ONNX path. */
+function tensorflowGoals(rows: BenchRow[]): string[] {
+  const tf = rows.filter((x) => x.engine === 'tensorflow' && !x.skipped);
+  if (!tf.length) return [];
+  const lines = ['## Goals: the tensorflow engine', ''];
+  const train = tf.filter((x) => x.mode === 'train');
+  if (train.length) {
+    lines.push('One training step (256x256, batch 2) within 1.2x of PyTorch eager + OpenBLAS on this CPU (the issue\'s numbers):', '');
+    lines.push('| model | tensorflow | PyTorch eager | ratio | within 1.2x |', '|---|---|---|---|---|');
+    for (const x of train) {
+      const ref = PYTORCH_TRAIN_MS[x.model];
+      const ratio = ref ? x.mean_ms! / ref : undefined;
+      lines.push(`| ${x.model} | ${ms(x.mean_ms)} | ${ref ? ms(ref) : '-'} | ${ratio ? ratio.toFixed(2) : '-'} | ${ratio ? (ratio <= 1.2 ? 'yes' : 'no') : '-'} |`);
+    }
+    lines.push('');
+  }
+  const onnx = new Map(rows.filter((x) => x.engine === 'onnx' && x.mode === 'inference' && !x.skipped).map((x) => [x.model, x]));
+  const inf = tf.filter((x) => x.mode === 'inference' && onnx.has(x.model));
+  if (inf.length) {
+    lines.push('Inference (batch 1, paper sizes) within 1.5x of our own ONNX path (onnxruntime-node on the exported graph):', '');
+    lines.push('| model | tensorflow | onnx | ratio | within 1.5x |', '|---|---|---|---|---|');
+    for (const x of inf) {
+      const o = onnx.get(x.model)!;
+      const ratio = x.mean_ms! / o.mean_ms!;
+      lines.push(`| ${x.model} | ${ms(x.mean_ms)} | ${ms(o.mean_ms)} | ${ratio.toFixed(2)} | ${ratio <= 1.5 ? 'yes' : 'no'} |`);
+    }
+    lines.push('');
+  }
+  return lines;
 }
 
 function chart(rows: BenchRow[]): VegaLiteSpec {

@@ -10,6 +10,7 @@
  * largest cost of a ResNet training step there). Elsewhere the composition.
  */
 import { tf } from './tf.js';
+import { activeNodeBackend, floatType, type NodeBackend } from './tensorflow-backend.js';
 
 export interface BatchNormTrainResult {
   /** gamma * (z - mean) / sqrt(var + eps) + beta. */
@@ -21,26 +22,19 @@ export interface BatchNormTrainResult {
   saved: tf.Tensor[];
 }
 
-interface NodeBackend {
-  binding: { TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_FLOAT: number };
-  executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.TensorInfo[], n: number): tf.Tensor[];
-}
-
 function tfAttrs(b: NodeBackend, epsilon: number) {
   return [
-    { name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
-    { name: 'U', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
+    floatType(b),
+    floatType(b, 'U'),
     { name: 'epsilon', type: b.binding.TF_ATTR_FLOAT, value: epsilon },
     { name: 'data_format', type: b.binding.TF_ATTR_STRING, value: 'NHWC' },
     { name: 'is_training', type: b.binding.TF_ATTR_BOOL, value: true },
   ];
 }
 
-const onTensorflow = () => tf.getBackend() === 'tensorflow';
-
 export function batchNormTrain(z: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainResult {
-  if (onTensorflow()) {
-    const b = tf.backend() as unknown as NodeBackend;
+  const b = activeNodeBackend();
+  if (b) {
     const empty = tf.tensor1d([]);
     const attrs = [...tfAttrs(b, epsilon), { name: 'exponential_avg_factor', type: b.binding.TF_ATTR_FLOAT, value: 1 }];
     // Outputs: y, batch mean, batch variance (Bessel-corrected), and the three reserve spaces the gradient reads.
@@ -59,8 +53,8 @@ export function batchNormTrain(z: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tens
 
 /** d/dz, d/dgamma, d/dbeta of batchNormTrain's value, given its upstream gradient du. */
 export function batchNormTrainGrad(du: tf.Tensor4D, z: tf.Tensor4D, gamma: tf.Tensor1D, epsilon: number, saved: tf.Tensor[]): [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D] {
-  if (onTensorflow()) {
-    const b = tf.backend() as unknown as NodeBackend;
+  const b = activeNodeBackend();
+  if (b) {
     const [dz, dgamma, dbeta, r4, r5] = b.executeMultipleOutputs('FusedBatchNormGradV3', tfAttrs(b, epsilon), [du, z, gamma, saved[0]!, saved[1]!, saved[2]!], 5);
     tf.dispose([r4!, r5!]);
     return [dz as tf.Tensor4D, dgamma as tf.Tensor1D, dbeta as tf.Tensor1D];

@@ -5,17 +5,11 @@
  * training step there. TensorFlow's ReluGrad is one pass.
  */
 import { tf } from './tf.js';
-
-interface NodeBackend {
-  executeSingleOutput(name: string, attrs: unknown[], inputs: tf.TensorInfo[]): tf.Tensor;
-  binding: { TF_ATTR_TYPE: number; TF_FLOAT: number };
-}
+import { activeNodeBackend, floatType } from './tensorflow-backend.js';
 
 export function reluGrad<T extends tf.Tensor>(dy: T, x: tf.Tensor): T {
-  if (tf.getBackend() === 'tensorflow' && dy.dtype === 'float32' && x.dtype === 'float32') {
-    const b = tf.backend() as unknown as NodeBackend;
-    return b.executeSingleOutput('ReluGrad', [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }], [dy, x]) as T;
-  }
+  const b = activeNodeBackend();
+  if (b && dy.dtype === 'float32' && x.dtype === 'float32') return b.executeSingleOutput('ReluGrad', [floatType(b)], [dy, x]) as T;
   return tf.mul(dy, tf.step(x)) as T;
 }
 

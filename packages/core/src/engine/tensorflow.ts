@@ -13,21 +13,9 @@
 import { availableParallelism } from 'node:os';
 import { tf } from './tf.js';
 import { registerConvGradients } from './gradients.js';
+import { floatType, type NodeBackend, type OpAttr } from './tensorflow-backend.js';
 
 export const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
-
-interface OpAttr {
-  name: string;
-  type: number;
-  value: unknown;
-}
-
-/** The parts of tfjs-node's NodeJSKernelBackend used here. */
-interface NodeBackend {
-  binding: { TF_ATTR_INT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_ATTR_TYPE: number; TF_FLOAT: number; TF_Version: string };
-  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
-  isUsingGpuDevice?: boolean;
-}
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Pair = [number, number] | number;
@@ -90,7 +78,7 @@ function paddingAttrs(b: NodeBackend, g: Geometry): OpAttr[] {
 
 function convAttrs(b: NodeBackend, g: Geometry): OpAttr[] {
   return [
-    { name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
+    floatType(b),
     { name: 'strides', type: b.binding.TF_ATTR_INT, value: [1, g.strideHeight, g.strideWidth, 1] },
     ...paddingAttrs(b, g),
     { name: 'data_format', type: b.binding.TF_ATTR_STRING, value: 'NHWC' },
@@ -100,7 +88,7 @@ function convAttrs(b: NodeBackend, g: Geometry): OpAttr[] {
 
 function poolAttrs(b: NodeBackend, g: Geometry & { filterHeight: number; filterWidth: number }): OpAttr[] {
   return [
-    { name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
+    floatType(b),
     { name: 'ksize', type: b.binding.TF_ATTR_INT, value: [1, g.filterHeight, g.filterWidth, 1] },
     { name: 'strides', type: b.binding.TF_ATTR_INT, value: [1, g.strideHeight, g.strideWidth, 1] },
     ...paddingAttrs(b, g),

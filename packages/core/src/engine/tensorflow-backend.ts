@@ -1,0 +1,37 @@
+/**
+ * The part of tfjs-node's NodeJSKernelBackend that seg's tensorflow kernels
+ * call (TensorFlow ops by name, with TF attributes), shared by tensorflow.ts,
+ * batchnorm-train.ts and relu-grad.ts.
+ */
+import { tf } from './tf.js';
+
+export interface OpAttr {
+  name: string;
+  type: number;
+  value: unknown;
+}
+
+export interface NodeBackend {
+  binding: {
+    TF_ATTR_INT: number;
+    TF_ATTR_FLOAT: number;
+    TF_ATTR_STRING: number;
+    TF_ATTR_BOOL: number;
+    TF_ATTR_TYPE: number;
+    TF_FLOAT: number;
+    TF_Version: string;
+  };
+  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[], n: number): tf.Tensor[];
+  isUsingGpuDevice?: boolean;
+}
+
+/** tfjs-node's backend when it is the active one, else undefined. */
+export function activeNodeBackend(): NodeBackend | undefined {
+  return tf.getBackend() === 'tensorflow' ? (tf.backend() as unknown as NodeBackend) : undefined;
+}
+
+/** The `T: float` attribute every float op takes. */
+export function floatType(b: NodeBackend, name = 'T'): OpAttr {
+  return { name, type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT };
+}
