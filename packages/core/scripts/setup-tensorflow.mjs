@@ -233,6 +233,11 @@ async function setup(pkg) {
       log(`${what} failed: ${err.stack ?? err}`);
     }
   }
+  const still = probe(pkgDir);
+  if (still) {
+    say(`rebuilding the tensorflow engine failed (${failures.join('; ')}); the existing build (TensorFlow ${still}) still loads and stays in use (details: ${logFile}).`);
+    return;
+  }
   say(
     `the tensorflow engine is not available (${failures.join('; ')}), so seg will run on wasm. ` +
       `To get it: give this machine PyPI or storage.googleapis.com and reinstall, or set SEG_TENSORFLOW_DIR to an unpacked libtensorflow and run \`pnpm --filter @seg/core setup:tensorflow\` (details: ${logFile}).`,
