@@ -51,6 +51,8 @@ export async function initEngine(opts: { backend?: BackendChoice | string; threa
     try {
       const tfInfo = await loadTensorflow(opts.threads ?? threadsFromEnv());
       if (tfInfo) {
+        // @tensorflow/tfjs, which tfjs-node loads, registers tfjs-core's gradients over ours.
+        registerConvGradients(true);
         current = { backend: 'tensorflow', threads: tfInfo.threads, provider: tfInfo.provider, version: tfInfo.version };
         return current;
       }

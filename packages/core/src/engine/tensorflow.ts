@@ -12,7 +12,6 @@
  */
 import { availableParallelism } from 'node:os';
 import { tf } from './tf.js';
-import { registerConvGradients } from './gradients.js';
 import { floatType, type NodeBackend, type OpAttr } from './tensorflow-backend.js';
 
 export const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -186,7 +185,8 @@ export interface TensorflowInfo {
 
 /**
  * Loads tfjs-node-gpu or tfjs-node, whichever is installed and built (GPU
- * first), and registers the kernels above. Returns undefined when neither
+ * first), and registers the kernels above. (The caller registers seg's
+ * gradients again afterwards: loading tfjs-node re-registers tfjs-core's.) Returns undefined when neither
  * is installed; throws with the reason when one is installed but broken.
  */
 export async function loadTensorflow(threads?: number): Promise<TensorflowInfo | undefined> {
@@ -209,7 +209,6 @@ export async function loadTensorflow(threads?: number): Promise<TensorflowInfo |
     if (failures.length) throw new Error(`the tensorflow engine is installed but does not load (${failures.join('; ')}); see node_modules/.cache/seg-tensorflow/setup.log`);
     return undefined;
   }
-  registerConvGradients(true);
   for (const k of kernels) {
     if (tf.getKernel(k.kernelName, 'tensorflow')) tf.unregisterKernel(k.kernelName, 'tensorflow');
     tf.registerKernel(k);
