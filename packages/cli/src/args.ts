@@ -9,9 +9,28 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/**
+ * `--lr -1` would make parseArgs take "-1" for an option and answer with its
+ * own three-line message; a string flag followed by a negative number gets
+ * it as its value (`--lr=-1`), so our check of the value speaks instead.
+ */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 export function parseVerbArgs(verb: string, argv: string[], options: Options, allowPositionals = false): ParsedArgs {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals });
+    return parseArgs({ args: joinNegativeValues(argv, options), options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals });
   } catch (err) {
     const msg = (err as Error).message;
     const flag = /'(-{1,2}[^' ]+)/.exec(msg)?.[1];

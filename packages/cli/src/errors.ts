@@ -1,4 +1,4 @@
-/** An error the user can fix: printed as one sentence, exit code 2, no stack trace. */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-}
+import { InputError } from '@seg/core';
+
+/** A bad flag or argument: printed as one sentence, exit code 2, no stack trace. */
+export class UsageError extends InputError {}

@@ -1,7 +1,7 @@
 /** Shared by eval and predict: the trained model named by --run or --weights. */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileSystem, loadOnnxRuntime, OnnxNetwork, tfl, type InferOptions, type Network } from '@seg/core';
+import { assertFiniteWeights, fileSystem, InputError, loadOnnxRuntime, OnnxNetwork, tfl, type InferOptions, type Network } from '@seg/core';
 import { UsageError } from './errors.js';
 
 export async function loadTrainedModel(run: string | undefined, weights: string | undefined): Promise<tfl.LayersModel> {
@@ -12,7 +12,23 @@ export async function loadTrainedModel(run: string | undefined, weights: string 
   const root = (run ?? weights)!;
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`${flag} folder ${root} does not exist.`);
   if (!existsSync(path.join(dir, 'model.json'))) throw new UsageError(`${flag} ${root} holds no saved model (${path.join(dir, 'model.json')} is missing).`);
-  return tfl.loadLayersModel(fileSystem(dir));
+  let model: tfl.LayersModel;
+  try {
+    model = await tfl.loadLayersModel(fileSystem(dir));
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(`${path.join(dir, 'model.json')} cannot be loaded as a model (${(err as Error).message.replace(/\.$/, '')}).`);
+  }
+  await assertFiniteWeights(model, `The model in ${dir}`);
+  return model;
+}
+
+/** A non-negative integer flag such as --seed. */
+export function parseNonNegative(value: string | undefined, flag: string, fallback: number): number {
+  if (value == null) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new UsageError(`${flag} must be a non-negative integer (got "${value}").`);
+  return n;
 }
 
 export function parseSize(value: string | undefined, flag = '--size'): [number, number] | undefined {

@@ -1,5 +1,5 @@
 /** The `seg` command: verb dispatch, the engine line on stderr, errors as one sentence. */
-import { describeEngine, initEngine } from '@seg/core';
+import { asOutOfMemory, describeEngine, initEngine } from '@seg/core';
 import { UsageError } from './errors.js';
 import * as models from './verbs/models.js';
 import * as info from './verbs/info.js';
@@ -12,7 +12,7 @@ import * as benchVerb from './verbs/bench.js';
 
 interface Verb {
   help: string;
-  run: (argv: string[], out: (s: string) => void) => Promise<void>;
+  run: (argv: string[], out: (s: string) => void, err: (s: string) => void) => Promise<void>;
   /** Whether the verb computes with tfjs (and so reports the backend). */
   engine: boolean;
 }
@@ -42,7 +42,12 @@ verbs:
 
 Every verb takes --help. Machine-readable output goes to stdout with --json;
 progress and logs go to stderr. SEG_BACKEND=auto|tensorflow|wasm|cpu picks
-the engine, SEG_THREADS the number of wasm threads.`;
+the engine, SEG_THREADS the number of wasm threads.
+
+Exit codes: 0 done; 1 the run failed (diverged, out of memory or disk, an
+internal error); 2 the input must change (a flag, a file, a dataset, a
+checkpoint, a run folder in use). Errors are one sentence on stderr
+(SEG_DEBUG=1 adds the stack).`;
 
 export interface Io {
   out: (s: string) => void;
@@ -66,12 +71,13 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return 0;
     }
     if (verb.engine) io.err(describeEngine(await initEngine()));
-    await verb.run(rest, io.out);
+    await verb.run(rest, io.out, io.err);
     return 0;
-  } catch (err) {
+  } catch (caught) {
+    const err = asOutOfMemory(caught, `seg ${verbName}`, 'use smaller inputs (--size, --batch) or a sliding window (--window)');
     const e = err as Error & { exitCode?: number };
-    io.err(`seg: ${e.message}`);
+    io.err(`seg: ${(e.message ?? String(err)).split('\n')[0]}`);
     if (process.env.SEG_DEBUG && e.stack) io.err(e.stack);
-    return e instanceof UsageError ? e.exitCode : 1;
+    return typeof e.exitCode === 'number' ? e.exitCode : 1;
   }
 }

@@ -4,6 +4,7 @@
  * unavailable.
  */
 import { ZOO, modelSpec, type ModelSpec } from '@seg/core';
+import { UsageError } from './errors.js';
 
 export interface ModelListing {
   name: string;
@@ -47,6 +48,6 @@ export async function findModel(name: string): Promise<ModelSpec> {
   const spec = modelSpec(name);
   if (spec) return spec;
   const zoo = ZOO.find((e) => e.name === name);
-  if (zoo) throw new Error(`Model ${name} needs ${zoo.package}, which is not installed.`);
-  throw new Error(`Unknown model "${name}" (--model); seg models lists them.`);
+  if (zoo) throw new UsageError(`Model ${name} needs ${zoo.package}, which is not installed.`);
+  throw new UsageError(`Unknown model "${name}" (--model); seg models lists them.`);
 }

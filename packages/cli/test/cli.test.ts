@@ -1,14 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ZOO } from '@seg/core';
-import { main } from '../src/index.js';
+import { segWithEngineLine as seg } from './seg.js';
 
-async function seg(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 describe('seg models', () => {
   it('--json lists every zoo model with its reference parameter count', async () => {

@@ -5,14 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpy, readLabelPng, writePng } from '@seg/core';
 import { denseCrf } from '@seg/crf';
-import { main } from '../src/index.js';
+import { segWithEngineLine as seg } from './seg.js';
 
-async function seg(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 const W = 40;
 const H = 30;

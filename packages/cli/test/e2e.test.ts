@@ -32,14 +32,8 @@ import {
   writePng,
 } from '@seg/core';
 import { DEEPLAB_V2_CRF, denseCrf } from '@seg/crf';
-import { main } from '../src/index.js';
+import { seg } from './seg.js';
 
-async function seg(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, stdout: out.join('\n'), stderr: err.filter((l) => !l.startsWith('seg: backend')).join('\n') };
-}
 
 registerModel({
   name: 'test-net',
@@ -250,7 +244,7 @@ describe('seg train / eval / predict end to end', () => {
     await validNet().save(fileSystem(fixed));
     const image = path.join(data, 'val', 'images', 'img001.png');
     const wrong = await seg('predict', '--weights', fixed, image, '--out', path.join(dir, 'p3'));
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe(`seg: Image ${image} is 48x48 but the model takes exactly 44x44; use overlap-tile (--tile 44x44) or a sliding window (--window 44x44).`);
     const tiled = await seg('predict', '--weights', fixed, image, '--out', path.join(dir, 'p3'), '--tile', '44x44', '--json');
     expect(tiled.code).toBe(0);
@@ -260,8 +254,8 @@ describe('seg train / eval / predict end to end', () => {
     await writeSplit(bad, 'val', 1, 3);
     await writePng(path.join(bad, 'val', 'masks', 'img000.png'), { width: 8, height: 8, channels: 1, data: new Uint8Array(64) });
     const mismatch = await seg('eval', '--run', path.join(dir, 'run'), '--data', bad, '--format', 'folder', '--classes', '3');
-    expect(mismatch.code).toBe(1);
-    expect(mismatch.stderr).toBe(`seg: Label map ${path.join(bad, 'val', 'masks', 'img000.png')} is 8x8 but its image ${path.join(bad, 'val', 'images', 'img000.png')} is 48x48.`);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toBe(`seg: 1 of 1 samples of folder cannot be used: label map ${path.join(bad, 'val', 'masks', 'img000.png')} is 8x8 but its image ${path.join(bad, 'val', 'images', 'img000.png')} is 48x48.`);
 
     // a corrupt checkpoint
     const corrupt = path.join(dir, 'corrupt');
@@ -269,7 +263,7 @@ describe('seg train / eval / predict end to end', () => {
     writeFileSync(path.join(corrupt, 'checkpoint', 'model', 'model.json'), readFileSync(path.join(dir, 'run', 'checkpoint', 'model', 'model.json')));
     writeFileSync(path.join(corrupt, 'checkpoint', 'model', 'weights.bin'), Buffer.alloc(100));
     const c = await seg('eval', '--run', corrupt, '--data', data, '--format', 'folder', '--classes', '3');
-    expect(c.code).toBe(1);
+    expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/^seg: .*weights\.bin holds 100 bytes but model\.json describes \d+; the checkpoint is corrupt\.$/);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });

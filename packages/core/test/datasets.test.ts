@@ -61,14 +61,17 @@ describe('datasets', () => {
     const palette: [number, number, number][] = Array.from({ length: 256 }, (_, i) => [(i * 37) % 256, (i * 91) % 256, (i * 11) % 256]);
     for (const id of ['a', 'b']) {
       await writeRgb(path.join(root, 'JPEGImages', `${id}.jpg`), 4, 3, (x, y) => [x * 60, y * 80, 100], 'jpeg');
-      writeIndexPng(path.join(root, 'SegmentationClass', `${id}.png`), 4, 3, [0, 1, 15, 255, 20, 20, 0, 0, 255, 3, 3, 21], palette);
+      writeIndexPng(path.join(root, 'SegmentationClass', `${id}.png`), 4, 3, [0, 1, 15, 255, 20, 20, 0, 0, 255, 3, 3, id === 'a' ? 21 : 0], palette);
     }
     const ds = await voc(root, 'train');
     expect(ds.length).toBe(2);
     const s = await ds.get(1);
     expect([s.width, s.height, s.channels]).toEqual([4, 3, 3]);
-    // 21 is not a VOC class: ignored like 255
-    expect(Array.from(s.mask)).toEqual([0, 1, 15, 255, 20, 20, 0, 0, 255, 3, 3, 255]);
+    expect(Array.from(s.mask)).toEqual([0, 1, 15, 255, 20, 20, 0, 0, 255, 3, 3, 0]);
+    // 21 is not a VOC class nor the ignore value: an error naming the file, not a silently ignored pixel
+    const a = path.join(root, 'SegmentationClass', 'a.png');
+    await expect(ds.get(0)).rejects.toThrow(`The label map ${a} holds value 21, outside 0-20 and 255 (ignore).`);
+    await expect(ds.check!()).rejects.toThrow(`1 of 2 samples of voc-train cannot be used: label map ${a} holds value 21, outside 0-20 and 255 (ignore).`);
   });
 
   it('reads a Cityscapes layout and maps labelIds to the 19 trainIds', async () => {
@@ -90,9 +93,12 @@ describe('datasets', () => {
     mkdirSync(imgs, { recursive: true });
     mkdirSync(masks, { recursive: true });
     await writeRgb(path.join(imgs, 'x.png'), 2, 2, () => [0, 0, 0], 'png');
-    writeIndexPng(path.join(masks, 'x.png'), 2, 2, [0, 1, 2, 7]);
+    writeIndexPng(path.join(masks, 'x.png'), 2, 2, [0, 1, 2, 255]);
     const ds = await imageFolder(imgs, masks, 3);
     expect(Array.from((await ds.get(0)).mask)).toEqual([0, 1, 2, 255]);
+    await ds.check!();
+    writeIndexPng(path.join(masks, 'x.png'), 2, 2, [0, 1, 2, 7]);
+    await expect(ds.get(0)).rejects.toThrow(`The label map ${path.join(masks, 'x.png')} holds value 7, outside 0-2 (--classes 3) and 255 (ignore).`);
     writeIndexPng(path.join(masks, 'x.png'), 3, 1, [0, 1, 2]);
     await expect(ds.get(0)).rejects.toThrow(`Label map ${path.join(masks, 'x.png')} is 3x1 but its image ${path.join(imgs, 'x.png')} is 2x2.`);
     await writeRgb(path.join(imgs, 'y.png'), 2, 2, () => [0, 0, 0], 'png');

@@ -100,7 +100,7 @@ describe('trainer', () => {
     const run = path.join(dir, 'nan');
     const err = await train(smallNet(1), data, config(run, { prepare: poison })).catch((e) => e);
     expect(err).toBeInstanceOf(TrainingDiverged);
-    expect(err.message).toBe(`Training diverged: the loss became NaN at iteration 5; stopped without updating the weights. The last good checkpoint is kept in ${path.join(run, 'checkpoint')}.`);
+    expect(err.message).toBe(`Training diverged: the loss became NaN at iteration 5; stopped without updating the weights. The last good checkpoint (iteration 3) is kept in ${path.join(run, 'checkpoint')}.`);
     const state = JSON.parse(readFileSync(path.join(run, 'checkpoint', 'state.json'), 'utf8'));
     expect(state.iter).toBe(3);
     expect(Number.isFinite(state.loss)).toBe(true);

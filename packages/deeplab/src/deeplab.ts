@@ -3,7 +3,7 @@
  * multi-grid, decoder, separable convolutions. The four zoo names in zoo.ts
  * are settings of it.
  */
-import { conv, dilationForOutputStride, dropout, resize, resnet, tfl, vgg16 } from '@seg/core';
+import { conv, dilationForOutputStride, dropout, resize, resnet, seededBuild, tfl, vgg16 } from '@seg/core';
 import { asppV2, V2_RATES } from './heads/aspp-v2.js';
 import { asppV3 } from './heads/aspp-v3.js';
 import { decoderV3plus } from './heads/decoder.js';
@@ -62,38 +62,41 @@ export function resolveOptions(o: DeepLabOptions = {}): Required<Omit<DeepLabOpt
 }
 
 export function deeplab(options: DeepLabOptions = {}): tfl.LayersModel {
-  const o = resolveOptions(options);
-  const input = tfl.input({ shape: [o.size[0], o.size[1], o.channels], name: 'image' });
-  let features: T;
-  let lowLevel: T | undefined;
-  if (o.backbone === 'vgg16') {
-    // DeepLab v1 Sec. 3.1: pool4/pool5 at stride 1, conv5 at rate 2 -> output stride 8.
-    features = vgg16(input, { deeplab: true, width: o.width, seed: o.seed }).pool5;
-  } else {
-    const taps = resnet(input, {
-      depth: o.backbone === 'resnet101' ? 101 : 50,
-      width: o.width,
-      replaceStrideWithDilation: dilationForOutputStride(o.outputStride),
-      ...(o.multiGrid ? { multiGrid: o.multiGrid } : {}),
-      seed: o.seed,
-    });
-    features = taps.layer4;
-    lowLevel = taps.layer1;
-  }
-  let scores: T;
-  if (o.head === 'aspp-v3') {
-    // v3 Sec. 3.3: rates (6, 12, 18) at output stride 16, doubled at 8.
-    const rates = [6, 12, 18].map((r) => (r * 16) / o.outputStride);
-    let y = asppV3(features, { rates, imagePooling: o.imagePooling, separable: o.separable, width: o.width, seed: o.seed + 1000 });
-    if (o.decoder && lowLevel) y = decoderV3plus(y, lowLevel, { separable: o.separable, width: o.width, seed: o.seed + 1100 });
-    else y = dropout(y, 0.1, { name: 'head_dropout' });
-    scores = conv(y, o.classes, { kernel: 1, name: 'classifier', seed: o.seed + 1200 });
-  } else {
-    scores = asppV2(features, { rates: V2_RATES[o.head], classes: o.classes, branch: o.backbone === 'vgg16' ? 'vgg' : 'conv', width: o.width, seed: o.seed + 1000 });
-  }
-  // Bilinear upsampling of the scores to the input (x8, x16, or x4 after the decoder).
-  const logits = resize(scores, { like: input, name: 'upsample' });
-  return tfl.model({ inputs: input, outputs: logits, name: `deeplab-${o.backbone}-${o.head}${o.decoder ? '-decoder' : ''}` });
+  // Every random initializer draws from one seed (core's layers/seeds.ts): the same seed builds the same net.
+  return seededBuild(options.seed ?? 0, () => {
+    const o = resolveOptions(options);
+    const input = tfl.input({ shape: [o.size[0], o.size[1], o.channels], name: 'image' });
+    let features: T;
+    let lowLevel: T | undefined;
+    if (o.backbone === 'vgg16') {
+      // DeepLab v1 Sec. 3.1: pool4/pool5 at stride 1, conv5 at rate 2 -> output stride 8.
+      features = vgg16(input, { deeplab: true, width: o.width, seed: o.seed }).pool5;
+    } else {
+      const taps = resnet(input, {
+        depth: o.backbone === 'resnet101' ? 101 : 50,
+        width: o.width,
+        replaceStrideWithDilation: dilationForOutputStride(o.outputStride),
+        ...(o.multiGrid ? { multiGrid: o.multiGrid } : {}),
+        seed: o.seed,
+      });
+      features = taps.layer4;
+      lowLevel = taps.layer1;
+    }
+    let scores: T;
+    if (o.head === 'aspp-v3') {
+      // v3 Sec. 3.3: rates (6, 12, 18) at output stride 16, doubled at 8.
+      const rates = [6, 12, 18].map((r) => (r * 16) / o.outputStride);
+      let y = asppV3(features, { rates, imagePooling: o.imagePooling, separable: o.separable, width: o.width, seed: o.seed + 1000 });
+      if (o.decoder && lowLevel) y = decoderV3plus(y, lowLevel, { separable: o.separable, width: o.width, seed: o.seed + 1100 });
+      else y = dropout(y, 0.1, { name: 'head_dropout' });
+      scores = conv(y, o.classes, { kernel: 1, name: 'classifier', seed: o.seed + 1200 });
+    } else {
+      scores = asppV2(features, { rates: V2_RATES[o.head], classes: o.classes, branch: o.backbone === 'vgg16' ? 'vgg' : 'conv', width: o.width, seed: o.seed + 1000 });
+    }
+    // Bilinear upsampling of the scores to the input (x8, x16, or x4 after the decoder).
+    const logits = resize(scores, { like: input, name: 'upsample' });
+    return tfl.model({ inputs: input, outputs: logits, name: `deeplab-${o.backbone}-${o.head}${o.decoder ? '-decoder' : ''}` });
+  });
 }
 
 /**

@@ -137,11 +137,14 @@ describe('training on cpu (tiny)', () => {
     await initEngine({ force: true });
   });
   for (const [name, o] of VARIANTS) {
-    it(`${name}: the loss falls over 6 steps`, async () => {
+    it(`${name}: the loss falls over 8 steps`, async () => {
       expect(tf.getBackend()).toBe('cpu');
-      const losses = await fewSteps({ ...o, width: 1 / 16 }, 32, 6);
+      // Batch statistics over a batch of 2 small feature maps (and dropout) make single losses noisy:
+      // the best of the last four steps must beat the first. At output stride 16 a 32x32 input leaves
+      // 2x2 maps, too few to learn from, so that variant gets 48x48 (3x3).
+      const losses = await fewSteps({ ...o, width: 1 / 16 }, o.outputStride === 16 ? 48 : 32, 8);
       expect(losses.every(Number.isFinite)).toBe(true);
-      expect(Math.min(...losses.slice(-2))).toBeLessThan(losses[0]!);
+      expect(Math.min(...losses.slice(-4))).toBeLessThan(losses[0]!);
     });
   }
 });

@@ -7,7 +7,7 @@
  * bilinear (Sec. 4.2). Pools round up (Caffe's ceil mode) so any input size
  * works; the output is cropped to the input.
  */
-import { centerCrop, conv, convRelu, dropout, registerOnnxExporter, scaled, tf, tfl, transposedUpsample, vgg16 } from '@seg/core';
+import { centerCrop, conv, convRelu, dropout, registerOnnxExporter, scaled, seededBuild, tf, tfl, transposedUpsample, vgg16 } from '@seg/core';
 
 type T = tfl.SymbolicTensor;
 
@@ -55,38 +55,41 @@ registerOnnxExporter('FcnScale', (x) => {
 });
 
 export function fcn(o: FcnOptions = {}): tfl.LayersModel {
-  const variant = o.variant ?? '8s';
-  const classes = o.classes ?? 21;
-  const learned = o.learnedUpsampling ?? true;
-  const seed = o.seed ?? 0;
-  const input = tfl.input({ shape: [...(o.size ?? [null, null]), o.channels ?? 3], name: 'image' });
-  const taps = vgg16(input, { width: o.width, batchNorm: o.batchNorm, poolPadding: 'same', seed });
-  // fc6 as a 7x7 convolution, fc7 as a 1x1 (Sec. 3.1), each ReLU + dropout 0.5.
-  let x = convRelu(taps.pool5, scaled(4096, o.width), { kernel: 7, padding: 'same', name: 'fc6', seed: seed + 100 });
-  x = dropout(x, 0.5, { name: 'drop6' });
-  x = convRelu(x, scaled(4096, o.width), { kernel: 1, name: 'fc7', seed: seed + 101 });
-  x = dropout(x, 0.5, { name: 'drop7' });
-  let score = conv(x, classes, { kernel: 1, name: 'score_fr', seed: seed + 102 });
-  let stride = 32;
-  const skip = (tap: T, name: string, factor: number, s: number): T => {
-    const source = o.scaledSkips ? (new Scale({ factor, name: `scale_${name}` }).apply(tap) as T) : tap;
-    return conv(source, classes, { kernel: 1, name: `score_${name}`, seed: s });
-  };
-  if (variant !== '32s') {
-    // FCN-16s: upscore2 (x2, learned) + score_pool4.
-    const up = centerCrop(transposedUpsample(score, { factor: 2, trainable: learned, name: 'upscore2' }), taps.pool4, 'upscore2_crop');
-    score = tfl.layers.add({ name: 'fuse_pool4' }).apply([up, skip(taps.pool4, 'pool4', 0.01, seed + 103)]) as T;
-    stride = 16;
-  }
-  if (variant === '8s') {
-    // FCN-8s: upscore_pool4 (x2, learned) + score_pool3.
-    const up = centerCrop(transposedUpsample(score, { factor: 2, trainable: learned, name: 'upscore_pool4' }), taps.pool3, 'upscore_pool4_crop');
-    score = tfl.layers.add({ name: 'fuse_pool3' }).apply([up, skip(taps.pool3, 'pool3', 0.0001, seed + 104)]) as T;
-    stride = 8;
-  }
-  // The final upsampling is fixed bilinear, not learned (Sec. 4.2).
-  const up = transposedUpsample(score, { factor: stride, trainable: false, name: `upscore${stride}` });
-  return tfl.model({ inputs: input, outputs: centerCrop(up, input, 'score'), name: `fcn${variant}` });
+  // Every random initializer draws from one seed (core's layers/seeds.ts): the same seed builds the same net.
+  return seededBuild(o.seed ?? 0, () => {
+    const variant = o.variant ?? '8s';
+    const classes = o.classes ?? 21;
+    const learned = o.learnedUpsampling ?? true;
+    const seed = o.seed ?? 0;
+    const input = tfl.input({ shape: [...(o.size ?? [null, null]), o.channels ?? 3], name: 'image' });
+    const taps = vgg16(input, { width: o.width, batchNorm: o.batchNorm, poolPadding: 'same', seed });
+    // fc6 as a 7x7 convolution, fc7 as a 1x1 (Sec. 3.1), each ReLU + dropout 0.5.
+    let x = convRelu(taps.pool5, scaled(4096, o.width), { kernel: 7, padding: 'same', name: 'fc6', seed: seed + 100 });
+    x = dropout(x, 0.5, { name: 'drop6' });
+    x = convRelu(x, scaled(4096, o.width), { kernel: 1, name: 'fc7', seed: seed + 101 });
+    x = dropout(x, 0.5, { name: 'drop7' });
+    let score = conv(x, classes, { kernel: 1, name: 'score_fr', seed: seed + 102 });
+    let stride = 32;
+    const skip = (tap: T, name: string, factor: number, s: number): T => {
+      const source = o.scaledSkips ? (new Scale({ factor, name: `scale_${name}` }).apply(tap) as T) : tap;
+      return conv(source, classes, { kernel: 1, name: `score_${name}`, seed: s });
+    };
+    if (variant !== '32s') {
+      // FCN-16s: upscore2 (x2, learned) + score_pool4.
+      const up = centerCrop(transposedUpsample(score, { factor: 2, trainable: learned, name: 'upscore2' }), taps.pool4, 'upscore2_crop');
+      score = tfl.layers.add({ name: 'fuse_pool4' }).apply([up, skip(taps.pool4, 'pool4', 0.01, seed + 103)]) as T;
+      stride = 16;
+    }
+    if (variant === '8s') {
+      // FCN-8s: upscore_pool4 (x2, learned) + score_pool3.
+      const up = centerCrop(transposedUpsample(score, { factor: 2, trainable: learned, name: 'upscore_pool4' }), taps.pool3, 'upscore_pool4_crop');
+      score = tfl.layers.add({ name: 'fuse_pool3' }).apply([up, skip(taps.pool3, 'pool3', 0.0001, seed + 104)]) as T;
+      stride = 8;
+    }
+    // The final upsampling is fixed bilinear, not learned (Sec. 4.2).
+    const up = transposedUpsample(score, { factor: stride, trainable: false, name: `upscore${stride}` });
+    return tfl.model({ inputs: input, outputs: centerCrop(up, input, 'score'), name: `fcn${variant}` });
+  });
 }
 
 /**

@@ -10,7 +10,7 @@
  * images segmented by overlap-tile (Fig. 2). `unet-same-bn`: padded
  * conv-bn-relu, output at the input size (the common modern variant).
  */
-import { centerCrop, conv, convBnRelu, convRelu, maxPool, scaled, tfl } from '@seg/core';
+import { centerCrop, conv, convBnRelu, convRelu, maxPool, scaled, seededBuild, initializerSeed, tfl } from '@seg/core';
 
 type T = tfl.SymbolicTensor;
 
@@ -53,50 +53,53 @@ export function tileCovering(target: number, depth = 4): number {
 }
 
 export function unet(o: UNetOptions = {}): tfl.LayersModel {
-  const depth = o.depth ?? 4;
-  const padding = o.padding ?? 'valid';
-  const size = o.size ?? (padding === 'valid' ? [572, 572] : [null, null]);
-  const width = (level: number) => scaled((o.baseWidth ?? 64) * 2 ** level);
-  let seed = o.seed ?? 0;
-  // "two 3x3 convolutions (unpadded convolutions), each followed by a ReLU"
-  const doubleConv = (x: T, channels: number, name: string) => {
-    const block = o.batchNorm ? convBnRelu : convRelu;
-    const pad = padding === 'valid' ? 'valid' : 1;
-    const a = block(x, channels, { kernel: 3, padding: pad, name: `${name}_conv1`, seed: seed++ });
-    return block(a, channels, { kernel: 3, padding: pad, name: `${name}_conv2`, seed: seed++ });
-  };
+  // Every random initializer draws from one seed (core's layers/seeds.ts): the same seed builds the same net.
+  return seededBuild(o.seed ?? 0, () => {
+    const depth = o.depth ?? 4;
+    const padding = o.padding ?? 'valid';
+    const size = o.size ?? (padding === 'valid' ? [572, 572] : [null, null]);
+    const width = (level: number) => scaled((o.baseWidth ?? 64) * 2 ** level);
+    let seed = o.seed ?? 0;
+    // "two 3x3 convolutions (unpadded convolutions), each followed by a ReLU"
+    const doubleConv = (x: T, channels: number, name: string) => {
+      const block = o.batchNorm ? convBnRelu : convRelu;
+      const pad = padding === 'valid' ? 'valid' : 1;
+      const a = block(x, channels, { kernel: 3, padding: pad, name: `${name}_conv1`, seed: seed++ });
+      return block(a, channels, { kernel: 3, padding: pad, name: `${name}_conv2`, seed: seed++ });
+    };
 
-  const input = tfl.input({ shape: [size[0], size[1], o.channels ?? 1], name: 'image' });
-  const skips: T[] = [];
-  let x: T = input;
-  for (let level = 0; level < depth; level++) {
-    x = doubleConv(x, width(level), `down${level + 1}`);
-    skips.push(x);
-    x = maxPool(x, { size: 2, name: `pool${level + 1}` });
-  }
-  x = doubleConv(x, width(depth), 'bottleneck');
-  for (let level = depth - 1; level >= 0; level--) {
-    // "a 2x2 convolution ("up-convolution") that halves the number of feature channels"
-    const up = tfl.layers
-      .conv2dTranspose({
-        filters: width(level),
-        kernelSize: 2,
-        strides: 2,
-        padding: 'valid',
-        useBias: true,
-        // seeded like every other layer: runs with the same seed start from the same weights
-        kernelInitializer: tfl.initializers.heNormal({ seed: seed++ }),
-        name: `up${level + 1}_upconv`,
-      })
-      .apply(x) as T;
-    // "a concatenation with the correspondingly cropped feature map from the contracting path"
-    const skip = padding === 'valid' ? centerCrop(skips[level]!, up, `up${level + 1}_crop`) : skips[level]!;
-    x = tfl.layers.concatenate({ name: `up${level + 1}_concat` }).apply([skip, up]) as T;
-    x = doubleConv(x, width(level), `up${level + 1}`);
-  }
-  // "a 1x1 convolution is used to map each 64-component feature vector to the desired number of classes"
-  const logits = conv(x, o.classes ?? 2, { kernel: 1, padding: 0, name: 'classifier', seed: seed++ });
-  return tfl.model({ inputs: input, outputs: logits, name: padding === 'valid' ? 'unet' : 'unet-same-bn' });
+    const input = tfl.input({ shape: [size[0], size[1], o.channels ?? 1], name: 'image' });
+    const skips: T[] = [];
+    let x: T = input;
+    for (let level = 0; level < depth; level++) {
+      x = doubleConv(x, width(level), `down${level + 1}`);
+      skips.push(x);
+      x = maxPool(x, { size: 2, name: `pool${level + 1}` });
+    }
+    x = doubleConv(x, width(depth), 'bottleneck');
+    for (let level = depth - 1; level >= 0; level--) {
+      // "a 2x2 convolution ("up-convolution") that halves the number of feature channels"
+      const up = tfl.layers
+        .conv2dTranspose({
+          filters: width(level),
+          kernelSize: 2,
+          strides: 2,
+          padding: 'valid',
+          useBias: true,
+          // seeded like every other layer: runs with the same seed start from the same weights
+          kernelInitializer: tfl.initializers.heNormal({ seed: initializerSeed(seed++) }),
+          name: `up${level + 1}_upconv`,
+        })
+        .apply(x) as T;
+      // "a concatenation with the correspondingly cropped feature map from the contracting path"
+      const skip = padding === 'valid' ? centerCrop(skips[level]!, up, `up${level + 1}_crop`) : skips[level]!;
+      x = tfl.layers.concatenate({ name: `up${level + 1}_concat` }).apply([skip, up]) as T;
+      x = doubleConv(x, width(level), `up${level + 1}`);
+    }
+    // "a 1x1 convolution is used to map each 64-component feature vector to the desired number of classes"
+    const logits = conv(x, o.classes ?? 2, { kernel: 1, padding: 0, name: 'classifier', seed: seed++ });
+    return tfl.model({ inputs: input, outputs: logits, name: padding === 'valid' ? 'unet' : 'unet-same-bn' });
+  });
 }
 
 /** ZOO.md's `unet`: valid convolutions, 572x572x1 -> 388x388x2. */

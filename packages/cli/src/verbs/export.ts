@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { atomicWriteFile, exportOnnx, packageVersions, zooEntry, type tfl } from '@seg/core';
+import { atomicWriteFile, exportOnnx, packageVersions, writeError, zooEntry, type tfl } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { findModel } from '../registry.js';
@@ -52,11 +52,11 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
     model.dispose();
   }
   const file = path.resolve(v.out);
-  await mkdir(path.dirname(file), { recursive: true });
-  // Written beside the target and renamed: an interrupted export leaves no half file.
-  await atomicWriteFile(file, e.bytes).catch((err: Error) => {
-    throw new Error(`Could not write ${v.out}: ${err.message}`);
+  await mkdir(path.dirname(file), { recursive: true }).catch((err) => {
+    throw writeError(err, path.dirname(file));
   });
+  // Written beside the target and renamed: an interrupted export leaves no half file (atomicWriteFile names the file on failure).
+  await atomicWriteFile(file, e.bytes);
   const r = { file: v.out, opset: e.opset, inputs: e.inputs, outputs: e.outputs };
   out(v.json ? JSON.stringify(r) : `${r.file}: opset ${r.opset}, input ${e.inputs[0]!.name} [${e.inputs[0]!.shape.join(', ')}], output ${e.outputs[0]!.name} [${e.outputs[0]!.shape.join(', ')}] (${(e.bytes.length / 2 ** 20).toFixed(1)} MiB)`);
 }

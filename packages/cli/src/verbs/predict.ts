@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { infer, readImage, toUnitFloat, writePng } from '@seg/core';
+import { infer, readImage, toUnitFloat, writeError, writePng } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { INFERENCE_FLAGS, inferenceEngine, inferOptions, loadTrainedModel } from '../load.js';
@@ -39,11 +39,21 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   if (typeof v.out !== 'string') throw new UsageError('seg predict needs --out DIR; see seg predict --help.');
   if (positionals.length === 0) throw new UsageError('seg predict needs at least one image path.');
   for (const p of positionals) if (!existsSync(p)) throw new UsageError(`Image ${p} does not exist.`);
+  // Outputs are named by the input's stem: two inputs with one stem would overwrite each other.
+  const byStem = new Map<string, string>();
+  for (const p of positionals) {
+    const stem = path.basename(p).replace(/\.[^.]+$/, '');
+    const other = byStem.get(stem);
+    if (other !== undefined) throw new UsageError(`Images ${other} and ${p} would both be written as ${path.join(v.out, `${stem}.mask.png`)}; predict them into different --out folders.`);
+    byStem.set(stem, p);
+  }
   const model = await loadTrainedModel(v.run as string | undefined, v.weights as string | undefined);
   const channels = model.inputs[0]!.shape[3] === 1 ? 1 : 3;
   const o = inferOptions(v);
   const { net, close } = await inferenceEngine(model, v.engine);
-  await mkdir(v.out, { recursive: true });
+  await mkdir(v.out, { recursive: true }).catch((err) => {
+    throw writeError(err, v.out as string);
+  });
   const results: { image: string; mask: string; overlay: string }[] = [];
   for (const file of positionals) {
     const raw = await readImage(file, channels);

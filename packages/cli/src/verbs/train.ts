@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { engineInfo, openDataset, train, type BuildOptions } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { findModel } from '../registry.js';
-import { parsePositive, parseSize } from '../load.js';
+import { parseNonNegative, parsePositive, parseSize } from '../load.js';
 
 export const help = `seg train --model NAME --data DIR --format voc|camvid|isbi|cityscapes|folder
           [--split train] [--classes N] [--size HxW] [--batch N] [--iters N] [--lr X]
@@ -14,10 +13,15 @@ export const help = `seg train --model NAME --data DIR --format voc|camvid|isbi|
 Trains a zoo model with SGD (momentum 0.9, weight decay 1e-4, poly learning
 rate) on random crops of --size with flips. Progress goes to stderr, a JSONL
 log to RUN/log.jsonl, checkpoints to RUN/checkpoint (a run started again with
-the same --out resumes from its checkpoint). --format folder reads
-DIR/<split>/images and DIR/<split>/masks and needs --classes.`;
+the same --out resumes from its checkpoint, and says so). --format folder
+reads DIR/<split>/images and DIR/<split>/masks and needs --classes.
 
-export async function run(argv: string[], out: (s: string) => void): Promise<void> {
+Every sample is checked before the first step (readable, label map the size
+of its image, labels in range). The run folder is locked while the run
+writes to it; checkpoints are written atomically and only with finite
+weights. The same flags, --seed, engine and threads give the same weights.`;
+
+export async function run(argv: string[], out: (s: string) => void, err: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): Promise<void> {
   const { values: v } = parseVerbArgs('train', argv, {
     model: { type: 'string' },
     data: { type: 'string' },
@@ -49,13 +53,16 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   const iters = parsePositive(v.iters as string | undefined, '--iters', 1000);
   const lr = parsePositive(v.lr as string | undefined, '--lr', 0.01, false);
   const batchSize = parsePositive(v.batch as string | undefined, '--batch', 2);
-  const seed = parsePositive(v.seed as string | undefined, '--seed', 1);
+  const seed = parseNonNegative(v.seed as string | undefined, '--seed', 1);
   const checkpointEvery = parsePositive(v['checkpoint-every'] as string | undefined, '--checkpoint-every', 100);
-  const dataset = await openDataset(dataDir, need('format'), (v.split as string) ?? 'train', { classes });
+  const opened = await openDataset(dataDir, need('format'), (v.split as string) ?? 'train', { classes });
+  // All files checked up front, once (train() would check them again otherwise).
+  await opened.check?.();
+  const dataset = { ...opened, check: undefined };
   const first = await dataset.get(0);
   const size = crop ?? [first.height, first.width];
   const runDir = (v.out as string | undefined) ?? path.join('runs', `${spec.name}-${Date.now()}`);
-  const build: BuildOptions = { classes: dataset.numClasses, channels: first.channels, size: [null, null] };
+  const build: BuildOptions = { classes: dataset.numClasses, channels: first.channels, size: [null, null], seed };
   const model = spec.build(build);
   const config = {
     model: spec.name,
@@ -68,9 +75,16 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
     augment: { crop: size, flip: true },
     checkpointEvery,
   };
-  await mkdir(runDir, { recursive: true });
-  await writeFile(path.join(runDir, 'config.json'), JSON.stringify(config, null, 2));
-  const result = await train(model, dataset, { ...config, runDir });
-  const summary = { iters: result.iters, loss: result.loss, seconds: Number(result.seconds.toFixed(2)), backend: engineInfo()?.backend ?? 'unknown', run: runDir };
-  out(v.json ? JSON.stringify(summary) : `trained ${spec.name} for ${summary.iters} iterations in ${summary.seconds} s; final loss ${summary.loss.toFixed(4)}; run saved in ${runDir}`);
+  // config.json is written by train() once the folder is locked and its checkpoint accepted.
+  const result = await train(model, dataset, { ...config, runDir, record: config, log: (line) => err(`seg: ${line.charAt(0).toLowerCase()}${line.slice(1)}`) });
+  const summary = {
+    iters: result.iters,
+    loss: result.loss,
+    seconds: Number(result.seconds.toFixed(2)),
+    backend: engineInfo()?.backend ?? 'unknown',
+    run: runDir,
+    resumed_from: result.resumedFrom ?? null,
+  };
+  const resumed = result.resumedFrom !== undefined ? ` (resumed from iteration ${result.resumedFrom})` : '';
+  out(v.json ? JSON.stringify(summary) : `trained ${spec.name} for ${summary.iters} iterations${resumed} in ${summary.seconds} s; final loss ${summary.loss.toFixed(4)}; run saved in ${runDir}`);
 }

@@ -7,6 +7,7 @@ import { Conv2D, DepthwiseConv2D } from '../layers/conv.js';
 import { ConvBn } from '../layers/conv-bn.js';
 import { ResizeBilinear } from '../layers/resize.js';
 import { CenterCrop } from '../layers/crop.js';
+import { SeededDropout } from '../layers/dropout.js';
 import { AdaptiveAvgPool2D, MaxPoolWithArgmax, MaxUnpool } from '../layers/pooling.js';
 
 type T = tfl.SymbolicTensor;
@@ -101,6 +102,7 @@ export function adaptiveAvgPool(x: T, bins: number, name?: string): T {
   return new AdaptiveAvgPool2D({ bins, name }).apply(x) as T;
 }
 
-export function dropout(x: T, rate: number, o: { seed?: number; name?: string } = {}): T {
-  return tfl.layers.dropout({ rate, seed: o.seed, name: o.name }).apply(x) as T;
+/** Dropout with masks drawn from the trainer's step seed (layers/dropout.ts). */
+export function dropout(x: T, rate: number, o: { name?: string } = {}): T {
+  return new SeededDropout({ rate, name: o.name }).apply(x) as T;
 }

@@ -5,7 +5,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dataset, Sample } from './types.js';
-import { readImage, readLabelPng, toUnitFloat } from './image-io.js';
+import { InputError } from '../errors/input-error.js';
+import { readImage, readImageSize, readLabelPng, toUnitFloat } from './image-io.js';
 
 export const IGNORE = 255;
 
@@ -32,7 +33,7 @@ interface Pair {
 /** Non-empty trimmed lines of a split list, or one sentence naming the missing file. */
 async function readList(file: string, what: string): Promise<string[]> {
   const text = await readFile(file, 'utf8').catch(() => {
-    throw new Error(`${what} split list ${file} does not exist.`);
+    throw new InputError(`${what} split list ${file} does not exist.`);
   });
   return text
     .split('\n')
@@ -42,7 +43,33 @@ async function readList(file: string, what: string): Promise<string[]> {
 
 async function assertDir(dir: string, what: string) {
   const s = await stat(dir).catch(() => undefined);
-  if (!s?.isDirectory()) throw new Error(`${what} folder ${dir} does not exist.`);
+  if (!s?.isDirectory()) throw new InputError(`${what} folder ${dir} does not exist.`);
+}
+
+/** How a format's stored label values become classes. */
+interface LabelRule {
+  /** The class of a stored value, IGNORE, or undefined for a value the format does not allow. */
+  map: (v: number) => number | undefined;
+  /** The allowed values, for the error: "0-10, or 11 (void)". */
+  allowed: string;
+}
+
+const INVALID = 256;
+
+/** Values of `data` that `table` marks invalid, at most 5 of them. */
+function invalidValues(data: Uint8Array, table: Uint16Array): number[] {
+  const seen = new Set<number>();
+  for (let i = 0; i < data.length && seen.size < 5; i++) if (table[data[i]!] === INVALID) seen.add(data[i]!);
+  return [...seen].sort((a, b) => a - b);
+}
+
+/** Runs `fn` over `items` with at most `width` in flight. */
+async function forEachLimited<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
 function makeDataset(
@@ -50,10 +77,15 @@ function makeDataset(
   classNames: string[],
   pairs: Pair[],
   channels: 1 | 3,
-  mapLabel: (v: number) => number,
+  rule: LabelRule,
+  /** Where the split's samples come from (a list file or folder), for the empty-split error. */
+  source: string,
 ): Dataset {
-  const table = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) table[v] = mapLabel(v);
+  if (pairs.length === 0) throw new InputError(`The ${name} split is empty: ${source} lists no samples.`);
+  const table = new Uint16Array(256);
+  for (let v = 0; v < 256; v++) table[v] = rule.map(v) ?? INVALID;
+  const badLabels = (file: string, values: number[]) =>
+    `label map ${file} holds value${values.length > 1 ? 's' : ''} ${values.join(', ')}, outside ${rule.allowed}`;
   return {
     name,
     numClasses: classNames.length,
@@ -65,11 +97,38 @@ function makeDataset(
       if (!p) throw new RangeError(`${name} has ${pairs.length} samples; index ${index} is out of range.`);
       const [img, lab] = await Promise.all([readImage(p.image, channels), readLabelPng(p.mask)]);
       if (img.width !== lab.width || img.height !== lab.height) {
-        throw new Error(`Label map ${p.mask} is ${lab.width}x${lab.height} but its image ${p.image} is ${img.width}x${img.height}.`);
+        throw new InputError(`Label map ${p.mask} is ${lab.width}x${lab.height} but its image ${p.image} is ${img.width}x${img.height}.`);
       }
+      const bad = invalidValues(lab.data, table);
+      if (bad.length) throw new InputError(`The ${badLabels(p.mask, bad)}.`);
       const mask = new Uint8Array(lab.data.length);
       for (let i = 0; i < mask.length; i++) mask[i] = table[lab.data[i]!]!;
       return { id: p.id, width: img.width, height: img.height, channels: img.channels, image: toUnitFloat(img.data), mask };
+    },
+    async check(indices?: number[]): Promise<void> {
+      const chosen = indices ?? pairs.map((_, i) => i);
+      const problems: { index: number; why: string }[] = [];
+      await forEachLimited(chosen, 8, async (index) => {
+        const p = pairs[index]!;
+        const [img, lab] = await Promise.allSettled([readImageSize(p.image), readLabelPng(p.mask)]);
+        const why: string[] = [];
+        if (img.status === 'rejected') why.push((img.reason as Error).message.replace(/\.$/, ''));
+        if (lab.status === 'rejected') why.push((lab.reason as Error).message.replace(/\.$/, ''));
+        if (img.status === 'fulfilled' && lab.status === 'fulfilled') {
+          const [i, l] = [img.value, lab.value];
+          if (i.width !== l.width || i.height !== l.height) why.push(`label map ${p.mask} is ${l.width}x${l.height} but its image ${p.image} is ${i.width}x${i.height}`);
+        }
+        if (lab.status === 'fulfilled') {
+          const bad = invalidValues(lab.value.data, table);
+          if (bad.length) why.push(badLabels(p.mask, bad));
+        }
+        if (why.length) problems.push({ index, why: why.join('; ') });
+      });
+      if (problems.length === 0) return;
+      problems.sort((a, b) => a.index - b.index);
+      const first = problems.slice(0, 3).map((p) => p.why);
+      const more = problems.length > 3 ? `; and ${problems.length - 3} more` : '';
+      throw new InputError(`${problems.length} of ${chosen.length} samples of ${name} cannot be used: ${first.join('; ')}${more}.`);
     },
   };
 }
@@ -77,11 +136,14 @@ function makeDataset(
 /** CamVid in SegNet's layout: `<split>.txt` lines "train/x.png trainannot/x.png"; 11 classes, void (11) ignored. */
 export async function camvid(root: string, split = 'train'): Promise<Dataset> {
   await assertDir(root, 'CamVid');
-  const pairs = (await readList(path.join(root, `${split}.txt`), 'CamVid')).map((line) => {
-    const [image, mask] = line.split(/\s+/) as [string, string];
+  const list = path.join(root, `${split}.txt`);
+  const pairs = (await readList(list, 'CamVid')).map((line, i) => {
+    const [image, mask] = line.split(/\s+/) as [string, string | undefined];
+    if (!mask) throw new InputError(`Line ${i + 1} of ${list} must be "IMAGE MASK" (got "${line}").`);
     return { id: path.basename(image, path.extname(image)), image: path.join(root, image), mask: path.join(root, mask) };
   });
-  return makeDataset(`camvid-${split}`, CAMVID_CLASSES, pairs, 3, (v) => (v < 11 ? v : IGNORE));
+  // SegNet's annotations: 0-10 the classes, 11 void; 255 is taken as ignore too.
+  return makeDataset(`camvid-${split}`, CAMVID_CLASSES, pairs, 3, { map: (v) => (v < 11 ? v : v === 11 || v === 255 ? IGNORE : undefined), allowed: '0-10, 11 (void) and 255' }, list);
 }
 
 /**
@@ -95,15 +157,16 @@ export async function isbi2012(root: string, split = 'train', indices?: number[]
   const files = (await readdir(path.join(dir, 'images'))).filter((f) => f.endsWith('.png')).sort();
   const chosen = indices ? indices.map((i) => String(i).padStart(2, '0') + '.png') : files;
   const pairs = chosen.map((f) => ({ id: path.basename(f, '.png'), image: path.join(dir, 'images', f), mask: path.join(dir, 'labels', f) }));
-  return makeDataset(`isbi2012-${split}`, ['membrane', 'cell'], pairs, 1, (v) => (v >= 128 ? 1 : 0));
+  return makeDataset(`isbi2012-${split}`, ['membrane', 'cell'], pairs, 1, { map: (v) => (v >= 128 ? 1 : 0), allowed: '0-255' }, path.join(dir, 'images'));
 }
 
 /** PASCAL VOC: ImageSets/Segmentation/<split>.txt, JPEGImages/<id>.jpg, SegmentationClass/<id>.png (palette indices, 255 ignored). */
 export async function voc(root: string, split = 'train'): Promise<Dataset> {
   await assertDir(root, 'VOC');
-  const ids = await readList(path.join(root, 'ImageSets', 'Segmentation', `${split}.txt`), 'VOC');
+  const list = path.join(root, 'ImageSets', 'Segmentation', `${split}.txt`);
+  const ids = await readList(list, 'VOC');
   const pairs = ids.map((id) => ({ id, image: path.join(root, 'JPEGImages', `${id}.jpg`), mask: path.join(root, 'SegmentationClass', `${id}.png`) }));
-  return makeDataset(`voc-${split}`, VOC_CLASSES, pairs, 3, (v) => (v < 21 ? v : IGNORE));
+  return makeDataset(`voc-${split}`, VOC_CLASSES, pairs, 3, { map: (v) => (v < 21 ? v : v === 255 ? IGNORE : undefined), allowed: '0-20 and 255 (ignore)' }, list);
 }
 
 /** Cityscapes: leftImg8bit/<split>/<city>/*_leftImg8bit.png with gtFine/<split>/<city>/*_gtFine_labelIds.png -> 19 trainIds. */
@@ -117,10 +180,11 @@ export async function cityscapes(root: string, split = 'train'): Promise<Dataset
       pairs.push({ id: stem, image: path.join(imgRoot, city, f), mask: path.join(root, 'gtFine', split, city, `${stem}_gtFine_labelIds.png`) });
     }
   }
-  return makeDataset(`cityscapes-${split}`, CITYSCAPES_CLASSES, pairs, 3, (v) => CITYSCAPES_LABEL_TO_TRAIN[v] ?? IGNORE);
+  // labelIds 0-33 (those without a trainId are ignored); 255 is taken as ignore too.
+  return makeDataset(`cityscapes-${split}`, CITYSCAPES_CLASSES, pairs, 3, { map: (v) => (v <= 33 || v === 255 ? (CITYSCAPES_LABEL_TO_TRAIN[v] ?? IGNORE) : undefined), allowed: 'the labelIds 0-33 and 255' }, imgRoot);
 }
 
-/** A plain pair of folders: every image has a mask PNG with the same stem; values >= classes are ignored. */
+/** A plain pair of folders: every image has a mask PNG with the same stem; labels 0..classes-1, 255 ignored. */
 export async function imageFolder(imagesDir: string, masksDir: string, classes: number, channels: 1 | 3 = 3): Promise<Dataset> {
   await assertDir(imagesDir, 'Image');
   await assertDir(masksDir, 'Mask');
@@ -128,9 +192,9 @@ export async function imageFolder(imagesDir: string, masksDir: string, classes: 
   const masks = new Set(await readdir(masksDir));
   const pairs = images.map((f) => {
     const stem = f.replace(/\.[^.]+$/, '');
-    if (!masks.has(`${stem}.png`)) throw new Error(`Image ${path.join(imagesDir, f)} has no mask ${path.join(masksDir, `${stem}.png`)}.`);
+    if (!masks.has(`${stem}.png`)) throw new InputError(`Image ${path.join(imagesDir, f)} has no mask ${path.join(masksDir, `${stem}.png`)}.`);
     return { id: stem, image: path.join(imagesDir, f), mask: path.join(masksDir, `${stem}.png`) };
   });
   const names = Array.from({ length: classes }, (_, i) => `class${i}`);
-  return makeDataset('folder', names, pairs, channels, (v) => (v < classes ? v : IGNORE));
+  return makeDataset('folder', names, pairs, channels, { map: (v) => (v < classes ? v : v === IGNORE ? IGNORE : undefined), allowed: `0-${classes - 1} (--classes ${classes}) and 255 (ignore)` }, imagesDir);
 }

@@ -6,6 +6,8 @@
 import { readFile, rename, rm } from 'node:fs/promises';
 import sharp from 'sharp';
 import { decode } from 'fast-png';
+import { InputError } from '../errors/input-error.js';
+import { writeError } from '../io/write-error.js';
 
 export interface RawImage {
   width: number;
@@ -17,6 +19,7 @@ export interface RawImage {
 function why(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT') return 'the file does not exist';
+  if (e.code === 'EISDIR') return 'it is a folder';
   return (e.message ?? String(err)).replace(/\.$/, '');
 }
 
@@ -28,7 +31,18 @@ export async function readImage(file: string, channels: 1 | 3 = 3): Promise<RawI
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
-    throw new Error(`Cannot read image ${file}: ${why(err)}.`);
+    throw new InputError(`Cannot read image ${file}: ${why(err)}.`);
+  }
+}
+
+/** An image's size from its header (no decode), or one sentence naming the file. */
+export async function readImageSize(file: string): Promise<{ width: number; height: number }> {
+  try {
+    const m = await sharp(file).metadata();
+    if (!m.width || !m.height) throw new Error('its header holds no size');
+    return { width: m.width, height: m.height };
+  } catch (err) {
+    throw new InputError(`Cannot read image ${file}: ${why(err)}.`);
   }
 }
 
@@ -38,16 +52,16 @@ export async function readLabelPng(file: string): Promise<RawImage> {
   try {
     bytes = await readFile(file);
   } catch (err) {
-    throw new Error(`Cannot read label map ${file}: ${why(err)}.`);
+    throw new InputError(`Cannot read label map ${file}: ${why(err)}.`);
   }
   let png: ReturnType<typeof decode>;
   try {
     png = decode(bytes);
   } catch (err) {
-    throw new Error(`Cannot read label map ${file}: not a valid PNG (${why(err)}).`);
+    throw new InputError(`Cannot read label map ${file}: ${bytes.length === 0 ? 'the file is empty' : `not a valid PNG (${why(err)})`}.`);
   }
   if (png.depth !== 8 || (png.channels !== 1 && !png.palette)) {
-    throw new Error(`Label map ${file} must be an 8-bit grey or palette PNG (it has ${png.channels} channels at ${png.depth} bits).`);
+    throw new InputError(`Label map ${file} must be an 8-bit grey or palette PNG (it has ${png.channels} channels at ${png.depth} bits).`);
   }
   return { width: png.width, height: png.height, channels: 1, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
 }
@@ -65,7 +79,7 @@ export async function writePng(file: string, img: RawImage): Promise<void> {
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new Error(`Cannot write ${file}: ${why(err)}.`);
+    throw writeError(err, file);
   }
 }
 

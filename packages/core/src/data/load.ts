@@ -1,6 +1,7 @@
 /** Opens a dataset by format name, as the CLI's --format flag gives it. */
 import path from 'node:path';
 import type { Dataset } from './types.js';
+import { InputError } from '../errors/input-error.js';
 import { camvid, cityscapes, imageFolder, isbi2012, voc } from './datasets.js';
 
 export const FORMATS = ['voc', 'camvid', 'isbi', 'cityscapes', 'folder'] as const;
@@ -17,9 +18,9 @@ export async function openDataset(dir: string, format: string, split: string, o:
     case 'cityscapes':
       return cityscapes(dir, split);
     case 'folder':
-      if (!o.classes) throw new Error('--format folder needs --classes N.');
+      if (!o.classes) throw new InputError('--format folder needs --classes N.');
       return imageFolder(path.join(dir, split, 'images'), path.join(dir, split, 'masks'), o.classes, o.channels ?? 3);
     default:
-      throw new Error(`--format must be one of ${FORMATS.join(', ')} (got "${format}").`);
+      throw new InputError(`--format must be one of ${FORMATS.join(', ')} (got "${format}").`);
   }
 }

@@ -62,5 +62,12 @@ export function downscaled(dataset: Dataset, factor: number): Dataset {
 /** The samples of `dataset` at `indices`, as a dataset (e.g. a held-out part of a training split). */
 export function subset(dataset: Dataset, indices: number[], name = `${dataset.name}[${indices.length}]`): Dataset {
   for (const i of indices) if (!Number.isInteger(i) || i < 0 || i >= dataset.length) throw new Error(`subset: index ${i} is outside ${dataset.name} (0..${dataset.length - 1}).`);
-  return { ...dataset, name, length: indices.length, get: (i: number) => dataset.get(indices[i]!) };
+  const check = dataset.check?.bind(dataset);
+  return {
+    ...dataset,
+    name,
+    length: indices.length,
+    get: (i: number) => dataset.get(indices[i]!),
+    ...(check ? { check: (mine?: number[]) => check((mine ?? indices.map((_, i) => i)).map((i) => indices[i]!)) } : {}),
+  };
 }

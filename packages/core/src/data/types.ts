@@ -19,4 +19,10 @@ export interface Dataset {
   classNames: string[];
   length: number;
   get(index: number): Promise<Sample>;
+  /**
+   * Checks every sample (or those at `indices`) can be read, that each label
+   * map matches its image's size and holds only valid labels, and throws one
+   * InputError listing the bad files. Cheap: image headers, not decodes.
+   */
+  check?(indices?: number[]): Promise<void>;
 }

@@ -18,11 +18,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { tf } from './tf.js';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
+import { WasmOutOfMemory } from './out-of-memory.js';
 
 const require = createRequire(import.meta.url);
 
 interface EmscriptenModule {
   cwrap: (name: string, ret: string | null, args: string[]) => (...a: number[]) => unknown;
+  _malloc?: ((bytes: number) => number) & { guarded?: boolean };
   PThread?: {
     terminateAllThreads?: () => void;
     unusedWorkers?: { unref?: () => void }[];
@@ -71,6 +73,12 @@ async function createThreadedModule(threads: number): Promise<EmscriptenModule> 
   try {
     mod = await factory({
       mainScriptUrlOrBlob: mainScript,
+      // XNNPACK reports a failed allocation here and would then spin on the
+      // operator it could not create: end the kernel call instead.
+      printErr: (line: string) => {
+        if (/XNN status .* Got status 6\b/.test(line)) throw new WasmOutOfMemory(line);
+        process.stderr.write(`${line}\n`);
+      },
       locateFile: (p: string, prefix: string) =>
         p.endsWith('.worker.js') ? worker : p.endsWith('.wasm') ? wasmBinary : prefix + p,
     });
@@ -90,6 +98,36 @@ async function createThreadedModule(threads: number): Promise<EmscriptenModule> 
     dispose: mod.cwrap('dispose', null, []),
   };
   return mod;
+}
+
+/**
+ * The wasm heap's malloc returns 0 when the heap cannot grow (4 GiB at most),
+ * and a request of 4 GiB or more wraps to a 32-bit size that may succeed;
+ * tfjs would then write the tensor out of bounds and fail later with "memory
+ * access out of bounds" or "null function". Failing at the allocation names
+ * the cause.
+ */
+function guardMalloc(mod: EmscriptenModule): void {
+  let malloc = mod._malloc;
+  if (!malloc || malloc.guarded) return;
+  const guarded = Object.assign(
+    (bytes: number) => {
+      // A request of 4 GiB or more would wrap around to a small 32-bit size and succeed.
+      const p = bytes < 2 ** 32 ? malloc!(bytes) : 0;
+      if (p === 0 && bytes > 0) throw new WasmOutOfMemory(`wasm heap: cannot allocate ${(bytes / 2 ** 20).toFixed(0)} MiB`);
+      return p;
+    },
+    { guarded: true },
+  );
+  // Emscripten's export wrapper replaces Module._malloc with the raw export on
+  // its first call; the accessor keeps the guard in front of whichever it is.
+  Object.defineProperty(mod, '_malloc', {
+    configurable: true,
+    get: () => guarded,
+    set: (f: (bytes: number) => number) => {
+      malloc = f;
+    },
+  });
 }
 
 function threadsOfActiveWasm(): number {
@@ -113,6 +151,7 @@ export async function loadWasmBackend(threads = os.availableParallelism()): Prom
   }
   await tf.setBackend('wasm');
   await tf.ready();
+  guardMalloc((tf.backend() as unknown as { wasm: EmscriptenModule }).wasm);
   // XNNPACK's pool threads run for the life of the module and Emscripten keeps
   // them referenced; unreferenced, they no longer hold the process open.
   for (const w of threadedModule?.PThread?.runningWorkers ?? []) w.unref?.();

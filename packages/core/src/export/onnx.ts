@@ -260,6 +260,7 @@ registerOnnxExporter('SegMaxUnpool', (x) => {
 // tfjs-layers' own layers
 
 registerOnnxExporter('Dropout', identity);
+registerOnnxExporter('SegDropout', identity);
 
 registerOnnxExporter('ReLU', (x) => {
   const max = (x.layer.getConfig() as { maxValue?: number | null }).maxValue;

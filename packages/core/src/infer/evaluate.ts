@@ -3,6 +3,7 @@ import type { tfl } from '../engine/tf.js';
 import type { Dataset, Sample } from '../data/types.js';
 import { ConfusionMatrix } from '../metrics/confusion.js';
 import { boundaryF1 } from '../metrics/boundary.js';
+import { InputError } from '../errors/input-error.js';
 import { infer, type InferOptions, type Network, type Prediction } from './predict.js';
 
 export interface EvalResult {
@@ -28,6 +29,9 @@ export async function evaluate(
     boundaryTolerance?: number;
   } = {},
 ): Promise<EvalResult> {
+  if (dataset.length === 0) throw new InputError(`Dataset ${dataset.name} holds no samples to evaluate.`);
+  // Every file is checked before the first image is run: a bad one fails now, not hours in.
+  await dataset.check?.();
   const cm = new ConfusionMatrix(dataset.numClasses, dataset.ignoreIndex);
   let boundary = 0;
   for (let i = 0; i < dataset.length; i++) {
@@ -35,7 +39,7 @@ export async function evaluate(
     const raw = await infer(model, sample, o);
     const p = o.refine ? await o.refine(raw, sample) : raw;
     if (p.classes !== dataset.numClasses) {
-      throw new Error(`The model predicts ${p.classes} classes but dataset ${dataset.name} has ${dataset.numClasses}.`);
+      throw new InputError(`The model predicts ${p.classes} classes but dataset ${dataset.name} has ${dataset.numClasses}.`);
     }
     cm.add(sample.mask, p.labels);
     if (o.boundaryTolerance !== undefined) {

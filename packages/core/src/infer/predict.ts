@@ -4,6 +4,8 @@
  * and multi-scale + flip testing (averaged softmax probabilities).
  */
 import { tf, type tfl } from '../engine/tf.js';
+import { InputError } from '../errors/input-error.js';
+import { asOutOfMemory } from '../engine/out-of-memory.js';
 import type { Sample } from '../data/types.js';
 
 export interface InferOptions {
@@ -165,15 +167,30 @@ function logitsAt(net: Network, x: tf.Tensor4D, o: InferOptions): Promise<tf.Ten
   return net.logits(x);
 }
 
-/** Softmax probabilities and labels of one image, with the model or a Network (another engine). */
+/**
+ * Softmax probabilities and labels of one image, with the model or a Network
+ * (another engine). Running out of memory ends in one sentence that says
+ * what to change.
+ */
 export async function infer(model: tfl.LayersModel | Network, sample: Sample, o: InferOptions = {}): Promise<Prediction> {
+  try {
+    return await inferImage(model, sample, o);
+  } catch (err) {
+    const size = `${sample.height}x${sample.width}`;
+    if (o.mode === 'slide' && o.window) throw asOutOfMemory(err, `inference with a ${o.window.join('x')} window on the ${size} image ${sample.id}`, 'use a smaller --window');
+    if (o.mode === 'tile' && o.tile) throw asOutOfMemory(err, `inference with ${o.tile.join('x')} tiles on the ${size} image ${sample.id}`, 'use a smaller --tile');
+    throw asOutOfMemory(err, `inference on the whole ${size} image ${sample.id}`, 'segment it in pieces with --window HxW (a sliding window, e.g. --window 512x512) or --tile HxW (overlap-tile)');
+  }
+}
+
+async function inferImage(model: tfl.LayersModel | Network, sample: Sample, o: InferOptions): Promise<Prediction> {
   const net = isNetwork(model) ? model : tfjsNetwork(model);
   const { width: w, height: h, channels: c } = sample;
   const [fh, fw, fc] = net.inputShape;
-  if (fc != null && fc !== c) throw new Error(`Image ${sample.id} has ${c} channels but the model takes ${fc}.`);
+  if (fc != null && fc !== c) throw new InputError(`Image ${sample.id} has ${c} channels but the model takes ${fc}.`);
   const scaled = (o.scales ?? [1]).some((s) => s !== 1);
   if ((o.mode ?? 'whole') === 'whole' && fh != null && fw != null && (fh !== h || fw !== w || scaled)) {
-    throw new Error(`Image ${sample.id} is ${h}x${w} but the model takes exactly ${fh}x${fw}; use overlap-tile (--tile ${fh}x${fw}) or a sliding window (--window ${fh}x${fw}).`);
+    throw new InputError(`Image ${sample.id} is ${h}x${w} but the model takes exactly ${fh}x${fw}; use overlap-tile (--tile ${fh}x${fw}) or a sliding window (--window ${fh}x${fw}).`);
   }
   const x = tf.tensor4d(sample.image, [1, h, w, c]);
   const scales = o.scales ?? [1];

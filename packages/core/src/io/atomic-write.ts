@@ -1,5 +1,6 @@
 /** Writing files so that readers never see half of one. */
 import { rename, rm, writeFile } from 'node:fs/promises';
+import { writeError } from './write-error.js';
 
 /** Writes through a temporary file beside `file` and a rename; on failure the temporary file is removed. */
 export async function atomicWriteFile(file: string, data: string | Uint8Array): Promise<void> {
@@ -9,6 +10,6 @@ export async function atomicWriteFile(file: string, data: string | Uint8Array): 
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw writeError(err, file);
   }
 }

@@ -3,10 +3,12 @@
  * tfjs-node. Saving is atomic: the files go to a temporary folder that is
  * renamed over the target, so a crash never leaves a half-written model.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { tf } from '../engine/tf.js';
+import { InputError } from '../errors/input-error.js';
+import { writeError } from './write-error.js';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
@@ -21,16 +23,48 @@ export async function writeFolderAtomically(dir: string, fill: (tmp: string) => 
   await mkdir(parent, { recursive: true });
   const tmp = `${path.resolve(dir)}.tmp-${process.pid}-${Date.now()}`;
   const old = `${path.resolve(dir)}.old-${process.pid}-${Date.now()}`;
-  await mkdir(tmp, { recursive: true });
   try {
+    await mkdir(tmp, { recursive: true });
     await fill(tmp);
     if (existsSync(dir)) await rename(dir, old);
     await rename(tmp, dir);
     await rm(old, { recursive: true, force: true });
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
-    throw err;
+    throw writeError(err, dir);
   }
+}
+
+/**
+ * Undoes what a process killed inside writeFolderAtomically left behind:
+ * temporary folders are removed, and when it died between its two renames
+ * (`dir` moved aside, the new copy not yet in place) the kept copy is put
+ * back. Call it only while no other process writes `dir` (a locked run).
+ * Returns what it did, for a log line.
+ */
+export async function recoverFolder(dir: string): Promise<{ removed: string[]; restored?: string }> {
+  const parent = path.dirname(path.resolve(dir));
+  const base = path.basename(path.resolve(dir));
+  const siblings = existsSync(parent) ? await readdir(parent) : [];
+  const temps = siblings.filter((f) => f.startsWith(`${base}.tmp-`));
+  const olds = siblings.filter((f) => f.startsWith(`${base}.old-`)).sort((a, b) => stamp(b) - stamp(a));
+  let restored: string | undefined;
+  if (!existsSync(dir) && olds.length > 0) {
+    restored = path.join(parent, olds.shift()!);
+    await rename(restored, dir);
+  }
+  const removed = [...temps, ...olds].map((f) => path.join(parent, f));
+  for (const f of removed) await rm(f, { recursive: true, force: true });
+  return { removed, ...(restored ? { restored } : {}) };
+}
+
+/** The Date.now() suffix writeFolderAtomically gives its folders. */
+const stamp = (name: string) => Number(name.split('-').pop()) || 0;
+
+/** Bytes that weight specs describe (what their .bin must hold). */
+export function weightBytes(specs: tf.io.WeightsManifestEntry[]): number {
+  const bytesPer = (d: string) => (d === 'bool' || d === 'uint8' ? 1 : d === 'float16' ? 2 : 4);
+  return specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * bytesPer(s.quantization?.dtype ?? s.dtype), 0);
 }
 
 export function fileSystem(dir: string): tf.io.IOHandler {
@@ -72,17 +106,27 @@ export function fileSystem(dir: string): tf.io.IOHandler {
         parsed = JSON.parse(await readFile(jsonPath, 'utf8'));
       } catch (err) {
         const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not valid JSON';
-        throw new Error(`${jsonPath} ${why}.`);
+        throw new InputError(`${jsonPath} ${why}.`);
       }
-      const weightSpecs = parsed.weightsManifest.flatMap((g) => g.weights);
+      if (!parsed || typeof parsed.modelTopology !== 'object' || parsed.modelTopology === null) {
+        throw new InputError(`${jsonPath} holds no model topology (its "modelTopology" is missing); it is not a saved model.`);
+      }
+      const manifest = parsed.weightsManifest;
+      if (!Array.isArray(manifest) || manifest.some((g) => !Array.isArray(g?.paths) || !Array.isArray(g?.weights))) {
+        throw new InputError(`${jsonPath} has no valid "weightsManifest" (a list of { paths, weights }); it is not a saved model.`);
+      }
+      const weightSpecs = manifest.flatMap((g) => g.weights);
       const buffers = await Promise.all(
-        parsed.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(path.join(dir, p))),
+        manifest.flatMap((g) => g.paths).map((p) =>
+          readFile(path.join(dir, p)).catch((err: NodeJS.ErrnoException) => {
+            throw new InputError(`${path.join(dir, p)} ${err.code === 'ENOENT' ? 'is missing' : `cannot be read (${err.code ?? err.message})`}; ${jsonPath} names it as its weights.`);
+          }),
+        ),
       );
       const joined = Buffer.concat(buffers);
-      const bytesPer = (d: string) => (d === 'bool' || d === 'uint8' ? 1 : d === 'float16' ? 2 : 4);
-      const expected = weightSpecs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * bytesPer(s.quantization?.dtype ?? s.dtype), 0);
+      const expected = weightBytes(weightSpecs);
       if (joined.byteLength !== expected) {
-        throw new Error(`${path.join(dir, WEIGHTS_BIN)} holds ${joined.byteLength} bytes but model.json describes ${expected}; the checkpoint is corrupt.`);
+        throw new InputError(`${path.join(dir, manifest[0]?.paths[0] ?? WEIGHTS_BIN)} holds ${joined.byteLength} bytes but model.json describes ${expected}; the checkpoint is corrupt.`);
       }
       return {
         modelTopology: parsed.modelTopology,

@@ -18,6 +18,7 @@ import { batchNormTrain, batchNormTrainGrad } from '../engine/batchnorm-train.js
 import { reluGrad } from '../engine/relu-grad.js';
 import { asList, firstShape } from './shape.js';
 import { ConvBase, type ConvGeometryArgs } from './conv-base.js';
+import { initializerSeed } from './seeds.js';
 
 export interface ConvBnArgs extends ConvGeometryArgs {
   filters: number;
@@ -46,7 +47,7 @@ export class ConvBn extends ConvBase {
     this.relu = args.relu ?? true;
     this.momentum = args.momentum ?? 0.1;
     this.epsilon = args.epsilon ?? 1e-5;
-    this.seed = args.seed;
+    this.seed = initializerSeed(args.seed);
   }
 
   protected outChannels(): number {

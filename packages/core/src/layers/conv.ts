@@ -6,6 +6,7 @@
 import { tf, tfl, type Initializer } from '../engine/tf.js';
 import { asList, firstShape } from './shape.js';
 import { ConvBase, type ConvGeometryArgs } from './conv-base.js';
+import { initializerSeed } from './seeds.js';
 
 
 export interface Conv2DArgs extends ConvGeometryArgs {
@@ -16,10 +17,10 @@ export interface Conv2DArgs extends ConvGeometryArgs {
   seed?: number;
 }
 
-function initializer(v: Initializer | string | undefined, fallback: () => Initializer) {
+function initializer(v: Initializer | string | undefined, fallback: () => Initializer, seed?: number) {
   if (v == null) return fallback();
   if (typeof v !== 'string') return v;
-  return (tfl.initializers as unknown as Record<string, (a: object) => Initializer>)[v]!({});
+  return (tfl.initializers as unknown as Record<string, (a: object) => Initializer>)[v]!({ seed });
 }
 
 /** 2-D convolution, NHWC, weights [KH, KW, Ci, Co] (+ bias [Co]). */
@@ -36,7 +37,8 @@ export class Conv2D extends ConvBase {
     super(args);
     this.filters = args.filters;
     this.useBias = args.useBias ?? true;
-    this.kernelInit = initializer(args.kernelInitializer, () => tfl.initializers.heNormal({ seed: args.seed }));
+    const seed = initializerSeed(args.seed);
+    this.kernelInit = initializer(args.kernelInitializer, () => tfl.initializers.heNormal({ seed }), seed);
     this.biasInit = initializer(args.biasInitializer, () => tfl.initializers.zeros());
   }
 
@@ -84,7 +86,7 @@ export class DepthwiseConv2D extends ConvBase {
     super(args);
     this.depthMultiplier = args.depthMultiplier ?? 1;
     this.useBias = args.useBias ?? false;
-    this.seed = args.seed;
+    this.seed = initializerSeed(args.seed);
   }
 
   protected outChannels(inChannels: number): number {

@@ -3,6 +3,7 @@
  * (ZOO.md) with a builder; the CLI and benchmarks look them up here.
  */
 import type { tfl } from '../engine/tf.js';
+import { seededBuild } from '../layers/seeds.js';
 
 export interface BuildOptions {
   classes?: number;
@@ -23,8 +24,9 @@ export interface ModelSpec {
 
 const models = new Map<string, ModelSpec>();
 
+/** Registers a zoo model; its builder runs with every initializer seeded from BuildOptions.seed (0 when unset). */
 export function registerModel(spec: ModelSpec): void {
-  models.set(spec.name, spec);
+  models.set(spec.name, { ...spec, build: (o) => seededBuild(o?.seed ?? 0, () => spec.build(o)) });
 }
 
 export function modelSpec(name: string): ModelSpec | undefined {

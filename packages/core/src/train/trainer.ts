@@ -3,14 +3,21 @@
  * computes), SGD/Adam with a poly or constant schedule, a JSONL log,
  * resumable checkpoints, and a clean stop when the loss stops being finite.
  */
-import { appendFile, readFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, readdir, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { tf, tfl } from '../engine/tf.js';
+import { asOutOfMemory } from '../engine/out-of-memory.js';
+import { TrainingDiverged } from '../errors/input-error.js';
+import { atomicWriteFile } from '../io/atomic-write.js';
+import { lockRunDir } from '../io/run-lock.js';
+import { writeError } from '../io/write-error.js';
+import { setNoiseStep } from '../layers/seeds.js';
 import type { Dataset, Sample } from '../data/types.js';
 import type { AugmentOptions } from '../data/augment.js';
 import { softmaxCrossEntropy } from '../losses/cross-entropy.js';
 import { BatchLoader, type Batch } from './batches.js';
-import { loadCheckpoint, saveCheckpoint, checkpointDir } from './checkpoint.js';
+import { loadCheckpoint, recoverCheckpoint, saveCheckpoint, checkpointDir, type TrainState } from './checkpoint.js';
 import { Optimizer, polyLr, type OptimizerConfig } from './optimizer.js';
 import { Progress } from './progress.js';
 import { trainableVariables } from './step.js';
@@ -30,11 +37,15 @@ export interface TrainConfig {
   logEvery?: number;
   /** Run folder: checkpoint/ and log.jsonl. A run with a checkpoint resumes from it. */
   runDir: string;
+  /** Written to RUN/config.json once the folder is locked and its checkpoint (if any) accepted. */
+  record?: unknown;
   /** Per-sample hook after augmentation. */
   prepare?: (s: Sample) => Sample;
   /** Applied once per training image before augmentation and cached, e.g. U-Net's weight maps. */
   precompute?: (s: Sample) => Sample;
   quiet?: boolean;
+  /** Where the trainer's notes (a resume, a restored checkpoint) go; stderr unless quiet. */
+  log?: (line: string) => void;
 }
 
 export interface TrainResult {
@@ -44,7 +55,7 @@ export interface TrainResult {
   resumedFrom?: number;
 }
 
-export class TrainingDiverged extends Error {}
+export { TrainingDiverged };
 
 /** Centre crop of [N, H, W] labels or weights to h x w: valid-convolution nets predict the centre of their input. */
 function cropTo<T extends tf.Tensor3D>(t: T, h: number, w: number): T {
@@ -68,19 +79,80 @@ function lossOf(outputs: tf.Tensor4D[], batch: Batch, cfg: TrainConfig, ignoreIn
   return total;
 }
 
+/**
+ * Trains `model` in `cfg.runDir`, which it locks for the run (a second run
+ * on the same folder refuses; a lock left by a killed process is taken over).
+ */
 export async function train(model: tfl.LayersModel, dataset: Dataset, cfg: TrainConfig): Promise<TrainResult> {
-  await mkdir(cfg.runDir, { recursive: true });
+  await mkdir(cfg.runDir, { recursive: true }).catch((err) => {
+    throw writeError(err, cfg.runDir);
+  });
+  const lock = lockRunDir(cfg.runDir);
+  try {
+    return await trainLocked(model, dataset, cfg);
+  } finally {
+    setNoiseStep(undefined);
+    lock.release();
+  }
+}
+
+/** Keeps the log entries up to `iter` (a resumed run logs the rest again) and drops a line cut by a kill. */
+async function trimLog(file: string, iter: number): Promise<void> {
+  // A log that is not a regular file (a pipe, a device) is only appended to.
+  if (!existsSync(file) || !(await stat(file)).isFile()) return;
+  const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => {
+    try {
+      return (JSON.parse(l) as { iter: number }).iter <= iter;
+    } catch {
+      return false;
+    }
+  });
+  await atomicWriteFile(file, lines.length ? `${lines.join('\n')}\n` : '');
+}
+
+/** Removes the files a killed run left half-written at the top of its folder (`*.tmp-<pid>`). */
+async function removeTemporaries(runDir: string): Promise<void> {
+  for (const f of await readdir(runDir)) if (/\.tmp-\d+/.test(f) && !f.startsWith('checkpoint')) await rm(path.join(runDir, f), { recursive: true, force: true });
+}
+
+async function trainLocked(model: tfl.LayersModel, dataset: Dataset, cfg: TrainConfig): Promise<TrainResult> {
+  const say = (line: string) => {
+    if (cfg.log) cfg.log(line);
+    else if (!cfg.quiet) process.stderr.write(`${line}\n`);
+  };
+  // Every file is checked before the first step: a bad one fails now, not hours in.
+  await dataset.check?.();
+  const recovered = await recoverCheckpoint(cfg.runDir);
+  await removeTemporaries(cfg.runDir);
+  if (recovered.restored) say(`Restored the checkpoint ${recovered.restored} (an earlier run was killed while replacing it).`);
   const optimizer = new Optimizer(cfg.optimizer);
-  const resumed = await loadCheckpoint(cfg.runDir, model, optimizer);
+  try {
+    const resumed = await loadCheckpoint(cfg.runDir, model, optimizer);
+    if (cfg.record !== undefined) await atomicWriteFile(path.join(cfg.runDir, 'config.json'), JSON.stringify(cfg.record, null, 2));
+    const log = path.join(cfg.runDir, 'log.jsonl');
+    await trimLog(log, resumed?.iter ?? 0);
+    if (resumed) say(`Resuming from the checkpoint at iteration ${resumed.iter} of ${cfg.iters} in ${checkpointDir(cfg.runDir)}.`);
+    return await loop(model, dataset, cfg, optimizer, resumed, log);
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+async function loop(model: tfl.LayersModel, dataset: Dataset, cfg: TrainConfig, optimizer: Optimizer, resumed: TrainState | undefined, log: string): Promise<TrainResult> {
   let iter = resumed?.iter ?? 0;
   let lastLoss = resumed?.loss ?? NaN;
   let seconds = resumed?.seconds ?? 0;
-  const loader = new BatchLoader(dataset, cfg.batchSize, cfg.seed ?? 0, cfg.augment, cfg.prepare, cfg.precompute);
+  let lastSaved = resumed?.iter;
+  const seed = cfg.seed ?? 0;
+  const loader = new BatchLoader(dataset, cfg.batchSize, seed, cfg.augment, cfg.prepare, cfg.precompute);
   const vars = trainableVariables(model);
-  const log = path.join(cfg.runDir, 'log.jsonl');
   const every = cfg.checkpointEvery ?? 100;
   const logEvery = cfg.logEvery ?? 10;
   const progress = cfg.quiet ? undefined : new Progress(cfg.iters, iter, logEvery);
+  const kept = () =>
+    lastSaved !== undefined
+      ? ` The last good checkpoint (iteration ${lastSaved}) is kept in ${checkpointDir(cfg.runDir)}.`
+      : ' No checkpoint was written (none had finite weights).';
   // A prefetch may fail while a step runs; mark it handled now and rethrow where it is awaited.
   const prefetch = (i: number) => {
     const p = loader.samples(i);
@@ -96,33 +168,50 @@ export async function train(model: tfl.LayersModel, dataset: Dataset, cfg: Train
       const t0 = performance.now();
       const lr = cfg.schedule === 'constant' ? cfg.optimizer.lr : polyLr(cfg.optimizer.lr, iter, cfg.iters, cfg.power ?? 0.9);
       optimizer.setLearningRate(lr);
-      const loss = tf.tidy(() => {
-        const batch = BatchLoader.toTensors(samples);
-        const { value, grads } = tf.variableGrads(() => {
-          const out = model.apply(batch.images, { training: true });
-          return lossOf((Array.isArray(out) ? out : [out]) as tf.Tensor4D[], batch, cfg, dataset.ignoreIndex);
-        }, vars);
-        const v = value.dataSync()[0]!;
-        if (Number.isFinite(v)) optimizer.apply(vars, grads);
-        return v;
-      });
+      setNoiseStep(seed, iter);
+      let loss: number;
+      try {
+        loss = tf.tidy(() => {
+          const batch = BatchLoader.toTensors(samples);
+          const { value, grads } = tf.variableGrads(() => {
+            const out = model.apply(batch.images, { training: true });
+            return lossOf((Array.isArray(out) ? out : [out]) as tf.Tensor4D[], batch, cfg, dataset.ignoreIndex);
+          }, vars);
+          const v = value.dataSync()[0]!;
+          if (Number.isFinite(v)) optimizer.apply(vars, grads);
+          return v;
+        });
+      } catch (err) {
+        const s = samples[0];
+        const what = `a training step on a batch of ${samples.length} ${s ? `${s.height}x${s.width} ` : ''}crops`;
+        throw asOutOfMemory(err, what, 'use a smaller --size or --batch');
+      }
       if (!Number.isFinite(loss)) {
-        const kept = resumed || iter >= every ? ` The last good checkpoint is kept in ${checkpointDir(cfg.runDir)}.` : '';
-        throw new TrainingDiverged(`Training diverged: the loss became ${loss} at iteration ${iter + 1}; stopped without updating the weights.${kept}`);
+        throw new TrainingDiverged(`Training diverged: the loss became ${loss} at iteration ${iter + 1}; stopped without updating the weights.${kept()}`);
       }
       iter++;
       lastLoss = loss;
       seconds += (performance.now() - t0) / 1000;
       progress?.update(iter, loss);
       if (iter % logEvery === 0 || iter === cfg.iters) {
-        await appendFile(log, `${JSON.stringify({ iter, loss, lr, seconds: Number(seconds.toFixed(3)) })}\n`);
+        const line = `${JSON.stringify({ iter, loss, lr, seconds: Number(seconds.toFixed(3)) })}\n`;
+        await appendFile(log, line).catch((err) => {
+          throw writeError(err, log);
+        });
       }
-      if (iter % every === 0 || iter === cfg.iters) await saveCheckpoint(cfg.runDir, model, optimizer, { iter, loss, seconds });
+      if (iter % every === 0 || iter === cfg.iters) {
+        try {
+          await saveCheckpoint(cfg.runDir, model, optimizer, { iter, loss, seconds });
+        } catch (err) {
+          if (err instanceof TrainingDiverged) throw new TrainingDiverged(`Training diverged: ${err.message}.${kept()}`);
+          throw err;
+        }
+        lastSaved = iter;
+      }
     }
   } finally {
     progress?.end();
     await next?.catch(() => undefined);
-    optimizer.dispose();
   }
   return { iters: iter, loss: lastLoss, seconds, ...(resumed ? { resumedFrom: resumed.iter } : {}) };
 }

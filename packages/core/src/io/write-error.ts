@@ -1,0 +1,18 @@
+/** A failed write as one sentence naming the file: a full disk says so, with what to do. */
+import { InputError, RunFailure } from '../errors/input-error.js';
+
+export function writeError(err: unknown, file: string): Error {
+  if (err instanceof InputError || err instanceof RunFailure) return err;
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new RunFailure(`No space left on the device while writing ${file}; free some space (or choose another --out) and run again.`);
+    case 'EROFS':
+    case 'EACCES':
+    case 'EPERM':
+      return new InputError(`Cannot write ${file}: ${e.code === 'EROFS' ? 'the file system is read-only' : 'permission denied'}.`);
+    default:
+      return new RunFailure(`Cannot write ${file}: ${(e.message ?? String(err)).replace(/\.$/, '')}.`);
+  }
+}
