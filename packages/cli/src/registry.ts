@@ -3,7 +3,7 @@
  * models when it is imported; one that is not installed is listed as
  * unavailable.
  */
-import { ZOO, modelSpec, type ModelSpec } from '@seg/core';
+import { ZOO, countTrainableParams, modelSpec, registeredModels, type ModelSpec } from '@seg/core';
 import { UsageError } from './errors.js';
 
 export interface ModelListing {
@@ -41,6 +41,21 @@ export async function listModels(): Promise<ModelListing[]> {
     classes: e.classes,
     available: modelSpec(e.name) !== undefined,
   }));
+}
+
+/** Paper variants the installed packages register beside ZOO.md's names (each built once to count its parameters). */
+export async function listVariants(): Promise<ModelListing[]> {
+  await loadPackages();
+  const zoo = new Set(ZOO.map((e) => e.name));
+  return registeredModels()
+    .filter((s) => !zoo.has(s.name) && s.input)
+    .map((s) => {
+      const [h, w, c] = s.input!;
+      const model = s.build({ size: [h, w], channels: c, classes: s.classes });
+      const params = countTrainableParams(model);
+      model.dispose();
+      return { name: s.name, package: s.package, params, input: [h, w] as [number, number], classes: s.classes ?? 0, available: true };
+    });
 }
 
 export async function findModel(name: string): Promise<ModelSpec> {

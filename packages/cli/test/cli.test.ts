@@ -9,7 +9,19 @@ describe('seg models', () => {
     const r = await seg('models', '--json');
     expect(r.code).toBe(0);
     const models = JSON.parse(r.stdout) as { name: string; params: number; input: number[]; classes: number; package: string }[];
-    expect(models.map((m) => m.name)).toEqual(ZOO.map((z) => z.name));
+    // the zoo first, then the paper variants the packages register (SegNet-Basic and Table 1's decoders)
+    expect(models.slice(0, ZOO.length).map((m) => m.name)).toEqual(ZOO.map((z) => z.name));
+    expect(models.slice(ZOO.length).map((m) => m.name)).toEqual([
+      'segnet-basic',
+      'segnet-basic-single-channel-decoder',
+      'segnet-basic-encoder-addition',
+      'fcn-basic',
+      'fcn-basic-no-addition',
+      'fcn-basic-no-dim-reduction',
+      'fcn-basic-no-addition-no-dim-reduction',
+      'bilinear-interpolation',
+    ]);
+    expect(models.find((m) => m.name === 'segnet-basic')).toMatchObject({ params: 1_416_075, input: [360, 480], classes: 11, package: '@seg/segnet' });
     expect(models.find((m) => m.name === 'deeplabv1-largefov')).toMatchObject({ params: 20_505_429, input: [321, 321], classes: 21, package: '@seg/deeplab' });
     // the engine line goes to stderr, once
     expect(r.stderr.match(/seg: backend \w+.*\d+ threads?/g)?.length).toBe(1);
@@ -27,7 +39,8 @@ describe('seg models', () => {
     expect(models.find((m) => m.name === 'unet')?.available).toBe(true);
     expect(models.find((m) => m.name === 'deeplabv3plus-resnet50')?.available).toBe(true);
     expect(models.find((m) => m.name === 'fcn8s-vgg16')?.available).toBe(true);
-    expect(models.find((m) => m.name === 'segnet-vgg16')?.available).toBe(false);
+    expect(models.find((m) => m.name === 'segnet-vgg16')?.available).toBe(true);
+    expect(models.find((m) => m.name === 'pspnet-resnet50')?.available).toBe(false);
     const info = JSON.parse((await seg('info', '--model', 'unet', '--json')).stdout);
     expect(info).toMatchObject({ name: 'unet', params: 31_030_658, input: [572, 572, 1], output: [388, 388, 2] });
     expect(info.macs).toBeGreaterThan(5e10);

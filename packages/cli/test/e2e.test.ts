@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   atrousConv,
   conv,
+  datasetMedianFrequency,
+  downscaled,
   convBnRelu,
   evaluate,
   infer,
@@ -108,6 +110,21 @@ describe('seg train / eval / predict end to end', () => {
     expect(existsSync(written.mask) && existsSync(written.overlay)).toBe(true);
     const log = readFileSync(path.join(run, 'log.jsonl'), 'utf8').trim().split('\n');
     expect(log.length).toBeGreaterThan(10);
+  });
+
+  it("--class-weights median trains with the dataset's median-frequency weights; seg eval --bf --downscale 2 scores as the library does", async () => {
+    const run = path.join(dir, 'run-mfb');
+    const t = await seg('train', '--model', 'test-net', '--data', data, '--format', 'folder', '--classes', '3', '--size', '40x40', '--iters', '3', '--class-weights', 'median', '--out', run, '--json');
+    expect(t.code).toBe(0);
+    const want = await datasetMedianFrequency(await openDataset(data, 'folder', 'train', { classes: 3 }));
+    expect(t.stderr).toContain(`seg: median-frequency class weights of folder: ${want.map((w) => w.toFixed(4)).join(', ')}`);
+    expect(JSON.parse(readFileSync(path.join(run, 'config.json'), 'utf8')).classWeights).toEqual(want);
+    const e = await seg('eval', '--run', path.join(dir, 'run'), '--data', data, '--format', 'folder', '--classes', '3', '--split', 'val', '--bf', '--downscale', '2', '--json');
+    expect(e.code).toBe(0);
+    const model = await tfl.loadLayersModel(fileSystem(path.join(dir, 'run', 'checkpoint', 'model')));
+    const lib = await evaluate(model, downscaled(await openDataset(data, 'folder', 'val', { classes: 3 }), 2), { classBoundary: true });
+    expect(JSON.parse(e.stdout).bf).toBeCloseTo(lib.bf!, 10);
+    expect(JSON.parse(e.stdout).miou).toBeCloseTo(lib.miou, 10);
   });
 
   it('--crf: seg eval and seg predict refine the softmax with the dense CRF, as the library does', async () => {
@@ -218,7 +235,10 @@ describe('seg train / eval / predict end to end', () => {
   it('bad input: one sentence naming the flag or file, non-zero exit, nothing half-written', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--model', 'nope', '--data', data, '--format', 'folder'], /^seg: Unknown model "nope" \(--model\); seg models lists them\.$/],
-      [['train', '--model', 'segnet-vgg16', '--data', data, '--format', 'folder'], /^seg: Model segnet-vgg16 needs @seg\/segnet, which is not installed\.$/],
+      [['train', '--model', 'pspnet-resnet50', '--data', data, '--format', 'folder'], /^seg: Model pspnet-resnet50 needs @seg\/pspnet, which is not installed\.$/],
+      [['info', '--model', 'unet', '--size', '500x500'], /^seg: --size 500x500 does not fit unet: each side must be even at every 2x2 pooling after its valid convolutions \(572, 588, \.\.\.\); not 500 \(nearest valid: 492 or 508\)\.$/],
+      [['export', '--model', 'unet-same-bn', '--size', '512x500', '--out', path.join(dir, 'x', 'u.onnx')], /^seg: --size 512x500 does not fit unet-same-bn: each side must be a multiple of 16 .*; not 500 \(nearest valid: 496 or 512\)\.$/],
+      [['train', '--model', 'test-net', '--data', data, '--format', 'folder', '--classes', '3', '--class-weights', '1,2'], /^seg: --class-weights must be median or 3 non-negative numbers separated by commas, one per class \(got "1,2"\)\.$/],
       [['train', '--model', 'test-net', '--data', path.join(dir, 'missing'), '--format', 'folder'], /^seg: --data folder .*missing does not exist\.$/],
       [['train', '--model', 'test-net', '--data', data, '--format', 'png', '--classes', '3'], /^seg: --format must be one of voc, camvid, isbi, cityscapes, folder \(got "png"\)\.$/],
       [['train', '--model', 'test-net', '--data', data, '--format', 'folder', '--classes', '3', '--size', '40'], /^seg: --size must be HxW, e.g\. 256x256 \(got "40"\)\.$/],

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfusionMatrix } from '../src/metrics/confusion.js';
-import { boundaryF1, boundaryMask } from '../src/metrics/boundary.js';
+import { boundaryF1, boundaryMask, classBoundaryF1 } from '../src/metrics/boundary.js';
 import { pixelError, randError, randErrorOfSegmentations } from '../src/metrics/isbi.js';
 import { distanceTransform } from '../src/image/distance-transform.js';
 import { connectedComponents } from '../src/image/connected-components.js';
@@ -243,5 +243,33 @@ describe('ISBI 2012 metrics', () => {
     expect(randError(gt, [1, 1, 1, 1, 1, 1, 1, 1, 1], 3, 3)).toBe(0);
     // No ground-truth cells: nothing to score.
     expect(randError([0, 0], [1, 1], 2, 1)).toBe(0);
+  });
+});
+
+describe("classBoundaryF1 (SegNet's BF)", () => {
+  // 6x4: class 0 in columns 0-2, class 1 in columns 3-5; each class's boundary is the 2-pixel-wide seam
+  const gt = Array.from({ length: 24 }, (_, p) => (p % 6 < 3 ? 0 : 1));
+
+  it('is 1 for a perfect prediction and averages over the classes present in the ground truth only', () => {
+    const r = classBoundaryF1(gt, gt, 6, 4, { numClasses: 3 });
+    expect(r).toEqual({ f1: 1, perClass: [1, 1, null] });
+  });
+
+  it('a seam one column off: F1 0 at tolerance 0 (0.75% of the 7.2 px diagonal is 0.05 px), 1 at tolerance 1', () => {
+    const pred = Array.from({ length: 24 }, (_, p) => (p % 6 < 4 ? 0 : 1));
+    // class 0's boundary: gt columns 2,3 vs predicted 3,4: column 3 matches at distance 0
+    // -> precision 4/8, recall 4/8 at tolerance 0 for each class
+    const t0 = classBoundaryF1(gt, pred, 6, 4, { numClasses: 2 });
+    expect(t0.perClass).toEqual([0.5, 0.5]);
+    expect(t0.f1).toBe(0.5);
+    expect(classBoundaryF1(gt, pred, 6, 4, { numClasses: 2, tolerance: 1 }).f1).toBe(1);
+  });
+
+  it('a class present but never predicted scores 0; ignored ground truth makes no boundary', () => {
+    const allZero = new Array(24).fill(0);
+    expect(classBoundaryF1(gt, allZero, 6, 4, { numClasses: 2 }).perClass).toEqual([0, 0]);
+    const ignored = gt.map((g) => (g === 1 ? 255 : g));
+    expect(classBoundaryF1(ignored, allZero, 6, 4, { numClasses: 2 })).toEqual({ f1: 1, perClass: [1, null] });
+    expect(classBoundaryF1(new Array(24).fill(255), allZero, 6, 4, { numClasses: 2 }).f1).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { registerModel } from '@seg/core';
-import { unetPaper, unetSameBn } from './unet.js';
+import { unetPaper, unetSameBn, validOutputSize } from './unet.js';
 
 export { unet, unetPaper, unetSameBn, validOutputSize, tileCovering, type UNetOptions } from './unet.js';
 export { unetTraining, type UNetTrainingOptions } from './training.js';
@@ -14,11 +14,15 @@ registerModel({
   name: 'unet',
   package: '@seg/unet',
   tile: [572, 572],
+  // Every pooling must see an even size, so the skips crop symmetrically (Sec. 2).
+  inputSides: { rule: 'each side must be even at every 2x2 pooling after its valid convolutions (572, 588, ...)', valid: (s) => validOutputSize(s) !== null },
   build: (o = {}) => unetPaper({ classes: o.classes, channels: o.channels, size: o.size, baseWidth: o.width ? 64 * o.width : undefined, seed: o.seed }),
 });
 registerModel({
   name: 'unet-same-bn',
   package: '@seg/unet',
+  // Four 2x2 poolings with same-size skips: the sides must divide by 16.
+  inputSides: { rule: 'each side must be a multiple of 16 (four 2x2 poolings whose skips are concatenated uncropped)', valid: (s) => s > 0 && s % 16 === 0 },
   build: (o = {}) =>
     unetSameBn({ classes: o.classes, channels: o.channels, size: o.size, baseWidth: o.width ? 64 * o.width : undefined, seed: o.seed }),
 });

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { atomicWriteFile, exportOnnx, packageVersions, writeError, zooEntry, type tfl } from '@seg/core';
+import { atomicWriteFile, checkInputSize, exportOnnx, packageVersions, writeError, zooEntry, type tfl } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { findModel } from '../registry.js';
@@ -34,10 +34,12 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   if (typeof v.model === 'string') {
     const spec = await findModel(v.model);
     const zoo = zooEntry(spec.name);
-    size ??= zoo ? [zoo.input[0], zoo.input[1]] : undefined;
+    const defaults = zoo?.input ?? spec.input;
+    size ??= defaults ? [defaults[0], defaults[1]] : undefined;
     if (!size) throw new UsageError(`seg export --model ${spec.name} needs --size HxW.`);
-    const classes = parsePositive(v.classes as string | undefined, '--classes', zoo?.classes ?? 2);
-    model = spec.build({ classes, size, channels: zoo?.input[2] });
+    const classes = parsePositive(v.classes as string | undefined, '--classes', zoo?.classes ?? spec.classes ?? 2);
+    checkInputSize(spec, size);
+    model = spec.build({ classes, size, channels: defaults?.[2] });
   } else {
     if (v.classes !== undefined) throw new UsageError('--classes applies to --model only: a trained model keeps its classes.');
     model = await loadTrainedModel(v.run as string | undefined, v.weights as string | undefined);

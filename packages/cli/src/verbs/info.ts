@@ -1,4 +1,4 @@
-import { countMacs, countTrainableParams, zooEntry } from '@seg/core';
+import { checkInputSize, countMacs, countTrainableParams, zooEntry } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { findModel } from '../registry.js';
@@ -14,10 +14,12 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   if (typeof v.model !== 'string') throw new UsageError('seg info needs --model NAME; see seg models.');
   const spec = await findModel(v.model);
   const zoo = zooEntry(spec.name);
-  const size = parseSize(v.size as string | undefined) ?? (zoo ? [zoo.input[0], zoo.input[1]] : undefined);
+  const defaults = zoo?.input ?? spec.input;
+  const size = parseSize(v.size as string | undefined) ?? (defaults ? [defaults[0], defaults[1]] : undefined);
   if (!size) throw new UsageError(`seg info --model ${spec.name} needs --size HxW.`);
-  const classes = parsePositive(v.classes as string | undefined, '--classes', zoo?.classes ?? 2);
-  const model = spec.build({ classes, size, channels: zoo?.input[2] });
+  const classes = parsePositive(v.classes as string | undefined, '--classes', zoo?.classes ?? spec.classes ?? 2);
+  checkInputSize(spec, size as [number, number]);
+  const model = spec.build({ classes, size, channels: defaults?.[2] });
   const input = model.inputs[0]!.shape as number[];
   const output = (Array.isArray(model.outputShape[0]) ? model.outputShape[0] : model.outputShape) as number[];
   const r = { name: spec.name, params: countTrainableParams(model), macs: countMacs(model), input: input.slice(1), output: output.slice(1) };

@@ -1,14 +1,16 @@
-import { listModels } from '../registry.js';
+import { listModels, listVariants } from '../registry.js';
 import { parseVerbArgs } from '../args.js';
 
 export const help = `seg models [--json]
 
 Lists every zoo model (../shared/spec/ZOO.md) with its trainable parameter
-count, default input size and classes, and whether its package is installed.`;
+count, default input size and classes, and whether its package is installed;
+then the paper variants the installed packages add (e.g. SegNet-Basic and
+its Table 1 decoders), with their parameters counted.`;
 
 export async function run(argv: string[], out: (s: string) => void): Promise<void> {
   const { values } = parseVerbArgs('models', argv, { json: { type: 'boolean' } });
-  const models = await listModels();
+  const models = [...(await listModels()), ...(await listVariants())];
   if (values.json) {
     out(JSON.stringify(models, null, 2));
     return;

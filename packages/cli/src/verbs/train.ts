@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { engineInfo, openDataset, train, type BuildOptions } from '@seg/core';
+import { checkInputSize, datasetMedianFrequency, engineInfo, openDataset, train, type BuildOptions, type Dataset } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { findModel } from '../registry.js';
@@ -8,13 +8,17 @@ import { parseNonNegative, parsePositive, parseSize } from '../load.js';
 
 export const help = `seg train --model NAME --data DIR --format voc|camvid|isbi|cityscapes|folder
           [--split train] [--classes N] [--size HxW] [--batch N] [--iters N] [--lr X]
-          [--optimizer sgd|adam] [--seed N] [--checkpoint-every N] [--out RUN] [--json]
+          [--optimizer sgd|adam] [--class-weights median|W1,W2,...] [--seed N]
+          [--checkpoint-every N] [--out RUN] [--json]
 
 Trains a zoo model with SGD (momentum 0.9, weight decay 1e-4, poly learning
 rate) on random crops of --size with flips. Progress goes to stderr, a JSONL
 log to RUN/log.jsonl, checkpoints to RUN/checkpoint (a run started again with
 the same --out resumes from its checkpoint, and says so). --format folder
 reads DIR/<split>/images and DIR/<split>/masks and needs --classes.
+--class-weights weighs the loss per class: median (median-frequency
+balancing, Eigen & Fergus 2015 as SegNet uses it, computed from the training
+split and printed) or one weight per class.
 
 Every sample is checked before the first step (readable, label map the size
 of its image, labels in range). The run folder is locked while the run
@@ -33,6 +37,7 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
     iters: { type: 'string' },
     lr: { type: 'string' },
     optimizer: { type: 'string' },
+    'class-weights': { type: 'string' },
     seed: { type: 'string' },
     'checkpoint-every': { type: 'string' },
     out: { type: 'string' },
@@ -60,7 +65,9 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   await opened.check?.();
   const dataset = { ...opened, check: undefined };
   const first = await dataset.get(0);
+  const classWeights = await parseClassWeights(v['class-weights'] as string | undefined, dataset, err);
   const size = crop ?? [first.height, first.width];
+  checkInputSize(spec, size as [number, number], crop ? '--size' : 'The training images\' size');
   const runDir = (v.out as string | undefined) ?? path.join('runs', `${spec.name}-${Date.now()}`);
   const build: BuildOptions = { classes: dataset.numClasses, channels: first.channels, size: [null, null], seed };
   const model = spec.build(build);
@@ -74,6 +81,7 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
     seed,
     augment: { crop: size, flip: true },
     checkpointEvery,
+    ...(classWeights ? { classWeights } : {}),
   };
   // config.json is written by train() once the folder is locked and its checkpoint accepted.
   const result = await train(model, dataset, { ...config, runDir, record: config, log: (line) => err(`seg: ${line.charAt(0).toLowerCase()}${line.slice(1)}`) });
@@ -87,4 +95,18 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   };
   const resumed = result.resumedFrom !== undefined ? ` (resumed from iteration ${result.resumedFrom})` : '';
   out(v.json ? JSON.stringify(summary) : `trained ${spec.name} for ${summary.iters} iterations${resumed} in ${summary.seconds} s; final loss ${summary.loss.toFixed(4)}; run saved in ${runDir}`);
+}
+
+async function parseClassWeights(value: string | undefined, dataset: Dataset, err: (s: string) => void): Promise<number[] | undefined> {
+  if (value === undefined) return undefined;
+  if (value === 'median') {
+    const w = await datasetMedianFrequency(dataset);
+    err(`seg: median-frequency class weights of ${dataset.name}: ${w.map((x) => x.toFixed(4)).join(', ')}`);
+    return w;
+  }
+  const w = value.split(',').map(Number);
+  if (w.length !== dataset.numClasses || w.some((x) => !Number.isFinite(x) || x < 0)) {
+    throw new UsageError(`--class-weights must be median or ${dataset.numClasses} non-negative numbers separated by commas, one per class (got "${value}").`);
+  }
+  return w;
 }

@@ -8,6 +8,7 @@ import { ConvBn } from '../layers/conv-bn.js';
 import { ResizeBilinear } from '../layers/resize.js';
 import { CenterCrop } from '../layers/crop.js';
 import { SeededDropout } from '../layers/dropout.js';
+import { LocalResponseNorm } from '../layers/lrn.js';
 import { AdaptiveAvgPool2D, MaxPoolWithArgmax, MaxUnpool } from '../layers/pooling.js';
 
 type T = tfl.SymbolicTensor;
@@ -90,8 +91,14 @@ export function centerCrop(x: T, like: T, name?: string): T {
   return new CenterCrop({ name }).apply([x, like]) as T;
 }
 
-export function maxPoolWithArgmax(x: T, name?: string): [T, T] {
-  return new MaxPoolWithArgmax({ name }).apply(x) as [T, T];
+/** 2x2 max-pooling that keeps the argmax indices; `ceil` rounds odd sizes up (Caffe, SegNet). */
+export function maxPoolWithArgmax(x: T, name?: string, o: { ceil?: boolean } = {}): [T, T] {
+  return new MaxPoolWithArgmax({ name, ceil: o.ceil }).apply(x) as [T, T];
+}
+
+/** Local response normalisation across channels, Caffe's definition (layers/lrn.ts). */
+export function localResponseNorm(x: T, o: { size?: number; alpha?: number; beta?: number; k?: number; name?: string } = {}): T {
+  return new LocalResponseNorm(o).apply(x) as T;
 }
 
 export function maxUnpool(x: T, indices: T, like: T, name?: string): T {

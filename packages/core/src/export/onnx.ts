@@ -223,6 +223,12 @@ registerOnnxExporter('SegResizeBilinear', (x) => {
   });
 });
 
+registerOnnxExporter('SegLRN', (x) => {
+  const l = x.layer as unknown as { size: number; alpha: number; beta: number; k: number };
+  // ONNX's LRN is Caffe's: alpha is divided by size.
+  return x.g.node('LRN', [x.inputs[0]!], x.layer.name, { size: l.size, alpha: { float: l.alpha }, beta: { float: l.beta }, bias: { float: l.k } });
+});
+
 registerOnnxExporter('SegAdaptiveAvgPool2D', (x) => {
   const [, h, w] = x.inputShapes[0]!;
   const bins = (x.layer as unknown as { bins: number }).bins;
@@ -244,16 +250,35 @@ registerOnnxExporter('SegAdaptiveAvgPool2D', (x) => {
 });
 
 registerOnnxExporter('SegMaxPoolWithArgmax', (x) => {
-  const k = (x.layer as unknown as { poolSize: number }).poolSize;
+  const { poolSize: k, ceil } = x.layer as unknown as { poolSize: number; ceil?: boolean };
+  const [, h, w] = x.inputShapes[0]!;
+  const [ph, pw] = ceil ? [Math.ceil(h! / k) * k - h!, Math.ceil(w! / k) * k - w!] : [0, 0];
+  let input = x.inputs[0]!;
+  if (ph || pw) {
+    // Rounding up as a pad with the lowest float, which never wins a window: the indices
+    // then address the padded map, which MaxUnpool below restores before cropping.
+    const pads = x.g.int64s(`${x.layer.name}_pads`, [0, 0, 0, 0, 0, 0, ph, pw]);
+    const low = x.g.floats(`${x.layer.name}_low`, Float32Array.of(-3.4028234663852886e38), []);
+    input = x.g.node('Pad', [input, pads, low], `${x.layer.name}_pad`)[0]!;
+  }
   // ONNX's indices address the NCHW input; MaxUnpool below reads them as such.
-  return x.g.node('MaxPool', [x.inputs[0]!], x.layer.name, { kernel_shape: [k, k], strides: [k, k] }, 2);
+  return x.g.node('MaxPool', [input], x.layer.name, { kernel_shape: [k, k], strides: [k, k] }, 2);
 });
 
 registerOnnxExporter('SegMaxUnpool', (x) => {
   const k = (x.layer as unknown as { poolSize: number }).poolSize;
   const [n, oh, ow, c] = x.outputShapes[0]!;
-  const shape = x.g.int64s(`${x.layer.name}_shape`, [n!, c!, oh!, ow!]);
-  return x.g.node('MaxUnpool', [x.inputs[0]!, x.inputs[1]!, shape], x.layer.name, { kernel_shape: [k, k], strides: [k, k] });
+  const [, h, w] = x.inputShapes[0]!;
+  const [uh, uw] = [h! * k, w! * k];
+  if (uh <= oh! && uw <= ow!) {
+    const shape = x.g.int64s(`${x.layer.name}_shape`, [n!, c!, oh!, ow!]);
+    return x.g.node('MaxUnpool', [x.inputs[0]!, x.inputs[1]!, shape], x.layer.name, { kernel_shape: [k, k], strides: [k, k] });
+  }
+  // After rounding-up pooling the indices address the padded map: unpool to it, then crop.
+  const shape = x.g.int64s(`${x.layer.name}_shape`, [n!, c!, uh, uw]);
+  const full = x.g.node('MaxUnpool', [x.inputs[0]!, x.inputs[1]!, shape], `${x.layer.name}_padded`, { kernel_shape: [k, k], strides: [k, k] })[0]!;
+  const { g, layer } = x;
+  return g.node('Slice', [full, g.int64s(`${layer.name}_starts`, [0, 0]), g.int64s(`${layer.name}_ends`, [oh!, ow!]), g.int64s(`${layer.name}_axes`, [2, 3])], layer.name);
 });
 
 // ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 import type { tfl } from '../engine/tf.js';
 import type { Dataset, Sample } from '../data/types.js';
 import { ConfusionMatrix } from '../metrics/confusion.js';
-import { boundaryF1 } from '../metrics/boundary.js';
+import { boundaryF1, classBoundaryF1 } from '../metrics/boundary.js';
 import { InputError } from '../errors/input-error.js';
 import { infer, type InferOptions, type Network, type Prediction } from './predict.js';
 
@@ -15,6 +15,8 @@ export interface EvalResult {
   images: number;
   /** Mean per-image boundary F1, when `boundaryTolerance` was given. */
   boundary_f1?: number;
+  /** SegNet's BF (per-class boundary F1, tolerance 0.75% of the diagonal, mean over images), when `classBoundary` was set. */
+  bf?: number;
 }
 
 export async function evaluate(
@@ -27,6 +29,8 @@ export async function evaluate(
     refine?: (p: Prediction, sample: Sample) => Prediction | Promise<Prediction>;
     /** Also score boundaries (boundary F1 with this tolerance in pixels). */
     boundaryTolerance?: number;
+    /** Also score SegNet's per-class BF (metrics/boundary.ts classBoundaryF1). */
+    classBoundary?: boolean;
   } = {},
 ): Promise<EvalResult> {
   if (dataset.length === 0) throw new InputError(`Dataset ${dataset.name} holds no samples to evaluate.`);
@@ -34,6 +38,8 @@ export async function evaluate(
   await dataset.check?.();
   const cm = new ConfusionMatrix(dataset.numClasses, dataset.ignoreIndex);
   let boundary = 0;
+  let bfSum = 0;
+  let bfImages = 0;
   for (let i = 0; i < dataset.length; i++) {
     const sample = await dataset.get(i);
     const raw = await infer(model, sample, o);
@@ -44,6 +50,13 @@ export async function evaluate(
     cm.add(sample.mask, p.labels);
     if (o.boundaryTolerance !== undefined) {
       boundary += boundaryF1(sample.mask, p.labels, sample.width, sample.height, { tolerance: o.boundaryTolerance, ignoreIndex: dataset.ignoreIndex, numClasses: dataset.numClasses }).f1;
+    }
+    if (o.classBoundary) {
+      const bf = classBoundaryF1(sample.mask, p.labels, sample.width, sample.height, { numClasses: dataset.numClasses }).f1;
+      if (bf !== null) {
+        bfSum += bf;
+        bfImages++;
+      }
     }
     await o.onPrediction?.(p, i);
   }
@@ -56,5 +69,6 @@ export async function evaluate(
     per_class: dataset.classNames.map((name, k) => ({ name, iou: m.perClassIou[k] ?? null, acc: m.perClassAcc[k] ?? null })),
     images: dataset.length,
     ...(o.boundaryTolerance !== undefined ? { boundary_f1: dataset.length ? boundary / dataset.length : 0 } : {}),
+    ...(o.classBoundary ? { bf: bfImages ? bfSum / bfImages : 0 } : {}),
   };
 }

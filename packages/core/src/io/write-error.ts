@@ -8,6 +8,8 @@ export function writeError(err: unknown, file: string): Error {
     case 'ENOSPC':
     case 'EDQUOT':
       return new RunFailure(`No space left on the device while writing ${file}; free some space (or choose another --out) and run again.`);
+    case 'ENOTDIR':
+      return new InputError(`Cannot write ${file}: a part of its path is a file, not a folder.`);
     case 'EROFS':
     case 'EACCES':
     case 'EPERM':

@@ -7,14 +7,20 @@
 import { tf, tfl } from '../engine/tf.js';
 import { allShapes, asList, firstShape } from './shape.js';
 
-/** Outputs [pooled, indices]; indices are int32, flat within one image: (y * W + x) * C + c. */
+/**
+ * Outputs [pooled, indices]; indices are int32, flat within one image:
+ * (y * W + x) * C + c. `ceil` rounds odd sizes up as Caffe's pooling does
+ * (45 -> 23: the last window holds one row), so no border pixel is dropped.
+ */
 export class MaxPoolWithArgmax extends tfl.layers.Layer {
   static readonly className = 'SegMaxPoolWithArgmax';
   readonly poolSize: number;
+  readonly ceil: boolean;
 
-  constructor(args: { poolSize?: number; name?: string } = {}) {
+  constructor(args: { poolSize?: number; ceil?: boolean; name?: string } = {}) {
     super({ name: args.name });
     this.poolSize = args.poolSize ?? 2;
+    this.ceil = args.ceil ?? false;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
@@ -25,29 +31,39 @@ export class MaxPoolWithArgmax extends tfl.layers.Layer {
       // than by tf.maxPoolWithArgmax, whose wasm kernel returns wrong indices
       // for windows of negative values and breaks ties differently from cpu:
       // we take the first maximum in row-major window order on every backend.
-      const pooled = tf.maxPool(x, k, k, 'valid');
-      return [pooled, argmaxIndices(x, k)];
+      if (!this.ceil) return [tf.maxPool(x, k, k, 'valid'), argmaxIndices(x, k)];
+      // 'same' pads only the bottom and right for k = stride, which is Caffe's rounding up;
+      // the indices come from the input padded with -Infinity, which never wins a window.
+      const [n, h, w, c] = x.shape;
+      const [ph, pw] = [Math.ceil(h / k) * k - h, Math.ceil(w / k) * k - w];
+      const padded = ph || pw ? tf.concat([tf.concat([x, tf.fill([n, h, pw, c], -Infinity)], 2), tf.fill([n, ph, w + pw, c], -Infinity)], 1) : x;
+      return [tf.maxPool(x, k, k, 'same'), argmaxIndices(padded as tf.Tensor4D, k, w)];
     });
   }
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape[] {
     const s = firstShape(inputShape);
     const k = this.poolSize;
-    const out: tfl.Shape = [s[0]!, s[1] == null ? null : Math.floor(s[1] / k), s[2] == null ? null : Math.floor(s[2] / k), s[3]!];
+    const round = this.ceil ? Math.ceil : Math.floor;
+    const out: tfl.Shape = [s[0]!, s[1] == null ? null : round(s[1] / k), s[2] == null ? null : round(s[2] / k), s[3]!];
     return [out, [...out]];
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), poolSize: this.poolSize };
+    return { ...super.getConfig(), poolSize: this.poolSize, ceil: this.ceil };
   }
 }
 
-/** Flat in-image index (y * W + x) * C + c of each k x k window's first maximum. */
-export function argmaxIndices(x: tf.Tensor4D, k: number): tf.Tensor4D {
+/**
+ * Flat in-image index (y * W + x) * C + c of each k x k window's first
+ * maximum; W is `imageWidth` (the unpadded width) when given.
+ */
+export function argmaxIndices(x: tf.Tensor4D, k: number, imageWidth?: number): tf.Tensor4D {
   return tf.tidy(() => {
-    const [n, height, width, c] = x.shape;
+    const [n, height, paddedWidth, c] = x.shape;
+    const width = imageWidth ?? paddedWidth;
     const h = Math.floor(height / k);
-    const w = Math.floor(width / k);
+    const w = Math.floor(paddedWidth / k);
     const cropped = tf.slice(x, [0, 0, 0, 0], [n, h * k, w * k, c]);
     const windows = tf.reshape(tf.transpose(tf.reshape(cropped, [n, h, k, w, k, c]), [0, 1, 3, 5, 2, 4]), [n, h, w, c, k * k]);
     const local = tf.argMax(windows, -1) as tf.Tensor4D;
@@ -93,11 +109,13 @@ export class MaxUnpool extends tfl.layers.Layer {
         const [shape, dtype] = [idx.shape, idx.dtype];
         return { value, gradFunc: () => tf.zeros(shape, dtype) };
       }) as never)(indices) as tf.Tensor;
-      const up = tf.mul(spread(x), mask) as tf.Tensor4D;
+      let up = tf.mul(spread(x), mask) as tf.Tensor4D;
+      // After rounding-up pooling (45 -> 23), the k x k spread is larger than the reference: crop it.
+      if (h * k > outH || w * k > outW) up = tf.slice(up, [0, 0, 0, 0], [n, Math.min(h * k, outH), Math.min(w * k, outW), c]);
       return tf.pad(up, [
         [0, 0],
-        [0, outH - h * k],
-        [0, outW - w * k],
+        [0, Math.max(0, outH - h * k)],
+        [0, Math.max(0, outW - w * k)],
         [0, 0],
       ]);
     });

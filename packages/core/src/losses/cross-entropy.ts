@@ -1,7 +1,9 @@
 /**
  * Pixel-wise softmax cross-entropy with an ignore label and class weights,
  * averaged like PyTorch's nn.CrossEntropyLoss: sum(w_i * loss_i) / sum(w_i)
- * over the pixels that are not ignored.
+ * over the pixels that are not ignored, or, with `normalize: 'pixels'`, like
+ * Caffe's weighted SoftmaxWithLoss (SegNet): divided by the number of pixels
+ * that are not ignored.
  */
 import { tf } from '../engine/tf.js';
 
@@ -12,6 +14,8 @@ export interface CrossEntropyOptions {
   classWeights?: number[] | tf.Tensor1D;
   /** Per-pixel weights [N, H, W] (e.g. U-Net's border weight map), multiplied in. */
   pixelWeights?: tf.Tensor3D;
+  /** 'weights' (PyTorch, the default) or 'pixels' (Caffe): what the weighted sum is divided by. */
+  normalize?: 'weights' | 'pixels';
 }
 
 /** logits [N, H, W, C]; labels [N, H, W] (int32 or float holding integers). Returns a scalar. */
@@ -30,6 +34,7 @@ export function softmaxCrossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D, o:
       w = tf.mul(w, tf.sum(tf.mul(onehot, cw), -1));
     }
     if (o.pixelWeights) w = tf.mul(w, o.pixelWeights);
-    return tf.div(tf.sum(tf.mul(nll, w)), tf.maximum(tf.sum(w), 1e-12)) as tf.Scalar;
+    const denominator = o.normalize === 'pixels' ? tf.sum(tf.cast(valid, 'float32')) : tf.sum(w);
+    return tf.div(tf.sum(tf.mul(nll, w)), tf.maximum(denominator, 1e-12)) as tf.Scalar;
   });
 }

@@ -3,6 +3,15 @@
  * Badrinarayanan et al. 2017, Sec. 3.6): weight_c = median_freq / freq_c,
  * where freq_c = pixels of class c / pixels of the images in which c appears.
  */
+import type { Dataset } from '../data/types.js';
+
+/** Median-frequency weights of a dataset's label maps (every sample decoded once). */
+export async function datasetMedianFrequency(dataset: Dataset): Promise<number[]> {
+  const masks: Uint8Array[] = [];
+  for (let i = 0; i < dataset.length; i++) masks.push((await dataset.get(i)).mask);
+  return medianFrequencyWeights(masks, dataset.numClasses, dataset.ignoreIndex);
+}
+
 export function medianFrequencyWeights(labelMaps: Iterable<ArrayLike<number>>, numClasses: number, ignoreIndex = 255): number[] {
   const classPixels = new Float64Array(numClasses);
   const imagePixels = new Float64Array(numClasses);

@@ -114,3 +114,40 @@ export function boundaryF1(
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   return { precision, recall, f1, predBoundary: pTotal, gtBoundary: rTotal };
 }
+
+export interface ClassBoundaryF1Options {
+  /** Tolerance in pixels; SegNet's default is 0.75% of the image diagonal. */
+  tolerance?: number;
+  /** Ground-truth labels outside [0, numClasses) (e.g. 255) are not scored. */
+  numClasses: number;
+}
+
+/**
+ * SegNet's BF score of one image (Badrinarayanan et al. 2017, Sec. 4, after
+ * Csurka et al. 2013): for each class present in the ground truth, the
+ * boundary F1 of that class's binary masks, with a tolerance of 0.75% of the
+ * image diagonal; averaged over those classes. A data set's BF is the mean
+ * over images. Undefined (null) for an image with no labelled pixel.
+ */
+export function classBoundaryF1(gt: ArrayLike<number>, pred: ArrayLike<number>, width: number, height: number, o: ClassBoundaryF1Options): { f1: number | null; perClass: (number | null)[] } {
+  const tolerance = o.tolerance ?? 0.0075 * Math.hypot(width, height);
+  const present = new Uint8Array(o.numClasses);
+  for (let p = 0; p < gt.length; p++) if (gt[p]! >= 0 && gt[p]! < o.numClasses) present[gt[p]!] = 1;
+  const perClass: (number | null)[] = [];
+  const gtc = new Uint8Array(gt.length);
+  const predc = new Uint8Array(pred.length);
+  for (let c = 0; c < o.numClasses; c++) {
+    if (!present[c]) {
+      perClass.push(null);
+      continue;
+    }
+    for (let p = 0; p < gt.length; p++) {
+      const g = gt[p]!;
+      gtc[p] = g === c ? 1 : g >= 0 && g < o.numClasses ? 0 : 2;
+      predc[p] = pred[p] === c ? 1 : 0;
+    }
+    perClass.push(boundaryF1(gtc, predc, width, height, { tolerance, ignoreIndex: 2 }).f1);
+  }
+  const scored = perClass.filter((f): f is number => f !== null);
+  return { f1: scored.length ? scored.reduce((a, b) => a + b, 0) / scored.length : null, perClass };
+}

@@ -4,6 +4,7 @@
  */
 import type { tfl } from '../engine/tf.js';
 import { seededBuild } from '../layers/seeds.js';
+import { InputError } from '../errors/input-error.js';
 
 export interface BuildOptions {
   classes?: number;
@@ -20,6 +21,14 @@ export interface ModelSpec {
   build: (o?: BuildOptions) => tfl.LayersModel;
   /** Valid-convolution models segment large images with overlap-tile at this input size. */
   tile?: [number, number];
+  /**
+   * Default input [h, w, c] and classes of a model that is not in ZOO.md (a
+   * paper's variant, e.g. SegNet-Basic): `seg models` lists it with these.
+   */
+  input?: [number, number, number];
+  classes?: number;
+  /** Models whose input sides are constrained (U-Net's even size at every pooling): the rule, and the test of one side. */
+  inputSides?: { rule: string; valid: (side: number) => boolean };
 }
 
 const models = new Map<string, ModelSpec>();
@@ -27,6 +36,26 @@ const models = new Map<string, ModelSpec>();
 /** Registers a zoo model; its builder runs with every initializer seeded from BuildOptions.seed (0 when unset). */
 export function registerModel(spec: ModelSpec): void {
   models.set(spec.name, { ...spec, build: (o) => seededBuild(o?.seed ?? 0, () => spec.build(o)) });
+}
+
+/**
+ * Throws one sentence when `size` breaks the model's input rule, naming the
+ * nearest valid sides below and above each bad one.
+ */
+export function checkInputSize(spec: ModelSpec, size: [number, number], flag = '--size'): void {
+  const rule = spec.inputSides;
+  if (!rule) return;
+  const bad = size.filter((s) => !rule.valid(s));
+  if (bad.length === 0) return;
+  const nearest = (s: number) => {
+    let lo = s - 1;
+    while (lo > 0 && !rule.valid(lo)) lo--;
+    let hi = s + 1;
+    while (!rule.valid(hi)) hi++;
+    return lo > 0 ? `${lo} or ${hi}` : `${hi}`;
+  };
+  const sides = [...new Set(bad)].map((s) => `${s} (nearest valid: ${nearest(s)})`).join(', ');
+  throw new InputError(`${flag} ${size.join('x')} does not fit ${spec.name}: ${rule.rule}; not ${sides}.`);
 }
 
 export function modelSpec(name: string): ModelSpec | undefined {

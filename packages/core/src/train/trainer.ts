@@ -33,6 +33,8 @@ export interface TrainConfig {
   /** Loss weight of each extra model output (PSPNet's auxiliary head: [0.4]). */
   auxWeights?: number[];
   classWeights?: number[];
+  /** How weighted losses are averaged: 'weights' (PyTorch) or 'pixels' (Caffe, SegNet). */
+  lossNormalize?: 'weights' | 'pixels';
   checkpointEvery?: number;
   logEvery?: number;
   /** Run folder: checkpoint/ and log.jsonl. A run with a checkpoint resumes from it. */
@@ -69,7 +71,7 @@ function lossOf(outputs: tf.Tensor4D[], batch: Batch, cfg: TrainConfig, ignoreIn
   const ce = (logits: tf.Tensor4D) => {
     const [, h, w] = logits.shape;
     const weights = batch.weights ? cropTo(batch.weights, h, w) : undefined;
-    return softmaxCrossEntropy(logits, cropTo(batch.labels, h, w), { ignoreIndex, classWeights: cfg.classWeights, pixelWeights: weights });
+    return softmaxCrossEntropy(logits, cropTo(batch.labels, h, w), { ignoreIndex, classWeights: cfg.classWeights, pixelWeights: weights, normalize: cfg.lossNormalize });
   };
   let total = ce(outputs[0]!);
   (cfg.auxWeights ?? []).forEach((w, i) => {

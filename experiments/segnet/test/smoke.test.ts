@@ -1,0 +1,43 @@
+/** The whole SegNet replication in the `smoke` profile (seconds): val-selected checkpoints, test once, costs, every report file. */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initEngine } from '@seg/core';
+import { PROFILES, TABLE1, VARIANTS } from '../src/profiles.js';
+import { replicate } from '../src/replicate.js';
+
+describe('SegNet replication, smoke profile', () => {
+  let dir: string;
+  beforeAll(async () => {
+    await initEngine();
+    dir = mkdtempSync(path.join(tmpdir(), 'seg-segnet-exp-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs every variant, keeps the best val checkpoint, scores test, measures decoder costs, writes the report and weights, and reuses finished runs', async () => {
+    const o = { profile: PROFILES.smoke, dataDir: path.resolve(__dirname, '../../../../shared/data/camvid'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
+    const { runs, costs, balancing } = await replicate(o);
+    expect(runs.map((r) => r.variant)).toEqual(VARIANTS.map((v) => v.name));
+    for (const r of runs) {
+      expect(Object.keys(r.test).sort()).toEqual(['bf', 'class_avg', 'global', 'miou']);
+      expect(r.val_curve.map((c) => c.iter)).toEqual([1, 2]);
+      expect(r.val_curve.map((c) => c.iter)).toContain(r.best_iter);
+    }
+    // storage: SegNet keeps indices only, the FCN decoders with additions keep maps, the others nothing
+    const cost = (n: string) => costs.find((c) => c.variant === n)!;
+    expect(cost('SegNet-Basic')).toMatchObject({ map_bytes: 0 });
+    expect(cost('SegNet-Basic').index_bytes).toBeGreaterThan(0);
+    expect(cost('FCN-Basic')).toMatchObject({ index_bytes: 0 });
+    expect(cost('FCN-Basic-NoAddition').storage_bytes).toBe(0);
+    for (const c of costs) expect(Math.abs(c.params / 1e6 - TABLE1[c.variant]!.params)).toBeLessThan(0.04);
+    expect(balancing.computed).toHaveLength(11);
+    for (const f of ['metrics.svg', 'metrics.png', 'loss.svg', 'report.md', 'results.json', 'overlays/ground-truth.png', 'overlays/segnet-basic.png', 'weights/segnet-basic-smoke-s1/model.json', 'weights/segnet-basic-smoke-s1/weights.bin']) {
+      expect(existsSync(path.join(dir, 'reports', f)), f).toBe(true);
+    }
+    const md = readFileSync(path.join(dir, 'reports', 'report.md'), 'utf8');
+    for (const paper of ['47.7', '47.3', '43.3', '35.78']) expect(md).toContain(paper);
+    const again = await replicate(o);
+    expect(again.runs.map((r) => r.test)).toEqual(runs.map((r) => r.test));
+  });
+});
