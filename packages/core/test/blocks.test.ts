@@ -182,6 +182,16 @@ describe('building blocks', () => {
     await checkGradients(m, [9, 8, 2]);
   });
 
+  it('rounding-up max-pool (Caffe, SegNet) and unpooling back to the odd size: shapes and gradients', async () => {
+    const m = build([7, 5, 2], (x) => {
+      const [pooled, indices] = maxPoolWithArgmax(x, 'pool', { ceil: true });
+      return maxUnpool(pooled, indices, x);
+    });
+    expect((m.getLayer('pool').output as T[])[0]!.shape).toEqual([null, 4, 3, 2]);
+    expect(m.outputs[0]!.shape).toEqual([null, 7, 5, 2]);
+    await checkGradients(m, [7, 5, 2]);
+  });
+
   it('max-pool keeps argmax indices and max-unpool puts values back there', async () => {
     const m = build([7, 6, 3], (x) => {
       const [pooled, indices] = maxPoolWithArgmax(x);
