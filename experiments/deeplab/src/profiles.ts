@@ -7,7 +7,7 @@
  * ImageNet (and COCO) models on PASCAL VOC, so our absolute numbers are not
  * theirs; the comparisons are the orderings.
  */
-import { selectProfile, type OptimizerConfig } from '@seg/core';
+import { selectProfile, type ProfileBase } from '@seg/core';
 import type { DeepLabOptions } from '@seg/deeplab';
 
 export interface Variant {
@@ -30,21 +30,10 @@ export const VARIANTS: Variant[] = [
   { name: 'v3+ decoder', model: { ...V3, imagePooling: true, decoder: true }, evalStrides: [16] },
 ];
 
-export interface Profile {
-  name: 'smoke' | 'quick' | 'full';
-  /** Integer downscale of CamVid's 360x480. */
-  downscale: number;
-  /** Training crop [h, w] (after downscaling). */
-  crop: [number, number];
+/** `trainImages` come from the start of the train split, `crfImages` (CRF tuning) from its end. */
+export interface Profile extends ProfileBase {
   width: number;
-  iters: number;
-  batch: number;
-  optimizer: OptimizerConfig;
-  seeds: number[];
-  /** Training images (from the start of the train split) and CRF-tuning images (from its end). */
-  trainImages: number;
   crfImages: number;
-  valImages: number;
   /** CRF grid: bilateral weight, theta_alpha (pixels at this scale), theta_beta (0..255); Gaussian w 3, theta 1; 10 iterations. */
   crfGrid: { weight: number[]; thetaAlpha: number[]; thetaBeta: number[] };
 }

@@ -4,7 +4,7 @@
  * val for reporting. No ImageNet initialisation (nothing is downloaded), so
  * the comparisons are the orderings, not the paper's absolute numbers.
  */
-import { selectProfile, type OptimizerConfig } from '@seg/core';
+import { selectProfile, type ProfileBase } from '@seg/core';
 import type { FcnOptions } from '@seg/fcn';
 
 export interface Variant {
@@ -25,18 +25,9 @@ export const VARIANTS: Variant[] = [
   { name: 'FCN-8s at-once, fixed x2 upsampling', model: { variant: '8s', scaledSkips: true, learnedUpsampling: false }, itersFactor: 2 },
 ];
 
-export interface Profile {
-  name: 'smoke' | 'quick' | 'full';
-  downscale: number;
-  crop: [number, number];
+/** `iters` are the base iterations (FCN-32s). */
+export interface Profile extends ProfileBase {
   width: number;
-  /** Base iterations (FCN-32s). */
-  iters: number;
-  batch: number;
-  optimizer: OptimizerConfig;
-  seeds: number[];
-  trainImages: number;
-  valImages: number;
 }
 
 export const PROFILES: Record<Profile['name'], Profile> = {

@@ -5,7 +5,7 @@
  * run keeps the checkpoint with the best global accuracy on val, and only that
  * one is evaluated on test, once.
  */
-import { selectProfile, type OptimizerConfig } from '@seg/core';
+import { selectProfile, type OptimizerConfig, type ProfileBase } from '@seg/core';
 import type { SegNetBasicDecoder } from '@seg/segnet';
 
 export interface Variant {
@@ -30,21 +30,11 @@ export const VARIANTS: Variant[] = [
   { name: 'FCN-Basic-NoAddition-NoDimReduction', decoder: 'fcn-no-addition-no-dim-reduction', balancing: 'median', main: false },
 ];
 
-export interface Profile {
-  name: 'smoke' | 'quick' | 'full';
-  /** Integer downscaling of CamVid's 360x480. */
-  downscale: number;
-  crop: [number, number];
+export interface Profile extends ProfileBase {
   /** Feature maps per SegNet-Basic encoder and decoder (64 in the paper). */
   features: number;
-  iters: number;
   /** Validation passes over the run (the best global accuracy on val is kept). */
   evaluations: number;
-  batch: number;
-  optimizer: OptimizerConfig;
-  seeds: number[];
-  trainImages: number;
-  valImages: number;
   testImages: number;
   /** Engines timed for Table 1's cost columns, batch 1, on the paper's net (64 features) at `size` (360x480 but in smoke). */
   timing: { engines: ('tfjs' | 'onnx')[]; samples: number; size: [number, number] };

@@ -86,7 +86,7 @@ export { registerModel, modelSpec, registeredModels, checkInputSize, type ModelS
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
 export { vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
-export { claimVerdict, formatMeanSd, meanSd, packageVersions, prepareRunDir, runReplication, selectProfile, slugify, type MeanSd, type ReplicationOptions } from './report/experiment.js';
+export { claimVerdict, formatMeanSd, meanSd, packageVersions, prepareRunDir, runReplication, selectProfile, slugify, type MeanSd, type ProfileBase, type ReplicationOptions } from './report/experiment.js';
 export { lossCurvesChart, seedSpreadChart } from './report/charts.js';
 export { CAMVID_PALETTE, labelOverlay } from './report/overlay.js';
 

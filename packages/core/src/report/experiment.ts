@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describeEngine, initEngine } from '../engine/backend.js';
 
 import { atomicWriteFile } from '../io/atomic-write.js';
+import type { OptimizerConfig } from '../train/optimizer.js';
 
 /**
  * Makes `runDir` hold the run of `config`: a folder written for another
@@ -60,6 +61,21 @@ export function meanSd(values: number[]): MeanSd {
 
 /** "0.1234 ± 0.0056" (just the mean for one value). */
 export const formatMeanSd = (s: MeanSd, digits = 4) => (s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits));
+
+/** What every replication profile on CamVid-like data names (experiments/<paper>/src/profiles.ts extend it). */
+export interface ProfileBase {
+  name: 'smoke' | 'quick' | 'full';
+  /** Integer downscale of the dataset's images. */
+  downscale: number;
+  /** Training crop [h, w] (after downscaling). */
+  crop: [number, number];
+  iters: number;
+  batch: number;
+  optimizer: OptimizerConfig;
+  seeds: number[];
+  trainImages: number;
+  valImages: number;
+}
 
 /** Where a replication reads and writes (experiments/<paper>/src/replicate.ts takes these). */
 export interface ReplicationOptions<P> {
