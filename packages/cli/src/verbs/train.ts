@@ -60,10 +60,9 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   const batchSize = parsePositive(v.batch as string | undefined, '--batch', 2);
   const seed = parseNonNegative(v.seed as string | undefined, '--seed', 1);
   const checkpointEvery = parsePositive(v['checkpoint-every'] as string | undefined, '--checkpoint-every', 100);
-  const opened = await openDataset(dataDir, need('format'), (v.split as string) ?? 'train', { classes });
-  // All files checked up front, once (train() would check them again otherwise).
-  await opened.check?.();
-  const dataset = { ...opened, check: undefined };
+  const dataset = await openDataset(dataDir, need('format'), (v.split as string) ?? 'train', { classes });
+  // All files checked before the first sample is read (train() reuses this check).
+  await dataset.check?.();
   const first = await dataset.get(0);
   const classWeights = await parseClassWeights(v['class-weights'] as string | undefined, dataset, err);
   const size = crop ?? [first.height, first.width];

@@ -6,7 +6,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dataset, Sample } from './types.js';
 import { InputError } from '../errors/input-error.js';
-import { readImage, readImageSize, readLabelPng, toUnitFloat } from './image-io.js';
+import { readImage, readImageSize, readLabelPng, toUnitFloat, type RawImage } from './image-io.js';
 
 export const IGNORE = 255;
 
@@ -84,8 +84,15 @@ function makeDataset(
   if (pairs.length === 0) throw new InputError(`The ${name} split is empty: ${source} lists no samples.`);
   const table = new Uint16Array(256);
   for (let v = 0; v < 256; v++) table[v] = rule.map(v) ?? INVALID;
-  const badLabels = (file: string, values: number[]) =>
-    `label map ${file} holds value${values.length > 1 ? 's' : ''} ${values.join(', ')}, outside ${rule.allowed}`;
+  /** What is wrong with one pair, as phrases for get()'s error and check()'s list. */
+  const problemsOf = (p: Pair, image: { width: number; height: number }, lab: RawImage) => {
+    const size = image.width !== lab.width || image.height !== lab.height ? `label map ${p.mask} is ${lab.width}x${lab.height} but its image ${p.image} is ${image.width}x${image.height}` : undefined;
+    const bad = invalidValues(lab.data, table);
+    const labels = bad.length ? `label map ${p.mask} holds value${bad.length > 1 ? 's' : ''} ${bad.join(', ')}, outside ${rule.allowed}` : undefined;
+    return { size, labels };
+  };
+  // A full check is done once per dataset (train() and evaluate() both ask for it).
+  let fullCheck: Promise<void> | undefined;
   return {
     name,
     numClasses: classNames.length,
@@ -96,41 +103,41 @@ function makeDataset(
       const p = pairs[index];
       if (!p) throw new RangeError(`${name} has ${pairs.length} samples; index ${index} is out of range.`);
       const [img, lab] = await Promise.all([readImage(p.image, channels), readLabelPng(p.mask)]);
-      if (img.width !== lab.width || img.height !== lab.height) {
-        throw new InputError(`Label map ${p.mask} is ${lab.width}x${lab.height} but its image ${p.image} is ${img.width}x${img.height}.`);
-      }
-      const bad = invalidValues(lab.data, table);
-      if (bad.length) throw new InputError(`The ${badLabels(p.mask, bad)}.`);
+      const { size, labels } = problemsOf(p, img, lab);
+      if (size) throw new InputError(`${size.charAt(0).toUpperCase()}${size.slice(1)}.`);
+      if (labels) throw new InputError(`The ${labels}.`);
       const mask = new Uint8Array(lab.data.length);
       for (let i = 0; i < mask.length; i++) mask[i] = table[lab.data[i]!]!;
       return { id: p.id, width: img.width, height: img.height, channels: img.channels, image: toUnitFloat(img.data), mask };
     },
-    async check(indices?: number[]): Promise<void> {
-      const chosen = indices ?? pairs.map((_, i) => i);
-      const problems: { index: number; why: string }[] = [];
-      await forEachLimited(chosen, 8, async (index) => {
-        const p = pairs[index]!;
-        const [img, lab] = await Promise.allSettled([readImageSize(p.image), readLabelPng(p.mask)]);
-        const why: string[] = [];
-        if (img.status === 'rejected') why.push((img.reason as Error).message.replace(/\.$/, ''));
-        if (lab.status === 'rejected') why.push((lab.reason as Error).message.replace(/\.$/, ''));
-        if (img.status === 'fulfilled' && lab.status === 'fulfilled') {
-          const [i, l] = [img.value, lab.value];
-          if (i.width !== l.width || i.height !== l.height) why.push(`label map ${p.mask} is ${l.width}x${l.height} but its image ${p.image} is ${i.width}x${i.height}`);
-        }
-        if (lab.status === 'fulfilled') {
-          const bad = invalidValues(lab.value.data, table);
-          if (bad.length) why.push(badLabels(p.mask, bad));
-        }
-        if (why.length) problems.push({ index, why: why.join('; ') });
-      });
-      if (problems.length === 0) return;
-      problems.sort((a, b) => a.index - b.index);
-      const first = problems.slice(0, 3).map((p) => p.why);
-      const more = problems.length > 3 ? `; and ${problems.length - 3} more` : '';
-      throw new InputError(`${problems.length} of ${chosen.length} samples of ${name} cannot be used: ${first.join('; ')}${more}.`);
+    check(indices?: number[]): Promise<void> {
+      if (indices) return checkPairs(indices);
+      fullCheck ??= checkPairs(pairs.map((_, i) => i));
+      return fullCheck;
     },
   };
+
+  async function checkPairs(chosen: number[]): Promise<void> {
+    const problems: { index: number; why: string }[] = [];
+    await forEachLimited(chosen, 8, async (index) => {
+      const p = pairs[index]!;
+      const [img, lab] = await Promise.allSettled([readImageSize(p.image), readLabelPng(p.mask)]);
+      const why: string[] = [];
+      if (img.status === 'rejected') why.push((img.reason as Error).message.replace(/\.$/, ''));
+      if (lab.status === 'rejected') why.push((lab.reason as Error).message.replace(/\.$/, ''));
+      if (lab.status === 'fulfilled') {
+        // the size can be compared only when the image header was read
+        const { size, labels } = problemsOf(p, img.status === 'fulfilled' ? img.value : lab.value, lab.value);
+        for (const w of [size, labels]) if (w) why.push(w);
+      }
+      if (why.length) problems.push({ index, why: why.join('; ') });
+    });
+    if (problems.length === 0) return;
+    problems.sort((a, b) => a.index - b.index);
+    const first = problems.slice(0, 3).map((p) => p.why);
+    const more = problems.length > 3 ? `; and ${problems.length - 3} more` : '';
+    throw new InputError(`${problems.length} of ${chosen.length} samples of ${name} cannot be used: ${first.join('; ')}${more}.`);
+  }
 }
 
 /** CamVid in SegNet's layout: `<split>.txt` lines "train/x.png trainannot/x.png"; 11 classes, void (11) ignored. */

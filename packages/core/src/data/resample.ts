@@ -63,11 +63,13 @@ export function downscaled(dataset: Dataset, factor: number): Dataset {
 export function subset(dataset: Dataset, indices: number[], name = `${dataset.name}[${indices.length}]`): Dataset {
   for (const i of indices) if (!Number.isInteger(i) || i < 0 || i >= dataset.length) throw new Error(`subset: index ${i} is outside ${dataset.name} (0..${dataset.length - 1}).`);
   const check = dataset.check?.bind(dataset);
+  // Checked once per subset, like a dataset's full check (train() and evaluate() both ask).
+  let checked: Promise<void> | undefined;
   return {
     ...dataset,
     name,
     length: indices.length,
     get: (i: number) => dataset.get(indices[i]!),
-    ...(check ? { check: (mine?: number[]) => check((mine ?? indices.map((_, i) => i)).map((i) => indices[i]!)) } : {}),
+    ...(check ? { check: (mine?: number[]) => (mine ? check(mine.map((i) => indices[i]!)) : (checked ??= check(indices))) } : {}),
   };
 }

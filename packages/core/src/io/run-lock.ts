@@ -95,7 +95,8 @@ export function lockRunDir(runDir: string): RunLock {
         file,
         release: () => {
           if (!held.delete(file)) return;
-          if (readOwner(file)?.started === me.started && readOwner(file)?.pid === me.pid) unlinkSync(file);
+          const owner = readOwner(file);
+          if (owner?.started === me.started && owner.pid === me.pid) unlinkSync(file);
         },
       };
     }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { tf, tfl } from '../engine/tf.js';
 import { InputError, TrainingDiverged } from '../errors/input-error.js';
 import { fileSystem, recoverFolder, weightBytes, writeFolderAtomically } from '../io/file-system.js';
-import { nonFiniteCount } from './finite-weights.js';
+import { nonFiniteCount, nonFiniteValues } from './finite-weights.js';
 import type { Optimizer } from './optimizer.js';
 
 export interface TrainState {
@@ -107,8 +107,7 @@ export async function assertFiniteWeights(model: tfl.LayersModel, where: string)
   let bad = 0;
   for (const w of model.getWeights()) {
     if (w.dtype !== 'float32') continue;
-    const v = (await w.data()) as Float32Array;
-    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) bad++;
+    bad += nonFiniteValues((await w.data()) as Float32Array);
   }
   if (bad > 0) throw new InputError(`${where} holds ${bad} weights that are not finite (it was saved after training diverged); it cannot be used.`);
 }
