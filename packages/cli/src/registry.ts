@@ -13,6 +13,8 @@ export interface ModelListing {
   input: [number, number];
   classes: number;
   available: boolean;
+  /** Pretrained weights it accepts (`seg train --pretrained`). */
+  pretrained: string[];
 }
 
 let loaded: Promise<void> | undefined;
@@ -40,6 +42,7 @@ export async function listModels(): Promise<ModelListing[]> {
     input: [e.input[0], e.input[1]],
     classes: e.classes,
     available: modelSpec(e.name) !== undefined,
+    pretrained: modelSpec(e.name)?.pretrained ?? [],
   }));
 }
 
@@ -54,7 +57,7 @@ export async function listVariants(): Promise<ModelListing[]> {
       const model = s.build({ size: [h, w], channels: c, classes: s.classes });
       const params = countTrainableParams(model);
       model.dispose();
-      return { name: s.name, package: s.package, params, input: [h, w] as [number, number], classes: s.classes ?? 0, available: true };
+      return { name: s.name, package: s.package, params, input: [h, w] as [number, number], classes: s.classes ?? 0, available: true, pretrained: s.pretrained ?? [] };
     });
 }
 

@@ -23,6 +23,7 @@ export { CenterCrop } from './layers/crop.js';
 export { MaxPoolWithArgmax, MaxUnpool, AdaptiveAvgPool2D, adaptiveBins } from './layers/pooling.js';
 export { SeededDropout } from './layers/dropout.js';
 export { LocalResponseNorm, type LrnArgs } from './layers/lrn.js';
+export { CaffeImageNetInput, CAFFE_BGR_MEAN } from './layers/imagenet-input.js';
 export { seededBuild, initializerSeed, mixSeed, setNoiseStep } from './layers/seeds.js';
 export * from './blocks/conv-blocks.js';
 export { bilinearKernel, bilinearTransposeWeights, transposedUpsample, type TransposedUpsampleOptions } from './blocks/upsample.js';
@@ -30,6 +31,9 @@ export { bilinearKernel, bilinearTransposeWeights, transposedUpsample, type Tran
 // Backbones
 export { vgg16, VGG16_STAGES, type Vgg16Options, type Vgg16Taps } from './backbones/vgg.js';
 export { resnet, RESNET_BLOCKS, dilationForOutputStride, type ResNetOptions, type ResNetTaps } from './backbones/resnet.js';
+export { resnetCaffe, caffeBlockName, caffeBnName } from './backbones/resnet-caffe.js';
+export { type ResNetLayout } from './backbones/resnet-options.js';
+export { loadImageNetWeights, readImageNetWeights, assertPretrainedAvailable, PRETRAINED_WEIGHTS, type Pretrained } from './backbones/pretrained.js';
 export { scaled } from './backbones/width.js';
 
 // Models, losses, training, I/O
@@ -82,7 +86,7 @@ export { readTrainingLog, train, type TrainConfig, type TrainResult } from './tr
 export { Progress, formatDuration } from './train/progress.js';
 export { infer, tfjsNetwork, type InferOptions, type Network, type Prediction } from './infer/predict.js';
 export { evaluate, type EvalResult } from './infer/evaluate.js';
-export { registerModel, modelSpec, registeredModels, checkInputSize, type ModelSpec, type BuildOptions } from './models/registry.js';
+export { registerModel, modelSpec, registeredModels, checkInputSize, checkPretrained, type ModelSpec, type BuildOptions } from './models/registry.js';
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
 export { vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';

@@ -3,7 +3,7 @@
  * multi-grid, decoder, separable convolutions. The four zoo names in zoo.ts
  * are settings of it.
  */
-import { conv, dilationForOutputStride, dropout, resize, resnet, seededBuild, tfl, vgg16 } from '@seg/core';
+import { assertPretrainedAvailable, conv, dilationForOutputStride, dropout, loadImageNetWeights, resize, resnet, seededBuild, tfl, vgg16, type Pretrained, type ResNetLayout } from '@seg/core';
 import { asppV2, V2_RATES } from './heads/aspp-v2.js';
 import { asppV3 } from './heads/aspp-v3.js';
 import { decoderV3plus } from './heads/decoder.js';
@@ -34,6 +34,16 @@ export interface DeepLabOptions {
   size?: [number | null, number | null];
   channels?: number;
   seed?: number;
+  /**
+   * 'imagenet': the ResNet-50 backbone starts from ImageNet (core's
+   * backbones/pretrained.ts; Caffe's layout, which the weights have).
+   * Other backbones have no weights here and are refused.
+   */
+  pretrained?: Pretrained | null;
+  /** ResNet layout: 'torchvision' (the zoo's counts) or 'caffe' (the ImageNet weights'); 'caffe' when pretrained. */
+  backboneLayout?: ResNetLayout;
+  /** The backbone's batch norm in inference mode while training (caffe layout); default: on when pretrained. */
+  frozenBatchNorm?: boolean;
 }
 
 /** The options with every default filled in (what results.json records). */
@@ -45,6 +55,11 @@ export function resolveOptions(o: DeepLabOptions = {}): Required<Omit<DeepLabOpt
   if (outputStride !== 8 && outputStride !== 16) throw new Error(`outputStride must be 8 or 16 (got ${outputStride}).`);
   if (o.decoder && backbone === 'vgg16') throw new Error('The v3+ decoder needs a ResNet backbone (its low-level features are layer1).');
   if (o.decoder && head !== 'aspp-v3') throw new Error('The v3+ decoder follows the v3 ASPP (head "aspp-v3").');
+  const pretrained = o.pretrained ?? null;
+  if (pretrained) assertPretrainedAvailable(backbone, pretrained);
+  const backboneLayout = o.backboneLayout ?? (pretrained ? 'caffe' : 'torchvision');
+  if (pretrained && backboneLayout !== 'caffe') throw new Error('The ImageNet ResNet-50 has the caffe layout; backboneLayout "torchvision" cannot take it.');
+  if (backboneLayout === 'caffe' && backbone === 'vgg16') throw new Error('backboneLayout is an option of the ResNet backbones.');
   return {
     backbone,
     head,
@@ -58,6 +73,9 @@ export function resolveOptions(o: DeepLabOptions = {}): Required<Omit<DeepLabOpt
     size: o.size ?? [null, null],
     channels: o.channels ?? 3,
     seed: o.seed ?? 0,
+    pretrained,
+    backboneLayout,
+    frozenBatchNorm: o.frozenBatchNorm ?? (backboneLayout === 'caffe' && pretrained !== null),
   };
 }
 
@@ -77,6 +95,8 @@ export function deeplab(options: DeepLabOptions = {}): tfl.LayersModel {
         width: o.width,
         replaceStrideWithDilation: dilationForOutputStride(o.outputStride),
         ...(o.multiGrid ? { multiGrid: o.multiGrid } : {}),
+        layout: o.backboneLayout,
+        frozenBatchNorm: o.frozenBatchNorm,
         seed: o.seed,
       });
       features = taps.layer4;
@@ -95,7 +115,9 @@ export function deeplab(options: DeepLabOptions = {}): tfl.LayersModel {
     }
     // Bilinear upsampling of the scores to the input (x8, x16, or x4 after the decoder).
     const logits = resize(scores, { like: input, name: 'upsample' });
-    return tfl.model({ inputs: input, outputs: logits, name: `deeplab-${o.backbone}-${o.head}${o.decoder ? '-decoder' : ''}` });
+    const model = tfl.model({ inputs: input, outputs: logits, name: `deeplab-${o.backbone}-${o.head}${o.decoder ? '-decoder' : ''}` });
+    if (o.pretrained) loadImageNetWeights(model);
+    return model;
   });
 }
 
@@ -105,7 +127,9 @@ export function deeplab(options: DeepLabOptions = {}): tfl.LayersModel {
  * copies every weight by layer name.
  */
 export function withOutputStride(model: tfl.LayersModel, options: DeepLabOptions, outputStride: 8 | 16): tfl.LayersModel {
-  const rebuilt = deeplab({ ...options, outputStride });
+  // The weights come from `model`: no second ImageNet load (the layout and frozen statistics stay).
+  const o = resolveOptions(options);
+  const rebuilt = deeplab({ ...options, outputStride, pretrained: null, backboneLayout: o.backboneLayout, frozenBatchNorm: o.frozenBatchNorm });
   for (const layer of rebuilt.layers) {
     const weights = model.getLayer(layer.name).getWeights();
     if (weights.length) layer.setWeights(weights);

@@ -17,9 +17,20 @@ export const ZOO_OPTIONS: Record<string, DeepLabOptions & { size: [number, numbe
 export function zooModel(name: string, o: BuildOptions = {}) {
   const base = ZOO_OPTIONS[name];
   if (!base) throw new Error(`@seg/deeplab has no model "${name}"; it has ${Object.keys(ZOO_OPTIONS).join(', ')}.`);
-  return deeplab({ ...base, ...(o.classes ? { classes: o.classes } : {}), ...(o.size ? { size: o.size } : {}), ...(o.channels ? { channels: o.channels } : {}), ...(o.width ? { width: o.width } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+  return deeplab({ ...base, ...(o.classes ? { classes: o.classes } : {}), ...(o.size ? { size: o.size } : {}), ...(o.channels ? { channels: o.channels } : {}), ...(o.width ? { width: o.width } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.pretrained ? { pretrained: o.pretrained } : {}) });
 }
 
-for (const name of Object.keys(ZOO_OPTIONS)) {
-  registerModel({ name, package: '@seg/deeplab', build: (o) => zooModel(name, o) });
+/** The Caffe-layout ResNet-50's layers (core's backbones/resnet-caffe.ts), which the ImageNet weights fill. */
+export const IMAGENET_BACKBONE_LAYERS = '^(conv1|res[2-5][a-z0-9]*_branch)';
+
+for (const [name, options] of Object.entries(ZOO_OPTIONS)) {
+  const backbone = options.backbone ?? 'resnet50';
+  registerModel({
+    name,
+    package: '@seg/deeplab',
+    build: (o) => zooModel(name, o),
+    backbone,
+    // --pretrained imagenet builds the ResNet-50 in Caffe's layout, the weights' own.
+    ...(backbone === 'resnet50' ? { pretrained: ['imagenet' as const], backboneLayers: IMAGENET_BACKBONE_LAYERS } : {}),
+  });
 }

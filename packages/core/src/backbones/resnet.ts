@@ -7,23 +7,12 @@
 import { tfl } from '../engine/tf.js';
 import { convBn, maxPool } from '../blocks/conv-blocks.js';
 import { scaled } from './width.js';
+import { resnetCaffe } from './resnet-caffe.js';
+import { RESNET_BLOCKS, type ResNetLayout, type ResNetOptions, type ResNetTaps } from './resnet-options.js';
 
 type T = tfl.SymbolicTensor;
 
-export const RESNET_BLOCKS = { 50: [3, 4, 6, 3], 101: [3, 4, 23, 3] } as const;
-
-export interface ResNetOptions {
-  depth: 50 | 101;
-  width?: number;
-  /** torchvision's replace_stride_with_dilation for layer2, layer3, layer4. */
-  replaceStrideWithDilation?: [boolean, boolean, boolean];
-  /** Unit rates for layer4's blocks, multiplied by its dilation (DeepLab v3: [1, 2, 4]). */
-  multiGrid?: number[];
-  seed?: number;
-  prefix?: string;
-}
-
-export type ResNetTaps = Record<'stem' | 'pool' | 'layer1' | 'layer2' | 'layer3' | 'layer4', T>;
+export { RESNET_BLOCKS, type ResNetLayout, type ResNetOptions, type ResNetTaps };
 
 /** Output stride 8 and 16 as torchvision's segmentation models set them. */
 export const dilationForOutputStride = (os: 8 | 16 | 32): [boolean, boolean, boolean] =>
@@ -51,6 +40,8 @@ function bottleneck(x: T, b: BlockArgs): T {
 }
 
 export function resnet(input: T, o: ResNetOptions): ResNetTaps {
+  if (o.layout === 'caffe') return resnetCaffe(input, o);
+  if (o.frozenBatchNorm) throw new Error('frozenBatchNorm is an option of the caffe layout (the ImageNet weights).');
   const p = o.prefix ?? '';
   const dilate = o.replaceStrideWithDilation ?? [false, false, false];
   let seed = o.seed ?? 0;

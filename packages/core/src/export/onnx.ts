@@ -11,6 +11,7 @@
  */
 import type { tfl } from '../engine/tf.js';
 import { adaptiveBins } from '../layers/pooling.js';
+import { CAFFE_BGR_MEAN } from '../layers/imagenet-input.js';
 import { OnnxGraph, OPSET } from './onnx-graph.js';
 
 export interface LayerExport {
@@ -181,7 +182,7 @@ registerOnnxExporter('SegDepthwiseConv2D', (x) => {
 });
 
 registerOnnxExporter('SegConvBn', (x) => {
-  const layer = x.layer as unknown as ConvGeometry & { filters: number; relu: boolean; epsilon: number };
+  const layer = x.layer as unknown as ConvGeometry & { filters: number; relu: boolean; epsilon: number; useBias?: boolean };
   const [kh, kw] = layer.kernelSize;
   const ci = x.inputShapes[0]![3]!;
   const co = layer.filters;
@@ -190,16 +191,33 @@ registerOnnxExporter('SegConvBn', (x) => {
   const beta = weightData(x.layer, 'beta')!;
   const mean = weightData(x.layer, 'moving_mean')!;
   const variance = weightData(x.layer, 'moving_variance')!;
-  // Inference batch norm folded into the convolution: w' = w s, b' = beta - mean s, s = gamma / sqrt(var + eps).
+  const convBias = layer.useBias ? weightData(x.layer, 'bias')! : new Float32Array(co);
+  // Inference batch norm folded into the convolution: w' = w s, b' = beta + (b - mean) s, s = gamma / sqrt(var + eps).
   const bias = new Float32Array(co);
   const per = ci * kh * kw;
   for (let o = 0; o < co; o++) {
     const s = gamma[o]! / Math.sqrt(variance[o]! + layer.epsilon);
     for (let i = 0; i < per; i++) w[o * per + i]! *= s;
-    bias[o] = beta[o]! - mean[o]! * s;
+    bias[o] = beta[o]! + (convBias[o]! - mean[o]!) * s;
   }
   const y = convNode(x, w, bias, co, 1);
   return [layer.relu ? x.g.node('Relu', [y], `${x.layer.name}_relu`)[0]! : y];
+});
+
+registerOnnxExporter('SegCaffeImageNetInput', (x) => {
+  // RGB [0, 1] -> BGR 0..255 minus the mean, as one 1x1 convolution: out_c = 255 x_(2-c) - mean_c.
+  const w = new Float32Array(9);
+  for (let c = 0; c < 3; c++) w[c * 3 + (2 - c)] = 255;
+  const { g, layer } = x;
+  const W = g.floats(`${layer.name}_W`, w, [3, 3, 1, 1]);
+  const B = g.floats(`${layer.name}_B`, Float32Array.from(CAFFE_BGR_MEAN, (m) => -m), [3]);
+  return g.node('Conv', [x.inputs[0]!, W, B], layer.name, { kernel_shape: [1, 1] });
+});
+
+registerOnnxExporter('ZeroPadding2D', (x) => {
+  const p = (x.layer.getConfig() as { padding: [[number, number], [number, number]] }).padding;
+  const pads = x.g.int64s(`${x.layer.name}_pads`, [0, 0, p[0][0], p[1][0], 0, 0, p[0][1], p[1][1]]);
+  return x.g.node('Pad', [x.inputs[0]!, pads], x.layer.name);
 });
 
 registerOnnxExporter('SegCenterCrop', (x) => {

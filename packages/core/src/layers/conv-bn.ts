@@ -11,6 +11,13 @@
  *
  * Batch statistics as PyTorch: normalise with the biased batch variance,
  * track the unbiased one, momentum 0.1, epsilon 1e-5.
+ *
+ * Caffe's ResNet (the ImageNet weights we ship, backbones/resnet-caffe.ts)
+ * has a bias on every convolution and epsilon 1e-3: `useBias` adds it (under
+ * batch statistics it cancels, so it only shifts the tracked mean). With
+ * `frozenStatistics` the layer normalises with its moving statistics in
+ * training too (batch norm in inference mode, as DeepLab fine-tunes below
+ * batch 16); gamma and beta still learn.
  */
 import { tf, tfl } from '../engine/tf.js';
 import { convBackpropFilter, convBackpropInput, type ConvAttrs } from '../engine/gradients.js';
@@ -25,6 +32,8 @@ export interface ConvBnArgs extends ConvGeometryArgs {
   relu?: boolean;
   momentum?: number;
   epsilon?: number;
+  useBias?: boolean;
+  frozenStatistics?: boolean;
   seed?: number;
 }
 
@@ -34,8 +43,11 @@ export class ConvBn extends ConvBase {
   readonly relu: boolean;
   readonly momentum: number;
   readonly epsilon: number;
+  readonly useBias: boolean;
+  readonly frozenStatistics: boolean;
   private readonly seed?: number;
   private kernel?: tfl.LayerVariable;
+  private bias?: tfl.LayerVariable;
   private gamma?: tfl.LayerVariable;
   private beta?: tfl.LayerVariable;
   private movingMean?: tfl.LayerVariable;
@@ -47,6 +59,8 @@ export class ConvBn extends ConvBase {
     this.relu = args.relu ?? true;
     this.momentum = args.momentum ?? 0.1;
     this.epsilon = args.epsilon ?? 1e-5;
+    this.useBias = args.useBias ?? false;
+    this.frozenStatistics = args.frozenStatistics ?? false;
     this.seed = initializerSeed(args.seed);
   }
 
@@ -59,6 +73,7 @@ export class ConvBn extends ConvBase {
     const cin = s[s.length - 1] as number;
     const c = this.filters;
     this.kernel = this.addWeight('kernel', [...this.kernelSize, cin, c], 'float32', tfl.initializers.heNormal({ seed: this.seed }));
+    if (this.useBias) this.bias = this.addWeight('bias', [c], 'float32', tfl.initializers.zeros());
     this.gamma = this.addWeight('gamma', [c], 'float32', tfl.initializers.ones());
     this.beta = this.addWeight('beta', [c], 'float32', tfl.initializers.zeros());
     this.movingMean = this.addWeight('moving_mean', [c], 'float32', tfl.initializers.zeros(), undefined, false);
@@ -76,7 +91,13 @@ export class ConvBn extends ConvBase {
       const w = this.kernel!.read() as tf.Tensor4D;
       const gamma = this.gamma!.read() as tf.Tensor1D;
       const beta = this.beta!.read() as tf.Tensor1D;
-      if (!kwargs.training) {
+      if (this.useBias && (!kwargs.training || this.frozenStatistics)) {
+        // Keras's order (conv + bias, then tf.batchNorm), so imported weights give its outputs.
+        const z = tf.add(tf.conv2d(x, w, this.strides, this.padding, 'NHWC', this.dilationRate), this.bias!.read());
+        const y = tf.batchNorm(z, this.movingMean!.read() as tf.Tensor1D, this.movingVariance!.read() as tf.Tensor1D, beta, gamma, this.epsilon);
+        return this.relu ? tf.relu(y) : y;
+      }
+      if (!kwargs.training || this.frozenStatistics) {
         const z = tf.conv2d(x, w, this.strides, this.padding, 'NHWC', this.dilationRate);
         const scale = tf.mul(gamma, tf.rsqrt(tf.add(this.movingVariance!.read(), this.epsilon)));
         const y = tf.add(tf.mul(z, scale), tf.sub(beta, tf.mul(this.movingMean!.read(), scale)));
@@ -87,7 +108,7 @@ export class ConvBn extends ConvBase {
         const bn = batchNormTrain(z, g, b, this.epsilon);
         // Here, not after the op: tensors made inside a custom-gradient op are
         // released when it returns, except its value and what it saves.
-        this.updateMovingStats(bn.mean, bn.variance, z.shape[0] * z.shape[1] * z.shape[2]);
+        this.updateMovingStats(this.bias ? tf.add(bn.mean, this.bias.read()) : bn.mean, bn.variance, z.shape[0] * z.shape[1] * z.shape[2]);
         const value = this.relu ? tf.relu(bn.value) : bn.value;
         // The output doubles as the ReLU mask (value > 0 exactly where the normalised z is).
         save([xIn, wIn, z, g, value, ...bn.saved]);
@@ -120,7 +141,7 @@ export class ConvBn extends ConvBase {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), filters: this.filters, relu: this.relu, momentum: this.momentum, epsilon: this.epsilon };
+    return { ...super.getConfig(), filters: this.filters, relu: this.relu, momentum: this.momentum, epsilon: this.epsilon, useBias: this.useBias, frozenStatistics: this.frozenStatistics };
   }
 }
 

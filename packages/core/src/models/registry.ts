@@ -5,6 +5,7 @@
 import type { tfl } from '../engine/tf.js';
 import { seededBuild } from '../layers/seeds.js';
 import { InputError } from '../errors/input-error.js';
+import { assertPretrainedAvailable, type Pretrained } from '../backbones/pretrained.js';
 
 export interface BuildOptions {
   classes?: number;
@@ -13,6 +14,8 @@ export interface BuildOptions {
   channels?: number;
   width?: number;
   seed?: number;
+  /** Start the backbone from these weights (models whose spec lists them in `pretrained`). */
+  pretrained?: Pretrained;
 }
 
 export interface ModelSpec {
@@ -29,6 +32,20 @@ export interface ModelSpec {
   classes?: number;
   /** Models whose input sides are constrained (U-Net's even size at every pooling): the rule, and the test of one side. */
   inputSides?: { rule: string; valid: (side: number) => boolean };
+  /** The backbone's name (`resnet50`, `vgg16` ...), for the sentence that refuses weights it lacks. */
+  backbone?: string;
+  /** The pretrained weights its builder accepts (BuildOptions.pretrained). */
+  pretrained?: Pretrained[];
+  /** Layers of its pretrained backbone (a regular expression), for a lower learning rate there. */
+  backboneLayers?: string;
+}
+
+/** One sentence (an InputError) unless `spec` accepts `pretrained` weights. */
+export function checkPretrained(spec: ModelSpec, pretrained: string): void {
+  if (spec.pretrained?.includes(pretrained as Pretrained)) return;
+  if (spec.backbone) assertPretrainedAvailable(spec.backbone, pretrained, spec.name);
+  const takers = [...models.values()].filter((m) => m.pretrained?.length).map((m) => m.name);
+  throw new InputError(`${spec.name} has no pretrained backbone, so it trains from scratch; the models that take ImageNet weights are ${takers.join(', ') || 'none installed'}.`);
 }
 
 const models = new Map<string, ModelSpec>();

@@ -40,15 +40,20 @@ export class Optimizer {
     else inner.learningRate = lr;
   }
 
-  /** Applies gradients (keyed by variable name), with L2 weight decay added to each. */
-  apply(vars: tf.Variable[], grads: tf.NamedTensorMap): void {
+  /**
+   * Applies gradients (keyed by variable name), with L2 weight decay added to
+   * each; `multipliers` scale a variable's whole step (its learning rate, for SGD).
+   */
+  apply(vars: tf.Variable[], grads: tf.NamedTensorMap, multipliers?: Map<string, number>): void {
     const wd = this.config.weightDecay ?? 0;
     tf.tidy(() => {
       const decayed: tf.NamedTensorMap = {};
       for (const v of vars) {
         const g = grads[v.name];
         if (!g) continue;
-        decayed[v.name] = wd ? tf.add(g, tf.mul(v, wd)) : g;
+        const d = wd ? tf.add(g, tf.mul(v, wd)) : g;
+        const m = multipliers?.get(v.name);
+        decayed[v.name] = m === undefined ? d : tf.mul(d, m);
       }
       this.inner.applyGradients(decayed);
     });

@@ -8,7 +8,7 @@ import { appendFile, readFile, readdir, mkdir, rm, stat } from 'node:fs/promises
 import path from 'node:path';
 import { tf, tfl } from '../engine/tf.js';
 import { asOutOfMemory } from '../engine/out-of-memory.js';
-import { TrainingDiverged } from '../errors/input-error.js';
+import { InputError, TrainingDiverged } from '../errors/input-error.js';
 import { atomicWriteFile } from '../io/atomic-write.js';
 import { lockRunDir } from '../io/run-lock.js';
 import { writeError } from '../io/write-error.js';
@@ -30,6 +30,13 @@ export interface TrainConfig {
   power?: number;
   seed?: number;
   augment?: AugmentOptions;
+  /**
+   * Learning-rate multipliers by layer name (a regular expression's source,
+   * first match wins), e.g. a pretrained backbone at 0.1 of the head's rate
+   * ([{ layers: '^(conv1|res[2-5])', multiplier: 0.1 }]). SGD only: it scales
+   * the gradients, which is a per-layer rate for SGD but not for Adam.
+   */
+  lrMultipliers?: { layers: string; multiplier: number }[];
   /** Loss weight of each extra model output (PSPNet's auxiliary head: [0.4]). */
   auxWeights?: number[];
   classWeights?: number[];
@@ -148,6 +155,7 @@ async function loop(model: tfl.LayersModel, dataset: Dataset, cfg: TrainConfig, 
   const seed = cfg.seed ?? 0;
   const loader = new BatchLoader(dataset, cfg.batchSize, seed, cfg.augment, cfg.prepare, cfg.precompute);
   const vars = trainableVariables(model);
+  const multipliers = variableMultipliers(model, cfg);
   const every = cfg.checkpointEvery ?? 100;
   const logEvery = cfg.logEvery ?? 10;
   const progress = cfg.quiet ? undefined : new Progress(cfg.iters, iter, logEvery);
@@ -180,7 +188,7 @@ async function loop(model: tfl.LayersModel, dataset: Dataset, cfg: TrainConfig, 
             return lossOf((Array.isArray(out) ? out : [out]) as tf.Tensor4D[], batch, cfg, dataset.ignoreIndex);
           }, vars);
           const v = value.dataSync()[0]!;
-          if (Number.isFinite(v)) optimizer.apply(vars, grads);
+          if (Number.isFinite(v)) optimizer.apply(vars, grads, multipliers);
           return v;
         });
       } catch (err) {
@@ -216,6 +224,20 @@ async function loop(model: tfl.LayersModel, dataset: Dataset, cfg: TrainConfig, 
     await next?.catch(() => undefined);
   }
   return { iters: iter, loss: lastLoss, seconds, ...(resumed ? { resumedFrom: resumed.iter } : {}) };
+}
+
+/** Variable name -> learning-rate multiplier (1 is left out) from cfg.lrMultipliers. */
+function variableMultipliers(model: tfl.LayersModel, cfg: TrainConfig): Map<string, number> {
+  const out = new Map<string, number>();
+  const rules = cfg.lrMultipliers ?? [];
+  if (rules.length === 0) return out;
+  if (cfg.optimizer.name !== 'sgd') throw new InputError(`Learning-rate multipliers need SGD (they scale gradients, which Adam undoes); the optimizer is ${cfg.optimizer.name}.`);
+  const patterns = rules.map((r) => ({ re: new RegExp(r.layers), m: r.multiplier }));
+  for (const layer of model.layers) {
+    const m = patterns.find((p) => p.re.test(layer.name))?.m ?? 1;
+    if (m !== 1) for (const w of layer.trainableWeights) out.set((w.read() as tf.Variable).name, m);
+  }
+  return out;
 }
 
 /** A run's training log (log.jsonl): one entry per logged iteration. */
