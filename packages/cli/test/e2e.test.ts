@@ -28,13 +28,12 @@ import {
   resize,
   onnxSession,
   runOnnx,
-  syntheticSample,
   tf,
   tfl,
   writePng,
 } from '@seg/core';
 import { DEEPLAB_V2_CRF, denseCrf } from '@seg/crf';
-import { seg } from './seg.js';
+import { seg, writeSplit } from './seg.js';
 
 
 registerModel({
@@ -60,17 +59,6 @@ function validNet() {
   return tfl.model({ inputs: input, outputs: conv(x, 3, { padding: 'valid', seed: 2 }) });
 }
 
-async function writeSplit(root: string, split: string, count: number, seed: number) {
-  mkdirSync(path.join(root, split, 'images'), { recursive: true });
-  mkdirSync(path.join(root, split, 'masks'), { recursive: true });
-  for (let i = 0; i < count; i++) {
-    const s = syntheticSample(i, { count, height: 48, width: 48, classes: 3, seed, noise: 0.04 });
-    const rgb = Uint8Array.from(s.image, (v) => Math.round(v * 255));
-    const name = `img${String(i).padStart(3, '0')}.png`;
-    await writePng(path.join(root, split, 'images', name), { width: 48, height: 48, channels: 3, data: rgb });
-    await writePng(path.join(root, split, 'masks', name), { width: 48, height: 48, channels: 1, data: s.mask });
-  }
-}
 
 describe('seg train / eval / predict end to end', () => {
   let dir: string;
@@ -79,8 +67,8 @@ describe('seg train / eval / predict end to end', () => {
     await initEngine();
     dir = mkdtempSync(path.join(tmpdir(), 'seg-e2e-'));
     data = path.join(dir, 'data');
-    await writeSplit(data, 'train', 40, 1);
-    await writeSplit(data, 'val', 10, 2);
+    await writeSplit(data, 'train', 40, { size: 48, seed: 1, padNames: true });
+    await writeSplit(data, 'val', 10, { size: 48, seed: 2, padNames: true });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -271,7 +259,7 @@ describe('seg train / eval / predict end to end', () => {
 
     // a label map whose size differs from its image: named in the error
     const bad = path.join(dir, 'bad');
-    await writeSplit(bad, 'val', 1, 3);
+    await writeSplit(bad, 'val', 1, { size: 48, seed: 3, padNames: true });
     await writePng(path.join(bad, 'val', 'masks', 'img000.png'), { width: 8, height: 8, channels: 1, data: new Uint8Array(64) });
     const mismatch = await seg('eval', '--run', path.join(dir, 'run'), '--data', bad, '--format', 'folder', '--classes', '3');
     expect(mismatch.code).toBe(2);

@@ -3,22 +3,13 @@
  * sentence for those that do not, and a pretrained run that eval reads back
  * with the weights' input transform recorded in its model.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, syntheticSample, writePng } from '@seg/core';
-import { seg } from './seg.js';
+import { initEngine } from '@seg/core';
+import { seg, writeSplit } from './seg.js';
 
-async function writeSplit(root: string, split: string, count: number) {
-  mkdirSync(path.join(root, split, 'images'), { recursive: true });
-  mkdirSync(path.join(root, split, 'masks'), { recursive: true });
-  for (let i = 0; i < count; i++) {
-    const s = syntheticSample(i, { count, height: 48, width: 48, classes: 3, seed: 2, noise: 0.04 });
-    await writePng(path.join(root, split, 'images', `img${i}.png`), { width: 48, height: 48, channels: 3, data: Uint8Array.from(s.image, (v) => Math.round(v * 255)) });
-    await writePng(path.join(root, split, 'masks', `img${i}.png`), { width: 48, height: 48, channels: 1, data: s.mask });
-  }
-}
 
 describe('seg --pretrained imagenet', () => {
   let dir: string;
@@ -27,8 +18,8 @@ describe('seg --pretrained imagenet', () => {
     await initEngine();
     dir = mkdtempSync(path.join(tmpdir(), 'seg-pretrained-'));
     data = path.join(dir, 'data');
-    await writeSplit(data, 'train', 4);
-    await writeSplit(data, 'val', 2);
+    await writeSplit(data, 'train', 4, { size: 48, seed: 2 });
+    await writeSplit(data, 'val', 2, { size: 48, seed: 2 });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conv, convBnRelu, dropout, fileSystem, initEngine, registerModel, syntheticSample, tf, tfl, writePng } from '@seg/core';
-import { seg } from './seg.js';
+import { conv, convBnRelu, dropout, fileSystem, initEngine, registerModel, tf, tfl, writePng } from '@seg/core';
+import { seg, writeSplit } from './seg.js';
 
 
 // No layer has its own seed: only the seed `seg train --seed` passes makes two builds equal.
@@ -23,16 +23,6 @@ registerModel({
   },
 });
 
-async function writeSplit(root: string, split: string, count: number) {
-  mkdirSync(path.join(root, split, 'images'), { recursive: true });
-  mkdirSync(path.join(root, split, 'masks'), { recursive: true });
-  for (let i = 0; i < count; i++) {
-    const s = syntheticSample(i, { count, height: 32, width: 32, classes: 3, seed: 1, noise: 0.04 });
-    const name = `img${i}.png`;
-    await writePng(path.join(root, split, 'images', name), { width: 32, height: 32, channels: 3, data: Uint8Array.from(s.image, (v) => Math.round(v * 255)) });
-    await writePng(path.join(root, split, 'masks', name), { width: 32, height: 32, channels: 1, data: s.mask });
-  }
-}
 
 describe('seg under abuse', () => {
   let dir: string;

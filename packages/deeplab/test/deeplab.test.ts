@@ -186,6 +186,15 @@ describe('ONNX export (run by onnxruntime-node)', () => {
       await faithful(modelSpec(name)!.build({ size: [65, 81], width: 0.125, classes: 5, seed: 1 }), 65, 81);
     });
   }
+  it('v3+ from ImageNet (Caffe layout: the input transform, zero-padded pooling, conv biases) at 65x81', async () => {
+    const model = modelSpec('deeplabv3plus-resnet50')!.build({ size: [65, 81], classes: 5, seed: 1, pretrained: 'imagenet' });
+    const x = tf.randomUniform([1, 65, 81, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const r = await compareOnnx(model, x);
+    x.dispose();
+    model.dispose();
+    expect(r.maxAbsDiff).toBeLessThanOrEqual(1e-3);
+    expect(r.argmaxAgreement).toBeGreaterThanOrEqual(0.999);
+  }, 300_000);
   it('v3+ with depthwise-separable ASPP and decoder at output stride 8', async () => {
     await faithful(deeplab({ backbone: 'resnet50', head: 'aspp-v3', decoder: true, separable: true, outputStride: 8, size: [49, 57], width: 0.125, classes: 4, seed: 2 }), 49, 57);
   });
