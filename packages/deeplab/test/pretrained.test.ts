@@ -5,9 +5,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { countTrainableParams, initEngine, InputError, readImageNetWeights, softmaxCrossEntropy, tf, trainStep } from '@seg/core';
-import { deeplab, resolveOptions, withOutputStride, zooModel } from '../src/index.js';
+import { deeplab, resolveOptions, withOutputStride, zooModel, type DeepLabOptions } from '../src/index.js';
 
-const V3PLUS = { backbone: 'resnet50', head: 'aspp-v3', outputStride: 16, multiGrid: [1, 2, 4], decoder: true, classes: 5 } as const;
+const V3PLUS: DeepLabOptions = { backbone: 'resnet50', head: 'aspp-v3', outputStride: 16, multiGrid: [1, 2, 4], decoder: true, classes: 5 };
 const file = (name: string) => readImageNetWeights().weights.get(name)!.data;
 const layerWeight = (m: ReturnType<typeof deeplab>, layer: string, i: number) => m.getLayer(layer).getWeights()[i]!.dataSync() as Float32Array;
 
@@ -46,7 +46,7 @@ describe('DeepLab with ImageNet weights', () => {
   }, 300_000);
 
   it('frozen statistics: a training step moves the weights but not the backbone moving means; unfrozen, they move', () => {
-    const x = tf.randomUniform([2, 48, 48, 3], 0, 1, 'float32', 4);
+    const x = tf.randomUniform([2, 48, 48, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
     const y = tf.tensor3d(Int32Array.from({ length: 2 * 48 * 48 }, (_, i) => i % 5), [2, 48, 48], 'int32');
     for (const frozen of [true, false]) {
       const m = deeplab({ ...V3PLUS, pretrained: 'imagenet', frozenBatchNorm: frozen, size: [48, 48] });
