@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { atomicWriteFile, camvid, datasetMedianFrequency, downscaled, evaluate, initEngine, train } from '@seg/core';
 import { deeplab, IMAGENET_BACKBONE_LAYERS } from '@seg/deeplab';
+import { VARIANTS } from './profiles.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -19,7 +20,9 @@ await initEngine();
 const data = path.resolve(root, '../shared/data/camvid');
 const trainSet = downscaled(await camvid(data, 'train'), Number(ds));
 const val = downscaled(await camvid(data, 'val'), Number(ds));
-const model = deeplab({ backbone: 'resnet50', head: 'aspp-v3', outputStride: 16, multiGrid: [1, 2, 4], decoder: true, classes: 11, pretrained: 'imagenet', frozenBatchNorm: bn === 'frozen', seed: 1 });
+// The replication's own v3+ (profiles.ts), so the recipe is tried on the net it is chosen for.
+const v3plus = VARIANTS.find((v) => v.name === 'v3+ decoder')!.model;
+const model = deeplab({ ...v3plus, classes: 11, pretrained: 'imagenet', frozenBatchNorm: bn === 'frozen', seed: 1 });
 const crop: [number, number] = [Math.floor(352 / Number(ds)), Math.floor(480 / Number(ds))];
 const t0 = performance.now();
 await train(model, trainSet, {

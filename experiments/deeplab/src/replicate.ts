@@ -89,10 +89,14 @@ export const variantsOf = (p: Profile) => VARIANTS.filter((v) => !v.profiles || 
 export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const p = o.profile;
-  const first = <T>(d: Dataset, n: number, name: string) => subset(d, Array.from({ length: Math.min(n, d.length) }, (_, i) => i), name) as T & Dataset;
-  const trainSet = first<Dataset>(downscaled(await camvid(o.dataDir, 'train'), p.downscale), p.trainImages, 'camvid-train');
-  const val = first<Dataset>(downscaled(await camvid(o.dataDir, 'val'), p.downscale), p.valImages, 'camvid-val');
-  const test = first<Dataset>(downscaled(await camvid(o.dataDir, 'test'), p.downscale), p.testImages, 'camvid-test');
+  // The first n images of a split, downscaled.
+  const first = async (split: 'train' | 'val' | 'test', n: number) => {
+    const d = downscaled(await camvid(o.dataDir, split), p.downscale);
+    return subset(d, Array.from({ length: Math.min(n, d.length) }, (_, i) => i), `camvid-${split}`);
+  };
+  const trainSet = await first('train', p.trainImages);
+  const val = await first('val', p.valImages);
+  const test = await first('test', p.testImages);
   const firstVal = await val.get(0);
   const classes = trainSet.numClasses;
   const classWeights = p.classWeights === 'median' ? (await datasetMedianFrequency(trainSet)).map((w) => Number(w.toFixed(6))) : undefined;

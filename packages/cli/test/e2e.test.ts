@@ -35,7 +35,6 @@ import {
 import { DEEPLAB_V2_CRF, denseCrf } from '@seg/crf';
 import { seg, writeSplit } from './seg.js';
 
-
 registerModel({
   name: 'test-net',
   package: '@seg/cli (tests)',
@@ -58,7 +57,6 @@ function validNet() {
   const x = convBnRelu(input, 8, { padding: 'valid', seed: 1 });
   return tfl.model({ inputs: input, outputs: conv(x, 3, { padding: 'valid', seed: 2 }) });
 }
-
 
 describe('seg train / eval / predict end to end', () => {
   let dir: string;

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '@seg/core';
 import { seg, writeSplit } from './seg.js';
 
-
 describe('seg --pretrained imagenet', () => {
   let dir: string;
   let data: string;

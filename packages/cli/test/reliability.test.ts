@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv, convBnRelu, dropout, fileSystem, initEngine, registerModel, tf, tfl, writePng } from '@seg/core';
 import { seg, writeSplit } from './seg.js';
 
-
 // No layer has its own seed: only the seed `seg train --seed` passes makes two builds equal.
 registerModel({
   name: 'unseeded-net',
@@ -22,7 +21,6 @@ registerModel({
     return tfl.model({ inputs: input, outputs: conv(convBnRelu(x, 8), o.classes ?? 2, { kernel: 1 }) });
   },
 });
-
 
 describe('seg under abuse', () => {
   let dir: string;

@@ -31,7 +31,7 @@ export { bilinearKernel, bilinearTransposeWeights, transposedUpsample, type Tran
 // Backbones
 export { vgg16, VGG16_STAGES, type Vgg16Options, type Vgg16Taps } from './backbones/vgg.js';
 export { resnet, RESNET_BLOCKS, dilationForOutputStride, type ResNetOptions, type ResNetTaps } from './backbones/resnet.js';
-export { resnetCaffe, caffeBlockName, caffeBnName } from './backbones/resnet-caffe.js';
+export { resnetCaffe, caffeBlockName, caffeBnName, CAFFE_RESNET_LAYERS } from './backbones/resnet-caffe.js';
 export { type ResNetLayout } from './backbones/resnet-options.js';
 export { loadImageNetWeights, readImageNetWeights, assertPretrainedAvailable, PRETRAINED_WEIGHTS, type Pretrained } from './backbones/pretrained.js';
 export { scaled } from './backbones/width.js';

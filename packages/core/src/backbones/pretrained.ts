@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { tf, type tfl } from '../engine/tf.js';
 import { InputError } from '../errors/input-error.js';
-import { caffeBnName } from './resnet-caffe.js';
+import { ConvBn } from '../layers/conv-bn.js';
+import { CAFFE_RESNET_LAYERS, caffeBnName } from './resnet-caffe.js';
 
 export type Pretrained = 'imagenet';
 
@@ -94,10 +95,11 @@ const sameShape = (a: readonly (number | null)[], b: readonly number[]) => a.len
  */
 export function loadImageNetWeights(model: tfl.LayersModel): number {
   const { weights } = readImageNetWeights();
+  const backbone = new RegExp(CAFFE_RESNET_LAYERS);
   let set = 0;
   for (const layer of model.layers) {
     const name = layer.name;
-    if (!/^(conv1|res[2-5][a-z0-9]+_branch(1|2[abc]))$/.test(name)) continue;
+    if (!(layer instanceof ConvBn) || !backbone.test(name)) continue;
     const bn = caffeBnName(name);
     const keys = [`${name}/kernel`, `${name}/bias`, `${bn}/gamma`, `${bn}/beta`, `${bn}/moving_mean`, `${bn}/moving_variance`];
     const ours = layer.getWeights();

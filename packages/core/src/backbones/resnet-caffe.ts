@@ -25,6 +25,13 @@ export function caffeBlockName(stage: number, block: number, blocks: number): st
   return `res${stage}${String.fromCharCode(97 + block)}`;
 }
 
+/**
+ * The layers of this backbone that hold weights (every ConvBn: conv1 and the
+ * res..._branch convolutions), as a regular expression's source: what the
+ * ImageNet weights fill and what a lower backbone learning rate matches.
+ */
+export const CAFFE_RESNET_LAYERS = '^(conv1|res[2-5][a-z0-9]*_branch)';
+
 /** Caffe's batch-norm layer name for a convolution: conv1 -> bn_conv1, res2a_branch2a -> bn2a_branch2a. */
 export const caffeBnName = (conv: string) => (conv === 'conv1' ? 'bn_conv1' : conv.replace(/^res/, 'bn'));
 
