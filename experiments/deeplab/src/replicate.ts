@@ -10,9 +10,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   atomicWriteFile,
-  camvid,
+  camvidSplit,
   datasetMedianFrequency,
-  downscaled,
   engineInfo,
   engineRecord,
   evaluate,
@@ -23,7 +22,6 @@ import {
   prepareRunDir,
   readTrainingLog,
   slugify,
-  subset,
   toByteRange,
   train,
   TrainingDiverged,
@@ -89,14 +87,9 @@ export const variantsOf = (p: Profile) => VARIANTS.filter((v) => !v.profiles || 
 export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const p = o.profile;
-  // The first n images of a split, downscaled.
-  const first = async (split: 'train' | 'val' | 'test', n: number) => {
-    const d = downscaled(await camvid(o.dataDir, split), p.downscale);
-    return subset(d, Array.from({ length: Math.min(n, d.length) }, (_, i) => i), `camvid-${split}`);
-  };
-  const trainSet = await first('train', p.trainImages);
-  const val = await first('val', p.valImages);
-  const test = await first('test', p.testImages);
+  const trainSet = await camvidSplit(o.dataDir, 'train', p.downscale, p.trainImages);
+  const val = await camvidSplit(o.dataDir, 'val', p.downscale, p.valImages);
+  const test = await camvidSplit(o.dataDir, 'test', p.downscale, p.testImages);
   const firstVal = await val.get(0);
   const classes = trainSet.numClasses;
   const classWeights = p.classWeights === 'median' ? (await datasetMedianFrequency(trainSet)).map((w) => Number(w.toFixed(6))) : undefined;

@@ -12,9 +12,9 @@ import path from 'node:path';
 import {
   atomicWriteFile,
   camvid,
+  camvidSplit,
   countTrainableParams,
   datasetMedianFrequency,
-  downscaled,
   engineInfo,
   engineRecord,
   evaluate,
@@ -94,10 +94,7 @@ const scores = (e: EvalResult): Scores => ({ global: e.pixel_acc, class_avg: e.m
 
 const firstN = (d: Dataset, n: number, name: string) => subset(d, Array.from({ length: Math.min(n, d.length) }, (_, i) => i), name);
 
-async function split(o: ReplicateOptions, name: string, n: number): Promise<Dataset> {
-  const d = await camvid(o.dataDir, name);
-  return firstN(o.profile.downscale > 1 ? downscaled(d, o.profile.downscale) : d, n, `camvid-${name}`);
-}
+const split = (o: ReplicateOptions, name: 'train' | 'val' | 'test', n: number): Promise<Dataset> => camvidSplit(o.dataDir, name, o.profile.downscale, n);
 
 /** Trains one run to the end, evaluating val after each of `evaluations` equal segments; keeps the best global accuracy in RUN/best. */
 async function runOne(o: ReplicateOptions, v: Variant, seed: number, data: { train: Dataset; val: Dataset; test: Dataset }, log: (s: string) => void): Promise<RunResult> {

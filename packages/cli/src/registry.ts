@@ -15,6 +15,10 @@ export interface ModelListing {
   available: boolean;
   /** Pretrained weights it accepts (`seg train --pretrained`). */
   pretrained: string[];
+  /** Loss weight of each training-only auxiliary head, by output name (`seg train --aux-weight`). */
+  auxiliary: Record<string, number>;
+  /** Trainable parameters with the auxiliary heads (ZOO.md), where the model has them. */
+  params_with_aux?: number;
 }
 
 let loaded: Promise<void> | undefined;
@@ -43,6 +47,8 @@ export async function listModels(): Promise<ModelListing[]> {
     classes: e.classes,
     available: modelSpec(e.name) !== undefined,
     pretrained: modelSpec(e.name)?.pretrained ?? [],
+    auxiliary: modelSpec(e.name)?.auxiliaryLosses ?? {},
+    ...(e.paramsWithAux ? { params_with_aux: e.paramsWithAux } : {}),
   }));
 }
 
@@ -57,7 +63,7 @@ export async function listVariants(): Promise<ModelListing[]> {
       const model = s.build({ size: [h, w], channels: c, classes: s.classes });
       const params = countTrainableParams(model);
       model.dispose();
-      return { name: s.name, package: s.package, params, input: [h, w] as [number, number], classes: s.classes ?? 0, available: true, pretrained: s.pretrained ?? [] };
+      return { name: s.name, package: s.package, params, input: [h, w] as [number, number], classes: s.classes ?? 0, available: true, pretrained: s.pretrained ?? [], auxiliary: s.auxiliaryLosses ?? {} };
     });
 }
 

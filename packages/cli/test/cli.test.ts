@@ -40,7 +40,7 @@ describe('seg models', () => {
     expect(models.find((m) => m.name === 'deeplabv3plus-resnet50')?.available).toBe(true);
     expect(models.find((m) => m.name === 'fcn8s-vgg16')?.available).toBe(true);
     expect(models.find((m) => m.name === 'segnet-vgg16')?.available).toBe(true);
-    expect(models.find((m) => m.name === 'pspnet-resnet50')?.available).toBe(false);
+    expect(models.find((m) => m.name === 'pspnet-resnet50')?.available).toBe(true);
     const info = JSON.parse((await seg('info', '--model', 'unet', '--json')).stdout);
     expect(info).toMatchObject({ name: 'unet', params: 31_030_658, input: [572, 572, 1], output: [388, 388, 2] });
     expect(info.macs).toBeGreaterThan(5e10);

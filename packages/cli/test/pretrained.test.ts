@@ -35,7 +35,7 @@ describe('seg --pretrained imagenet', () => {
     expect(by['deeplabv2-aspp-l']).toEqual([]);
     expect(by['unet']).toEqual([]);
     const table = await seg('models');
-    expect(table.stdout.split('\n')[0]).toMatch(/pretrained$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/pretrained\s+aux$/);
     expect(table.stdout).toMatch(/deeplabv3plus-resnet50 .* imagenet/);
   });
 

@@ -20,7 +20,7 @@ export { Conv2D, DepthwiseConv2D, type Conv2DArgs, type DepthwiseConv2DArgs } fr
 export { ConvBn, type ConvBnArgs } from './layers/conv-bn.js';
 export { ResizeBilinear, type ResizeBilinearArgs } from './layers/resize.js';
 export { CenterCrop } from './layers/crop.js';
-export { MaxPoolWithArgmax, MaxUnpool, AdaptiveAvgPool2D, adaptiveBins } from './layers/pooling.js';
+export { MaxPoolWithArgmax, MaxUnpool, AdaptiveAvgPool2D, AdaptiveMaxPool2D, adaptiveBins } from './layers/pooling.js';
 export { SeededDropout } from './layers/dropout.js';
 export { LocalResponseNorm, type LrnArgs } from './layers/lrn.js';
 export { CaffeImageNetInput, CAFFE_BGR_MEAN } from './layers/imagenet-input.js';
@@ -38,6 +38,7 @@ export { scaled } from './backbones/width.js';
 
 // Models, losses, training, I/O
 export { countTrainableParams } from './models/params.js';
+export { auxiliaryOutputs, auxiliaryLossWeights, withoutAuxiliary } from './models/auxiliary.js';
 export { softmaxCrossEntropy, type CrossEntropyOptions } from './losses/cross-entropy.js';
 export { trainStep, trainableVariables, type LossFn } from './train/step.js';
 export { fileSystem, saveModel, writeFolderAtomically, recoverFolder } from './io/file-system.js';
@@ -84,13 +85,13 @@ export { BatchLoader, type Batch } from './train/batches.js';
 export { saveCheckpoint, loadCheckpoint, loadCheckpointWeights, recoverCheckpoint, assertFiniteWeights, checkpointDir, type TrainState } from './train/checkpoint.js';
 export { readTrainingLog, train, type TrainConfig, type TrainResult } from './train/trainer.js';
 export { Progress, formatDuration } from './train/progress.js';
-export { infer, tfjsNetwork, type InferOptions, type Network, type Prediction } from './infer/predict.js';
+export { infer, inferBatch, tfjsNetwork, type InferOptions, type Network, type Prediction } from './infer/predict.js';
 export { evaluate, type EvalResult } from './infer/evaluate.js';
 export { registerModel, modelSpec, registeredModels, checkInputSize, checkPretrained, type ModelSpec, type BuildOptions } from './models/registry.js';
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
 export { vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
-export { claimVerdict, formatMeanSd, meanSd, packageVersions, prepareRunDir, runReplication, selectProfile, slugify, type MeanSd, type ProfileBase, type ReplicationOptions } from './report/experiment.js';
+export { camvidSplit, claimVerdict, formatMeanSd, meanSd, packageVersions, prepareRunDir, runReplication, selectProfile, slugify, type MeanSd, type ProfileBase, type ReplicationOptions } from './report/experiment.js';
 export { lossCurvesChart, seedSpreadChart } from './report/charts.js';
 export { CAMVID_PALETTE, labelOverlay } from './report/overlay.js';
 

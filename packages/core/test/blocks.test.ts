@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adaptiveAvgPool,
+  adaptiveMaxPool,
   adaptiveBins,
   atrousConv,
   bilinearKernel,
@@ -234,6 +235,21 @@ describe('building blocks', () => {
       tfl.layers.concatenate().apply([1, 2, 3, 6].map((b) => resize(adaptiveAvgPool(x, b), { like: x }))) as T,
     );
     expect(pyramid.outputs[0]!.shape).toEqual([null, 12, 12, 16]);
+    await checkGradients(pyramid, [12, 12, 4]);
+  });
+
+  it('adaptive max pool takes the maximum of each PyTorch bin (overlapping ones too), with gradients', async () => {
+    const m = build([5, 4, 1], (x) => adaptiveMaxPool(x, 3));
+    expect(m.outputs[0]!.shape).toEqual([null, 3, 3, 1]);
+    // A value per pixel that is largest at a bin's last row and column except where noted.
+    const x = tf.tensor4d(Array.from({ length: 20 }, (_, i) => (i === 5 ? 100 : i)), [1, 5, 4, 1]);
+    const y = Array.from((m.predict(x) as tf.Tensor).dataSync());
+    // rows [0,2) [1,4) [3,5), cols [0,2) [1,3) [2,4); pixel (1, 1) = 100 lies in bins (0,0), (0,1), (1,0), (1,1).
+    expect(y).toEqual([100, 100, 7, 100, 100, 15, 17, 18, 19]);
+    x.dispose();
+    const pyramid = build([12, 12, 4], (x) =>
+      tfl.layers.concatenate().apply([1, 2, 3, 6].map((b) => resize(adaptiveMaxPool(x, b), { like: x }))) as T,
+    );
     await checkGradients(pyramid, [12, 12, 4]);
   });
 

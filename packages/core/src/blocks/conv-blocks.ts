@@ -9,7 +9,7 @@ import { ResizeBilinear } from '../layers/resize.js';
 import { CenterCrop } from '../layers/crop.js';
 import { SeededDropout } from '../layers/dropout.js';
 import { LocalResponseNorm } from '../layers/lrn.js';
-import { AdaptiveAvgPool2D, MaxPoolWithArgmax, MaxUnpool } from '../layers/pooling.js';
+import { AdaptiveAvgPool2D, AdaptiveMaxPool2D, MaxPoolWithArgmax, MaxUnpool } from '../layers/pooling.js';
 
 type T = tfl.SymbolicTensor;
 
@@ -107,6 +107,10 @@ export function maxUnpool(x: T, indices: T, like: T, name?: string): T {
 
 export function adaptiveAvgPool(x: T, bins: number, name?: string): T {
   return new AdaptiveAvgPool2D({ bins, name }).apply(x) as T;
+}
+
+export function adaptiveMaxPool(x: T, bins: number, name?: string): T {
+  return new AdaptiveMaxPool2D({ bins, name }).apply(x) as T;
 }
 
 /** Dropout with masks drawn from the trainer's step seed (layers/dropout.ts). */

@@ -5,6 +5,7 @@
  */
 import { tf, type tfl } from './tf.js';
 import { exportOnnx, type OnnxExportOptions } from '../export/onnx.js';
+import { withoutAuxiliary } from '../models/auxiliary.js';
 
 type Ort = typeof import('onnxruntime-node');
 type Session = import('onnxruntime-node').InferenceSession;
@@ -98,7 +99,7 @@ export async function compareOnnx(model: tfl.LayersModel, input: tf.Tensor4D, o:
   const net = new OnnxNetwork(model, o);
   try {
     const got = await net.logits(input);
-    const wantT = model.predict(input) as tf.Tensor4D;
+    const wantT = withoutAuxiliary(model).predict(input) as tf.Tensor4D;
     const [a, b] = [(await got.data()) as Float32Array, (await wantT.data()) as Float32Array];
     const classes = wantT.shape[3];
     got.dispose();

@@ -31,6 +31,10 @@ interface Geometry {
   outWidth: number;
   effectiveFilterHeight: number;
   effectiveFilterWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  inChannels: number;
+  outChannels: number;
   padInfo: { top: number; bottom: number; left: number; right: number; type: string };
 }
 
@@ -145,14 +149,56 @@ function withSizes(shape: number[], fn: (sizes: tf.Tensor) => tf.Tensor): tf.Ten
   }
 }
 
+/**
+ * 1x1 convolutions without padding run as matrix products. oneDNN's 1x1
+ * convolution (brgemm) sizes its blocks from the CPU's cache sizes and
+ * divides by zero where the machine reports none (seen on a 2-core AMD EPYC
+ * VM: ResNet-50's 256->1024 1x1 killed the process with SIGFPE); its matrix
+ * product does not, and is as fast here.
+ */
+function isPointwise(g: Geometry): boolean {
+  const pads = explicitPads(g);
+  return g.filterHeight === 1 && g.filterWidth === 1 && pads.every((p) => p === 0);
+}
+
+/** x at the 1x1 convolution's sample positions, as [N * Ho * Wo, C]. */
+function sampled(x: tf.Tensor4D, g: Geometry): tf.Tensor2D {
+  const [n, , , c] = x.shape;
+  const s = g.strideHeight === 1 && g.strideWidth === 1 ? x : tf.stridedSlice(x, [0, 0, 0, 0], [n, g.outHeight * g.strideHeight, g.outWidth * g.strideWidth, c], [1, g.strideHeight, g.strideWidth, 1]);
+  return tf.reshape(s, [-1, c]);
+}
+
+const pointwise = {
+  forward: (x: tf.Tensor4D, filter: tf.Tensor4D, g: Geometry) =>
+    tf.tidy(() => tf.reshape(tf.matMul(sampled(x, g), tf.reshape(filter, [g.inChannels, g.outChannels])), [x.shape[0], g.outHeight, g.outWidth, g.outChannels])),
+  backpropInput: (dy: tf.Tensor4D, filter: tf.Tensor4D, g: Geometry) =>
+    tf.tidy(() => {
+      const [n, ho, wo] = dy.shape;
+      const d = tf.reshape(tf.matMul(tf.reshape(dy, [-1, g.outChannels]), tf.reshape(filter, [g.inChannels, g.outChannels]), false, true), [n, ho, wo, g.inChannels]);
+      if (g.strideHeight === 1 && g.strideWidth === 1) return d;
+      // Zeros between the sampled positions: interleave, then cut to the input's size.
+      const [sh, sw] = [g.strideHeight, g.strideWidth];
+      const spread = tf.pad(tf.reshape(d, [n, ho, 1, wo, 1, g.inChannels]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      return tf.slice(tf.reshape(spread, [n, ho * sh, wo * sw, g.inChannels]), [0, 0, 0, 0], [n, g.inHeight, g.inWidth, g.inChannels]);
+    }),
+  backpropFilter: (x: tf.Tensor4D, dy: tf.Tensor4D, g: Geometry) =>
+    tf.tidy(() => tf.reshape(tf.matMul(sampled(x, g), tf.reshape(dy, [-1, g.outChannels]), true, false), [1, 1, g.inChannels, g.outChannels])),
+};
+
 const kernels: tf.KernelConfig[] = [
-  kernel(tf.Conv2D, (b, { x, filter }, a) => b.executeSingleOutput('Conv2D', convAttrs(b, conv2dInfo(x!.shape, filter!.shape, a, false)), [x!, filter!])),
+  kernel(tf.Conv2D, (b, { x, filter }, a) => {
+    const g = conv2dInfo(x!.shape, filter!.shape, a, false);
+    if (isPointwise(g)) return pointwise.forward(x as tf.Tensor4D, filter as tf.Tensor4D, g);
+    return b.executeSingleOutput('Conv2D', convAttrs(b, g), [x!, filter!]);
+  }),
   kernel(tf.Conv2DBackpropInput, (b, { dy, filter }, a) => {
     const g = conv2dInfo(a.inputShape!, filter!.shape, a, false);
+    if (isPointwise(g)) return pointwise.backpropInput(dy as tf.Tensor4D, filter as tf.Tensor4D, g);
     return withSizes(a.inputShape!, (sizes) => b.executeSingleOutput('Conv2DBackpropInput', convAttrs(b, g), [sizes, filter!, dy!]));
   }),
   kernel(tf.Conv2DBackpropFilter, (b, { x, dy }, a) => {
     const g = conv2dInfo(x!.shape, a.filterShape!, a, false);
+    if (isPointwise(g)) return pointwise.backpropFilter(x as tf.Tensor4D, dy as tf.Tensor4D, g);
     return withSizes(a.filterShape!, (sizes) => b.executeSingleOutput('Conv2DBackpropFilter', convAttrs(b, g), [x!, sizes, dy!]));
   }),
   kernel(tf.DepthwiseConv2dNative, (b, { x, filter }, a) =>

@@ -13,6 +13,7 @@ import type { tfl } from '../engine/tf.js';
 import { adaptiveBins } from '../layers/pooling.js';
 import { CAFFE_BGR_MEAN } from '../layers/imagenet-input.js';
 import { OnnxGraph, OPSET } from './onnx-graph.js';
+import { withoutAuxiliary } from '../models/auxiliary.js';
 
 export interface LayerExport {
   g: OnnxGraph;
@@ -48,8 +49,9 @@ export interface OnnxExport {
   outputs: { name: string; shape: number[]; layout: 'NCHW' }[];
 }
 
-/** The model as an ONNX graph at one input size. */
-export function exportOnnx(model: tfl.LayersModel, o: OnnxExportOptions = {}): OnnxExport {
+/** The model as an ONNX graph at one input size; auxiliary heads (training only) are left out. */
+export function exportOnnx(trained: tfl.LayersModel, o: OnnxExportOptions = {}): OnnxExport {
+  const model = withoutAuxiliary(trained);
   if (model.inputs.length !== 1) throw new Error(`ONNX export takes models with one input (${model.name} has ${model.inputs.length}).`);
   const [, mh, mw, channels] = model.inputs[0]!.shape;
   const h = o.size?.[0] ?? mh;
@@ -265,6 +267,25 @@ registerOnnxExporter('SegAdaptiveAvgPool2D', (x) => {
   const ph = g.floats(`${layer.name}_Ph`, matrix(h!, true), [bins, h!]);
   const cols = g.node('MatMul', [x.inputs[0]!, pw], `${layer.name}_cols`)[0]!;
   return g.node('MatMul', [ph, cols], layer.name);
+});
+
+registerOnnxExporter('SegAdaptiveMaxPool2D', (x) => {
+  const [, h, w] = x.inputShapes[0]!;
+  const bins = (x.layer as unknown as { bins: number }).bins;
+  const { g, layer } = x;
+  if (bins === 1) return g.node('GlobalMaxPool', [x.inputs[0]!], layer.name);
+  // One ReduceMax per (possibly overlapping) bin, concatenated along W, then H.
+  const axes = g.int64s(`${layer.name}_axes`, [2, 3]);
+  const rows = adaptiveBins(h!, bins).map(([r0, r1], i) => {
+    const cells = adaptiveBins(w!, bins).map(([c0, c1], j) => {
+      const starts = g.int64s(`${layer.name}_s${i}_${j}`, [r0, c0]);
+      const ends = g.int64s(`${layer.name}_e${i}_${j}`, [r1, c1]);
+      const cell = g.node('Slice', [x.inputs[0]!, starts, ends, axes], `${layer.name}_slice${i}_${j}`)[0]!;
+      return g.node('ReduceMax', [cell], `${layer.name}_max${i}_${j}`, { axes: [2, 3], keepdims: 1 })[0]!;
+    });
+    return g.node('Concat', cells, `${layer.name}_row${i}`, { axis: 3 })[0]!;
+  });
+  return g.node('Concat', rows, layer.name, { axis: 2 });
 });
 
 registerOnnxExporter('SegMaxPoolWithArgmax', (x) => {

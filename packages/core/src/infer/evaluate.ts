@@ -4,7 +4,7 @@ import type { Dataset, Sample } from '../data/types.js';
 import { ConfusionMatrix } from '../metrics/confusion.js';
 import { boundaryF1, classBoundaryF1 } from '../metrics/boundary.js';
 import { InputError } from '../errors/input-error.js';
-import { infer, type InferOptions, type Network, type Prediction } from './predict.js';
+import { inferBatch, type InferOptions, type Network, type Prediction } from './predict.js';
 
 export interface EvalResult {
   miou: number;
@@ -31,6 +31,8 @@ export async function evaluate(
     boundaryTolerance?: number;
     /** Also score SegNet's per-class BF (metrics/boundary.ts classBoundaryF1). */
     classBoundary?: boolean;
+    /** Images per forward pass where they share a size (whole-image inference without test-time scales or flips); default 1. */
+    batchSize?: number;
   } = {},
 ): Promise<EvalResult> {
   if (dataset.length === 0) throw new InputError(`Dataset ${dataset.name} holds no samples to evaluate.`);
@@ -40,9 +42,16 @@ export async function evaluate(
   let boundary = 0;
   let bfSum = 0;
   let bfImages = 0;
+  const batchSize = Math.max(1, o.batchSize ?? 1);
+  let batch: { sample: Sample; raw: Prediction }[] = [];
   for (let i = 0; i < dataset.length; i++) {
-    const sample = await dataset.get(i);
-    const raw = await infer(model, sample, o);
+    if (batch.length === 0) {
+      const samples = [];
+      for (let j = i; j < Math.min(i + batchSize, dataset.length); j++) samples.push(await dataset.get(j));
+      const raws = await inferBatch(model, samples, o);
+      batch = samples.map((sample, j) => ({ sample, raw: raws[j]! }));
+    }
+    const { sample, raw } = batch.shift()!;
     const p = o.refine ? await o.refine(raw, sample) : raw;
     if (p.classes !== dataset.numClasses) {
       throw new InputError(`The model predicts ${p.classes} classes but dataset ${dataset.name} has ${dataset.numClasses}.`);

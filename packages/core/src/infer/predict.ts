@@ -7,6 +7,7 @@ import { tf, type tfl } from '../engine/tf.js';
 import { InputError } from '../errors/input-error.js';
 import { asOutOfMemory } from '../engine/out-of-memory.js';
 import type { Sample } from '../data/types.js';
+import { withoutAuxiliary } from '../models/auxiliary.js';
 
 export interface InferOptions {
   mode?: 'whole' | 'slide' | 'tile';
@@ -41,16 +42,12 @@ export interface Network {
   logits(x: tf.Tensor4D): Promise<tf.Tensor4D>;
 }
 
-/** A tfjs model as a Network (its first output). */
+/** A tfjs model as a Network: its first output; auxiliary heads are not computed. */
 export function tfjsNetwork(model: tfl.LayersModel): Network {
+  const net = withoutAuxiliary(model);
   return {
-    inputShape: model.inputs[0]!.shape.slice(1),
-    logits: async (x) => {
-      const out = model.predict(x);
-      if (!Array.isArray(out)) return out as tf.Tensor4D;
-      out.slice(1).forEach((t) => t.dispose());
-      return out[0] as tf.Tensor4D;
-    },
+    inputShape: net.inputs[0]!.shape.slice(1),
+    logits: async (x) => net.predict(x) as tf.Tensor4D,
   };
 }
 
@@ -218,11 +215,47 @@ async function inferImage(model: tfl.LayersModel | Network, sample: Sample, o: I
   const classes = probs.shape[3];
   const data = probs.dataSync() as Float32Array;
   probs.dispose();
+  return prediction(data, h, w, classes);
+}
+
+/** A prediction from HWC probabilities: the argmax labels beside them. */
+function prediction(probs: Float32Array, h: number, w: number, classes: number): Prediction {
   const labels = new Uint8Array(h * w);
   for (let i = 0; i < h * w; i++) {
     let best = 0;
-    for (let k = 1; k < classes; k++) if (data[i * classes + k]! > data[i * classes + best]!) best = k;
+    for (let k = 1; k < classes; k++) if (probs[i * classes + k]! > probs[i * classes + best]!) best = k;
     labels[i] = best;
   }
-  return { width: w, height: h, classes, probs: data, labels };
+  return { width: w, height: h, classes, probs, labels };
+}
+
+/**
+ * Whole-image inference of several same-sized images in one forward pass
+ * (evaluation's batches): the predictions infer() gives one by one, for
+ * fewer, larger kernel calls.
+ */
+export async function inferBatch(model: tfl.LayersModel | Network, samples: Sample[], o: InferOptions = {}): Promise<Prediction[]> {
+  const first = samples[0];
+  const batchable = first && (o.mode ?? 'whole') === 'whole' && !o.flip && (o.scales ?? [1]).every((s) => s === 1) && samples.every((s) => s.height === first.height && s.width === first.width && s.channels === first.channels);
+  if (!batchable || samples.length === 1) return Promise.all(samples.map((s) => infer(model, s, o)));
+  const net = isNetwork(model) ? model : tfjsNetwork(model);
+  const { height: h, width: w, channels: c } = first;
+  const [fh, fw] = net.inputShape;
+  if ((fh != null && fh !== h) || (fw != null && fw !== w)) return Promise.all(samples.map((s) => infer(model, s, o)));
+  const x = tf.tidy(() => tf.stack(samples.map((s) => tf.tensor3d(s.image, [h, w, c]))) as tf.Tensor4D);
+  let logits: tf.Tensor4D;
+  try {
+    logits = await net.logits(x);
+  } catch (err) {
+    throw asOutOfMemory(err, `inference on ${samples.length} ${h}x${w} images at once`, 'evaluate with a smaller batch');
+  } finally {
+    x.dispose();
+  }
+  const probs = tf.tidy(() => tf.softmax(logits.shape[1] !== h || logits.shape[2] !== w ? tf.image.resizeBilinear(logits, [h, w], false, true) : logits) as tf.Tensor4D);
+  logits.dispose();
+  const classes = probs.shape[3];
+  const data = probs.dataSync() as Float32Array;
+  probs.dispose();
+  const size = h * w * classes;
+  return samples.map((_, i) => prediction(data.slice(i * size, (i + 1) * size), h, w, classes));
 }

@@ -18,6 +18,13 @@
  * `frozenStatistics` the layer normalises with its moving statistics in
  * training too (batch norm in inference mode, as DeepLab fine-tunes below
  * batch 16); gamma and beta still learn.
+ *
+ * Where a training batch holds one value per channel (batch 1 through
+ * PSPNet's 1x1 pyramid bin or an image-pooling branch), batch statistics are
+ * undefined: PyTorch refuses ("expected more than 1 value per channel"), and
+ * normalising by a zero variance would silence the branch. This layer then
+ * normalises with its moving statistics for that step and leaves them
+ * unchanged, so such nets train at batch 1.
  */
 import { tf, tfl } from '../engine/tf.js';
 import { convBackpropFilter, convBackpropInput, type ConvAttrs } from '../engine/gradients.js';
@@ -91,13 +98,13 @@ export class ConvBn extends ConvBase {
       const w = this.kernel!.read() as tf.Tensor4D;
       const gamma = this.gamma!.read() as tf.Tensor1D;
       const beta = this.beta!.read() as tf.Tensor1D;
-      if (this.useBias && (!kwargs.training || this.frozenStatistics)) {
+      if (this.useBias && (!kwargs.training || this.frozenStatistics || this.singleValuePerChannel(x.shape))) {
         // Keras's order (conv + bias, then tf.batchNorm), so imported weights give its outputs.
         const z = tf.add(tf.conv2d(x, w, this.strides, this.padding, 'NHWC', this.dilationRate), this.bias!.read());
         const y = tf.batchNorm(z, this.movingMean!.read() as tf.Tensor1D, this.movingVariance!.read() as tf.Tensor1D, beta, gamma, this.epsilon);
         return this.relu ? tf.relu(y) : y;
       }
-      if (!kwargs.training || this.frozenStatistics) {
+      if (!kwargs.training || this.frozenStatistics || this.singleValuePerChannel(x.shape)) {
         const z = tf.conv2d(x, w, this.strides, this.padding, 'NHWC', this.dilationRate);
         const scale = tf.mul(gamma, tf.rsqrt(tf.add(this.movingVariance!.read(), this.epsilon)));
         const y = tf.add(tf.mul(z, scale), tf.sub(beta, tf.mul(this.movingMean!.read(), scale)));
@@ -116,6 +123,12 @@ export class ConvBn extends ConvBase {
       }) as never) as (...a: tf.Tensor[]) => tf.Tensor;
       return op(x, w, gamma, beta);
     });
+  }
+
+  /** True when a batch of this input shape gives one value per output channel (no batch variance). */
+  private singleValuePerChannel(shape: number[]): boolean {
+    const out = this.computeOutputShape(shape) as number[];
+    return out[0]! * out[1]! * out[2]! === 1;
   }
 
   /** Gradients w.r.t. x, kernel, gamma, beta from the saved conv output. */

@@ -1,8 +1,9 @@
 /**
  * SegNet's pooling pair (Badrinarayanan et al. 2017, Fig. 3): max-pooling that
  * keeps the argmax of each window, and unpooling that puts each value back
- * at its argmax, zeros elsewhere. Adaptive average pooling for PSPNet's
- * pyramid (Zhao et al. 2017, Sec. 3.2), with PyTorch's bin edges.
+ * at its argmax, zeros elsewhere. Adaptive average and max pooling for
+ * PSPNet's pyramid (Zhao et al. 2017, Sec. 3.2 and Table 1's AVE / MAX),
+ * with PyTorch's bin edges.
  */
 import { tf, tfl } from '../engine/tf.js';
 import { allShapes, asList, firstShape } from './shape.js';
@@ -136,23 +137,26 @@ export function adaptiveBins(length: number, bins: number): [number, number][] {
   return Array.from({ length: bins }, (_, i) => [Math.floor((i * length) / bins), Math.ceil(((i + 1) * length) / bins)]);
 }
 
-export class AdaptiveAvgPool2D extends tfl.layers.Layer {
-  static readonly className = 'SegAdaptiveAvgPool2D';
+/** Pools each of bins x bins (possibly overlapping) regions to one value per channel. */
+abstract class AdaptivePool2D extends tfl.layers.Layer {
   readonly bins: number;
 
   constructor(args: { bins: number; name?: string }) {
     super({ name: args.name });
+    if (!Number.isInteger(args.bins) || args.bins < 1) throw new Error(`Adaptive pooling needs a positive integer number of bins (got ${args.bins}).`);
     this.bins = args.bins;
   }
+
+  protected abstract reduce(x: tf.Tensor4D): tf.Tensor4D;
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = asList(inputs)[0] as tf.Tensor4D;
       const [n, h, w, c] = x.shape;
-      if (this.bins === 1) return tf.mean(x, [1, 2], true);
+      if (this.bins === 1) return this.reduce(x);
       const rows = adaptiveBins(h, this.bins).map(([r0, r1]) =>
         tf.concat(
-          adaptiveBins(w, this.bins).map(([c0, c1]) => tf.mean(tf.slice(x, [0, r0, c0, 0], [n, r1 - r0, c1 - c0, c]), [1, 2], true)),
+          adaptiveBins(w, this.bins).map(([c0, c1]) => this.reduce(tf.slice(x, [0, r0, c0, 0], [n, r1 - r0, c1 - c0, c]))),
           2,
         ),
       );
@@ -170,6 +174,22 @@ export class AdaptiveAvgPool2D extends tfl.layers.Layer {
   }
 }
 
+export class AdaptiveAvgPool2D extends AdaptivePool2D {
+  static readonly className = 'SegAdaptiveAvgPool2D';
+  protected reduce(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.mean(x, [1, 2], true);
+  }
+}
+
+/** PyTorch's AdaptiveMaxPool2d: the maximum over each bin (PSPNet Table 1's MAX). */
+export class AdaptiveMaxPool2D extends AdaptivePool2D {
+  static readonly className = 'SegAdaptiveMaxPool2D';
+  protected reduce(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.max(x, [1, 2], true);
+  }
+}
+
 tf.serialization.registerClass(MaxPoolWithArgmax);
 tf.serialization.registerClass(MaxUnpool);
 tf.serialization.registerClass(AdaptiveAvgPool2D);
+tf.serialization.registerClass(AdaptiveMaxPool2D);

@@ -5,5 +5,6 @@
 import { tf } from '../engine/tf.js';
 
 export function withAuxiliary(main: tf.Scalar, auxiliary: { loss: tf.Scalar; weight: number }[]): tf.Scalar {
+  if (auxiliary.length === 0) return main;
   return tf.tidy(() => auxiliary.reduce((total, a) => tf.add(total, tf.mul(a.loss, a.weight)) as tf.Scalar, main));
 }

@@ -16,6 +16,8 @@ export interface BuildOptions {
   seed?: number;
   /** Start the backbone from these weights (models whose spec lists them in `pretrained`). */
   pretrained?: Pretrained;
+  /** Build the training-only auxiliary heads too (models whose spec has `auxiliaryLosses`). */
+  auxiliary?: boolean;
 }
 
 export interface ModelSpec {
@@ -38,6 +40,12 @@ export interface ModelSpec {
   pretrained?: Pretrained[];
   /** Layers of its pretrained backbone (a regular expression), for a lower learning rate there. */
   backboneLayers?: string;
+  /**
+   * The paper's loss weight of each auxiliary output (models/auxiliary.ts),
+   * by output name, e.g. PSPNet's { aux_upsample: 0.4 }; built when
+   * BuildOptions.auxiliary is set.
+   */
+  auxiliaryLosses?: Record<string, number>;
 }
 
 /** One sentence (an InputError) unless `spec` accepts `pretrained` weights. */

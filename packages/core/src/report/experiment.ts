@@ -12,6 +12,16 @@ import { describeEngine, initEngine } from '../engine/backend.js';
 
 import { atomicWriteFile } from '../io/atomic-write.js';
 import type { OptimizerConfig } from '../train/optimizer.js';
+import { camvid } from '../data/datasets.js';
+import { downscaled, subset } from '../data/resample.js';
+import type { Dataset } from '../data/types.js';
+
+/** The first `n` images of a CamVid split (SegNet's layout), downscaled by an integer factor: what the CamVid replications train and score on. */
+export async function camvidSplit(dataDir: string, split: 'train' | 'val' | 'test', downscale: number, n: number): Promise<Dataset> {
+  const all = await camvid(dataDir, split);
+  const d = downscale > 1 ? downscaled(all, downscale) : all;
+  return subset(d, Array.from({ length: Math.min(n, d.length) }, (_, i) => i), `camvid-${split}`);
+}
 
 /**
  * Makes `runDir` hold the run of `config`: a folder written for another

@@ -16,6 +16,8 @@ import { setNoiseStep } from '../layers/seeds.js';
 import type { Dataset, Sample } from '../data/types.js';
 import type { AugmentOptions } from '../data/augment.js';
 import { softmaxCrossEntropy } from '../losses/cross-entropy.js';
+import { withAuxiliary } from '../losses/auxiliary.js';
+import { auxiliaryLossWeights } from '../models/auxiliary.js';
 import { BatchLoader, type Batch } from './batches.js';
 import { loadCheckpoint, recoverCheckpoint, saveCheckpoint, checkpointDir, type TrainState } from './checkpoint.js';
 import { Optimizer, polyLr, type OptimizerConfig } from './optimizer.js';
@@ -37,8 +39,12 @@ export interface TrainConfig {
    * the gradients, which is a per-layer rate for SGD but not for Adam.
    */
   lrMultipliers?: { layers: string; multiplier: number }[];
-  /** Loss weight of each extra model output (PSPNet's auxiliary head: [0.4]). */
-  auxWeights?: number[];
+  /**
+   * Loss weight of each auxiliary output by its name (models/auxiliary.ts),
+   * e.g. PSPNet's { aux_upsample: 0.4 }: loss = CE(main) + sum of weight x CE(aux).
+   * A model with auxiliary outputs needs a weight for each.
+   */
+  auxiliaryLosses?: Record<string, number>;
   classWeights?: number[];
   /** How weighted losses are averaged: 'weights' (PyTorch) or 'pixels' (Caffe, SegNet). */
   lossNormalize?: 'weights' | 'pixels';
@@ -66,6 +72,8 @@ export interface TrainResult {
 
 export { TrainingDiverged };
 
+type AuxiliaryWeight = ReturnType<typeof auxiliaryLossWeights>[number];
+
 /** Centre crop of [N, H, W] labels or weights to h x w: valid-convolution nets predict the centre of their input. */
 function cropTo<T extends tf.Tensor3D>(t: T, h: number, w: number): T {
   const [n, H, W] = t.shape;
@@ -74,18 +82,14 @@ function cropTo<T extends tf.Tensor3D>(t: T, h: number, w: number): T {
   return tf.slice(t, [0, Math.floor((H - h) / 2), Math.floor((W - w) / 2)], [n, h, w]) as T;
 }
 
-function lossOf(outputs: tf.Tensor4D[], batch: Batch, cfg: TrainConfig, ignoreIndex: number): tf.Scalar {
+function lossOf(outputs: tf.Tensor4D[], batch: Batch, cfg: TrainConfig, ignoreIndex: number, auxiliary: AuxiliaryWeight[]): tf.Scalar {
   const ce = (logits: tf.Tensor4D) => {
     const [, h, w] = logits.shape;
     const weights = batch.weights ? cropTo(batch.weights, h, w) : undefined;
     return softmaxCrossEntropy(logits, cropTo(batch.labels, h, w), { ignoreIndex, classWeights: cfg.classWeights, pixelWeights: weights, normalize: cfg.lossNormalize });
   };
-  let total = ce(outputs[0]!);
-  (cfg.auxWeights ?? []).forEach((w, i) => {
-    const aux = outputs[i + 1];
-    if (aux) total = tf.add(total, tf.mul(ce(aux), w)) as tf.Scalar;
-  });
-  return total;
+  const weighted = auxiliary.filter((a) => a.weight > 0).map((a) => ({ loss: ce(outputs[a.index]!), weight: a.weight }));
+  return withAuxiliary(ce(outputs[0]!), weighted);
 }
 
 /**
@@ -130,6 +134,7 @@ async function trainLocked(model: tfl.LayersModel, dataset: Dataset, cfg: TrainC
     else if (!cfg.quiet) process.stderr.write(`${line}\n`);
   };
   // Every file is checked before the first step: a bad one fails now, not hours in.
+  auxiliaryLossWeights(model, cfg.auxiliaryLosses);
   await dataset.check?.();
   const recovered = await recoverCheckpoint(cfg.runDir);
   await removeTemporaries(cfg.runDir);
@@ -156,6 +161,7 @@ async function loop(model: tfl.LayersModel, dataset: Dataset, cfg: TrainConfig, 
   const loader = new BatchLoader(dataset, cfg.batchSize, seed, cfg.augment, cfg.prepare, cfg.precompute);
   const vars = trainableVariables(model);
   const multipliers = variableMultipliers(model, cfg);
+  const auxiliary = auxiliaryLossWeights(model, cfg.auxiliaryLosses);
   const every = cfg.checkpointEvery ?? 100;
   const logEvery = cfg.logEvery ?? 10;
   const progress = cfg.quiet ? undefined : new Progress(cfg.iters, iter, logEvery);
@@ -185,7 +191,7 @@ async function loop(model: tfl.LayersModel, dataset: Dataset, cfg: TrainConfig, 
           const batch = BatchLoader.toTensors(samples);
           const { value, grads } = tf.variableGrads(() => {
             const out = model.apply(batch.images, { training: true });
-            return lossOf((Array.isArray(out) ? out : [out]) as tf.Tensor4D[], batch, cfg, dataset.ignoreIndex);
+            return lossOf((Array.isArray(out) ? out : [out]) as tf.Tensor4D[], batch, cfg, dataset.ignoreIndex, auxiliary);
           }, vars);
           const v = value.dataSync()[0]!;
           if (Number.isFinite(v)) optimizer.apply(vars, grads, multipliers);

@@ -1,0 +1,150 @@
+/**
+ * PSPNet (Zhao et al., CVPR 2017; Fig. 3): a dilated ResNet (output stride
+ * 8), the pyramid pooling module, and a 3x3 conv-bn-relu + dropout + 1x1
+ * classifier; in training, an auxiliary FCN head on layer3 (the paper's
+ * res4b22, Sec. 3.3). Without bins it is the paper's baseline "ResNet-50
+ * based FCN with dilated network" of Tables 1 and 2.
+ *
+ * Bilinear upsampling uses half-pixel centres (alignCorners false, as
+ * mmsegmentation and the rest of this project); Caffe and hszhao/semseg
+ * align corners: `alignCorners: true` builds that.
+ */
+import {
+  adaptiveAvgPool,
+  adaptiveMaxPool,
+  assertPretrainedAvailable,
+  conv,
+  convBnRelu,
+  dilationForOutputStride,
+  dropout,
+  loadImageNetWeights,
+  resize,
+  resnet,
+  scaled,
+  seededBuild,
+  tfl,
+  type Pretrained,
+  type ResNetLayout,
+} from '@seg/core';
+
+type T = tfl.SymbolicTensor;
+
+export interface PSPNetOptions {
+  /** Pyramid levels (bins per side); [] is the FCN baseline without the pyramid (Table 2). */
+  bins?: readonly number[];
+  /** 'avg' or 'max' pooling in each bin (Table 1's AVE / MAX). */
+  pooling?: 'avg' | 'max';
+  /**
+   * DR (Table 1): a 1x1 conv-bn-relu after each bin to 1/N of the channels
+   * (N pyramid levels). Without it the pooled features are upsampled as they are.
+   */
+  reduction?: boolean;
+  /** The auxiliary head on layer3 (training only; its output is `aux_upsample`). */
+  auxiliary?: boolean;
+  /** 8 (the paper) or 16 (layer3 keeps its stride). */
+  outputStride?: 8 | 16;
+  classes?: number;
+  /** Width multiplier for the backbone and the heads. */
+  width?: number;
+  /** Input [height, width]; null for any size. */
+  size?: [number | null, number | null];
+  channels?: number;
+  seed?: number;
+  /** 'imagenet': the ResNet-50 backbone starts from ImageNet (Caffe's layout, frozen batch norm by default). */
+  pretrained?: Pretrained | null;
+  /** 'torchvision' (ZOO.md's counts) or 'caffe' (the ImageNet weights' layout); 'caffe' when pretrained. */
+  backboneLayout?: ResNetLayout;
+  /** The backbone's batch norm in inference mode while training (caffe layout); default: on when pretrained. */
+  frozenBatchNorm?: boolean;
+  /** Bilinear upsampling with aligned corners (Caffe, hszhao/semseg) instead of half-pixel centres. */
+  alignCorners?: boolean;
+}
+
+export type ResolvedPSPNetOptions = Required<PSPNetOptions>;
+
+/** The paper's default: bins 1, 2, 3, 6, average pooling, DR, output stride 8. */
+export function resolveOptions(o: PSPNetOptions = {}): ResolvedPSPNetOptions {
+  const bins = o.bins ?? [1, 2, 3, 6];
+  if (bins.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`PSPNet bins must be positive integers (got ${bins.join(', ')}).`);
+  if (new Set(bins).size !== bins.length) throw new Error(`PSPNet bins must differ (got ${bins.join(', ')}).`);
+  const outputStride = o.outputStride ?? 8;
+  if (outputStride !== 8 && outputStride !== 16) throw new Error(`outputStride must be 8 or 16 (got ${outputStride}).`);
+  const pretrained = o.pretrained ?? null;
+  if (pretrained) assertPretrainedAvailable('resnet50', pretrained);
+  const backboneLayout = o.backboneLayout ?? (pretrained ? 'caffe' : 'torchvision');
+  if (pretrained && backboneLayout !== 'caffe') throw new Error('The ImageNet ResNet-50 has the caffe layout; backboneLayout "torchvision" cannot take it.');
+  return {
+    bins,
+    pooling: o.pooling ?? 'avg',
+    reduction: o.reduction ?? true,
+    auxiliary: o.auxiliary ?? false,
+    outputStride,
+    classes: o.classes ?? 21,
+    width: o.width ?? 1,
+    size: o.size ?? [null, null],
+    channels: o.channels ?? 3,
+    seed: o.seed ?? 0,
+    pretrained,
+    backboneLayout,
+    frozenBatchNorm: o.frozenBatchNorm ?? (backboneLayout === 'caffe' && pretrained !== null),
+    alignCorners: o.alignCorners ?? false,
+  };
+}
+
+/**
+ * The pyramid pooling module (Sec. 3.2, Fig. 3c): each level pools the
+ * features to bins x bins, reduces them (DR) by a 1x1 conv-bn-relu, and is
+ * upsampled back; the levels are concatenated with the features.
+ */
+export function pyramidPooling(x: T, o: Pick<ResolvedPSPNetOptions, 'bins' | 'pooling' | 'reduction' | 'width' | 'seed' | 'alignCorners'>): T {
+  const channels = x.shape[3]!;
+  const levels = o.bins.map((bins, i) => {
+    const name = `ppm_bin${bins}`;
+    let y = o.pooling === 'max' ? adaptiveMaxPool(x, bins, `${name}_pool`) : adaptiveAvgPool(x, bins, `${name}_pool`);
+    if (o.reduction) y = convBnRelu(y, Math.round(channels / o.bins.length), { kernel: 1, name: `${name}_conv`, seed: o.seed + i });
+    return resize(y, { like: x, alignCorners: o.alignCorners, name: `${name}_up` });
+  });
+  return tfl.layers.concatenate({ name: 'ppm_concat' }).apply([x, ...levels]) as T;
+}
+
+/** The classifier both heads share (Sec. 3.3): 3x3 conv-bn-relu, dropout 0.1, 1x1 conv to the classes. */
+function fcnHead(x: T, channels: number, classes: number, prefix: string, seed: number): T {
+  const y = convBnRelu(x, channels, { kernel: 3, name: `${prefix}conv`, seed });
+  return conv(dropout(y, 0.1, { name: `${prefix}dropout` }), classes, { kernel: 1, name: `${prefix}classifier`, seed: seed + 1 });
+}
+
+export function pspnet(options: PSPNetOptions = {}): tfl.LayersModel {
+  // Every random initializer draws from one seed (core's layers/seeds.ts).
+  return seededBuild(options.seed ?? 0, () => {
+    const o = resolveOptions(options);
+    const input = tfl.input({ shape: [o.size[0], o.size[1], o.channels], name: 'image' });
+    // Sec. 4: the pretrained ResNet with dilated layer3 (rate 2) and layer4 (rate 4), 1/8 of the input.
+    const taps = resnet(input, {
+      depth: 50,
+      width: o.width,
+      replaceStrideWithDilation: dilationForOutputStride(o.outputStride),
+      layout: o.backboneLayout,
+      frozenBatchNorm: o.frozenBatchNorm,
+      seed: o.seed,
+    });
+    const features = o.bins.length ? pyramidPooling(taps.layer4, { ...o, seed: o.seed + 1000 }) : taps.layer4;
+    const scores = fcnHead(features, scaled(512, o.width), o.classes, 'head_', o.seed + 1100);
+    const logits = resize(scores, { like: input, alignCorners: o.alignCorners, name: 'upsample' });
+    const outputs = [logits];
+    if (o.auxiliary) {
+      // Sec. 3.3: the auxiliary loss on res4b22 (layer3), weighed by alpha in training only.
+      const aux = fcnHead(taps.layer3, scaled(256, o.width), o.classes, 'aux_', o.seed + 1200);
+      outputs.push(resize(aux, { like: input, alignCorners: o.alignCorners, name: AUX_OUTPUT }));
+    }
+    const name = o.bins.length ? `pspnet-b${o.bins.join('')}-${o.pooling}${o.reduction ? '-dr' : ''}` : 'pspnet-baseline-fcn';
+    const model = tfl.model({ inputs: input, outputs, name });
+    if (o.pretrained) loadImageNetWeights(model);
+    return model;
+  });
+}
+
+/** The auxiliary head's output name (TrainConfig.auxiliaryLosses key). */
+export const AUX_OUTPUT = 'aux_upsample';
+
+/** Sec. 5.1: alpha = 0.4 on the auxiliary loss. */
+export const PAPER_AUX_WEIGHT = 0.4;
