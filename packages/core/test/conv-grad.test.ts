@@ -136,6 +136,25 @@ describe('the engine\'s convolution gradients against the cpu backend', () => {
   });
   for (const c of cases) it(name(c), () => check(c));
 
+  it('fused conv (bias + activation, the op tfjs-layers\' Conv2D runs) matches cpu, 1x1 256->1024 included', async () => {
+    for (const [k, ci, co, act] of [[1, 256, 1024, 'relu'], [1, 8, 6, 'linear'], [3, 5, 4, 'relu']] as const) {
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(seeded(2 * 6 * 8 * ci, 11), [2, 6, 8, ci]);
+          const w = tf.tensor4d(seeded(k * k * ci * co, 12), [k, k, ci, co]);
+          const bias = tf.tensor1d(seeded(co, 13));
+          const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: 1, pad: 'same', bias: c, activation: act });
+          const y = f(x, w, bias);
+          const r = tf.tensor(seeded(y.size, 14), y.shape);
+          const gs = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f(a, b, c), r)))([x, w, bias]);
+          return [y.dataSync(), ...gs.map((g) => g.dataSync())];
+        });
+      const ref = await onBackend('cpu', run);
+      const got = await onBackend(engineName(), run);
+      got.forEach((g, i) => expect(relErr(g, ref[i]!), `${k}x${k} ${ci}->${co} output ${i}`).toBeLessThan(TOL));
+    }
+  });
+
   it('max-pool gradients (2x2/2, 3x3/2 same, 3x3/1 same, 3x3/2 pad 1; all-negative windows and ties) match cpu', async () => {
     for (const [k, s, pad, h, w] of [
       [2, 2, 'valid', 7, 6],

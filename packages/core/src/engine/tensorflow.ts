@@ -102,6 +102,8 @@ function poolAttrs(b: NodeBackend, g: Geometry & { filterHeight: number; filterW
 interface ConvKernelAttrs {
   strides: Pair;
   pad: Pad;
+  activation?: string;
+  leakyreluAlpha?: number;
   dilations?: Pair;
   dimRoundingMode?: Rounding;
   dataFormat?: string;
@@ -185,11 +187,29 @@ const pointwise = {
     tf.tidy(() => tf.reshape(tf.matMul(sampled(x, g), tf.reshape(dy, [-1, g.outChannels]), true, false), [1, 1, g.inChannels, g.outChannels])),
 };
 
+/** tfjs-node's activation step of its fused kernels. */
+interface FusedBackend {
+  applyActivation(input: tf.Tensor, activation: string, preluActivationWeights?: tf.Tensor, leakyreluAlpha?: number): tf.Tensor;
+}
+
 const kernels: tf.KernelConfig[] = [
   kernel(tf.Conv2D, (b, { x, filter }, a) => {
     const g = conv2dInfo(x!.shape, filter!.shape, a, false);
     if (isPointwise(g)) return pointwise.forward(x as tf.Tensor4D, filter as tf.Tensor4D, g);
     return b.executeSingleOutput('Conv2D', convAttrs(b, g), [x!, filter!]);
+  }),
+  // tfjs-layers' Conv2D with a bias runs this op; tfjs-node's own kernel calls TF's Conv2D directly.
+  kernel(tf.FusedConv2D, (b, { x, filter, bias, preluActivationWeights }, a) => {
+    const g = conv2dInfo(x!.shape, filter!.shape, a, false);
+    let y = isPointwise(g) ? pointwise.forward(x as tf.Tensor4D, filter as tf.Tensor4D, g) : b.executeSingleOutput('Conv2D', convAttrs(b, g), [x!, filter!]);
+    if (bias) {
+      const biased = tf.add(y, bias as tf.Tensor);
+      y.dispose();
+      y = biased;
+    }
+    const out = (b as unknown as FusedBackend).applyActivation(y, a.activation ?? 'linear', preluActivationWeights as tf.Tensor | undefined, a.leakyreluAlpha);
+    if (out !== y) y.dispose();
+    return out;
   }),
   kernel(tf.Conv2DBackpropInput, (b, { dy, filter }, a) => {
     const g = conv2dInfo(a.inputShape!, filter!.shape, a, false);
