@@ -136,6 +136,15 @@ describe('the engine\'s convolution gradients against the cpu backend', () => {
   });
   for (const c of cases) it(name(c), () => check(c));
 
+  it('dilated depthwise input gradients are the same on every call (TensorFlow\'s explicit-pad depthwise kernel was not)', async () => {
+    const c: Case = { n: 3, h: 11, w: 13, ci: 6, co: 6, k: [3, 3], s: 1, d: 4, pad: 'valid', depthwise: true };
+    const wShape = filterShape(c);
+    const x0 = seeded(c.n * c.h * c.w * c.ci, 1);
+    const w0 = seeded(wShape.reduce((p, q) => p * q, 1), 2);
+    const runs = await onBackend(engineName(), () => Array.from({ length: 8 }, () => Array.from(grads(c, x0, w0, wShape, c.d).dx)));
+    for (const dx of runs.slice(1)) expect(dx).toEqual(runs[0]);
+  });
+
   it('fused conv (bias + activation, the op tfjs-layers\' Conv2D runs) matches cpu, 1x1 256->1024 included', async () => {
     for (const [k, ci, co, act] of [[1, 256, 1024, 'relu'], [1, 8, 6, 'linear'], [3, 5, 4, 'relu']] as const) {
       const run = () =>
