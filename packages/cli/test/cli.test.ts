@@ -75,6 +75,18 @@ describe('the seg binary', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('a zoo model whose package is not installed is listed as unavailable, and using it is one sentence', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const hide = fileURLToPath(new URL('./fixtures/hide-pspnet.mjs', import.meta.url));
+    const run = (...args: string[]) => spawnSync('node', ['--import', hide, bin, ...args], { encoding: 'utf8', env: { ...process.env, SEG_BACKEND: 'cpu' } });
+    const listed = JSON.parse(run('models', '--json').stdout) as { name: string; available: boolean }[];
+    expect(listed.find((m) => m.name === 'pspnet-resnet50')?.available).toBe(false);
+    expect(listed.find((m) => m.name === 'unet')?.available).toBe(true);
+    const info = run('info', '--model', 'pspnet-resnet50');
+    expect(info.status).toBe(2);
+    expect(info.stderr.split('\n').filter((l) => l && !l.startsWith('seg: backend'))).toEqual(['seg: Model pspnet-resnet50 needs @seg/pspnet, which is not installed.']);
+  });
+
   it('without tfjs-node: SEG_BACKEND=tensorflow fails in one sentence, and auto says in one line that it runs on wasm and how to get the fast engine', async () => {
     const { spawnSync } = await import('node:child_process');
     const hide = fileURLToPath(new URL('./fixtures/hide-tensorflow.mjs', import.meta.url));

@@ -221,7 +221,6 @@ describe('seg train / eval / predict end to end', () => {
   it('bad input: one sentence naming the flag or file, non-zero exit, nothing half-written', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--model', 'nope', '--data', data, '--format', 'folder'], /^seg: Unknown model "nope" \(--model\); seg models lists them\.$/],
-      [['train', '--model', 'pspnet-resnet50', '--data', data, '--format', 'folder'], /^seg: Model pspnet-resnet50 needs @seg\/pspnet, which is not installed\.$/],
       [['info', '--model', 'unet', '--size', '500x500'], /^seg: --size 500x500 does not fit unet: each side must be even at every 2x2 pooling after its valid convolutions \(572, 588, \.\.\.\); not 500 \(nearest valid: 492 or 508\)\.$/],
       [['export', '--model', 'unet-same-bn', '--size', '512x500', '--out', path.join(dir, 'x', 'u.onnx')], /^seg: --size 512x500 does not fit unet-same-bn: each side must be a multiple of 16 .*; not 500 \(nearest valid: 496 or 512\)\.$/],
       [['train', '--model', 'test-net', '--data', data, '--format', 'folder', '--classes', '3', '--class-weights', '1,2'], /^seg: --class-weights must be median or 3 non-negative numbers separated by commas, one per class \(got "1,2"\)\.$/],
