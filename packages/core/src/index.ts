@@ -33,7 +33,7 @@ export { vgg16, VGG16_STAGES, type Vgg16Options, type Vgg16Taps } from './backbo
 export { resnet, RESNET_BLOCKS, dilationForOutputStride, type ResNetOptions, type ResNetTaps } from './backbones/resnet.js';
 export { resnetCaffe, caffeBlockName, caffeBnName, CAFFE_RESNET_LAYERS } from './backbones/resnet-caffe.js';
 export { type ResNetLayout } from './backbones/resnet-options.js';
-export { loadImageNetWeights, readImageNetWeights, assertPretrainedAvailable, PRETRAINED_WEIGHTS, type Pretrained } from './backbones/pretrained.js';
+export { loadImageNetWeights, readImageNetWeights, assertPretrainedAvailable, resolveBackboneStart, PRETRAINED_WEIGHTS, type BackboneStartOptions, type Pretrained } from './backbones/pretrained.js';
 export { scaled } from './backbones/width.js';
 
 // Models, losses, training, I/O

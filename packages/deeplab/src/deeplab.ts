@@ -3,7 +3,7 @@
  * multi-grid, decoder, separable convolutions. The four zoo names in zoo.ts
  * are settings of it.
  */
-import { assertPretrainedAvailable, conv, dilationForOutputStride, dropout, loadImageNetWeights, resize, resnet, seededBuild, tfl, vgg16, type Pretrained, type ResNetLayout } from '@seg/core';
+import { conv, dilationForOutputStride, dropout, loadImageNetWeights, resize, resnet, resolveBackboneStart, seededBuild, tfl, vgg16, type BackboneStartOptions } from '@seg/core';
 import { asppV2, V2_RATES } from './heads/aspp-v2.js';
 import { asppV3 } from './heads/aspp-v3.js';
 import { decoderV3plus } from './heads/decoder.js';
@@ -14,7 +14,7 @@ export type Backbone = 'vgg16' | 'resnet50' | 'resnet101';
 /** largefov / aspp-s / aspp-l: DeepLab v1/v2 heads (summed class scores); aspp-v3: DeepLab v3's ASPP. */
 export type Head = 'largefov' | 'aspp-s' | 'aspp-l' | 'aspp-v3';
 
-export interface DeepLabOptions {
+export interface DeepLabOptions extends BackboneStartOptions {
   backbone?: Backbone;
   head?: Head;
   /** 8 or 16 for ResNet backbones; VGG16's DeepLab variant is 8. */
@@ -34,16 +34,6 @@ export interface DeepLabOptions {
   size?: [number | null, number | null];
   channels?: number;
   seed?: number;
-  /**
-   * 'imagenet': the ResNet-50 backbone starts from ImageNet (core's
-   * backbones/pretrained.ts; Caffe's layout, which the weights have).
-   * Other backbones have no weights here and are refused.
-   */
-  pretrained?: Pretrained | null;
-  /** ResNet layout: 'torchvision' (the zoo's counts) or 'caffe' (the ImageNet weights'); 'caffe' when pretrained. */
-  backboneLayout?: ResNetLayout;
-  /** The backbone's batch norm in inference mode while training (caffe layout); default: on when pretrained. */
-  frozenBatchNorm?: boolean;
 }
 
 /** The options with every default filled in (what results.json records). */
@@ -55,11 +45,8 @@ export function resolveOptions(o: DeepLabOptions = {}): Required<Omit<DeepLabOpt
   if (outputStride !== 8 && outputStride !== 16) throw new Error(`outputStride must be 8 or 16 (got ${outputStride}).`);
   if (o.decoder && backbone === 'vgg16') throw new Error('The v3+ decoder needs a ResNet backbone (its low-level features are layer1).');
   if (o.decoder && head !== 'aspp-v3') throw new Error('The v3+ decoder follows the v3 ASPP (head "aspp-v3").');
-  const pretrained = o.pretrained ?? null;
-  if (pretrained) assertPretrainedAvailable(backbone, pretrained);
-  const backboneLayout = o.backboneLayout ?? (pretrained ? 'caffe' : 'torchvision');
-  if (pretrained && backboneLayout !== 'caffe') throw new Error('The ImageNet ResNet-50 has the caffe layout; backboneLayout "torchvision" cannot take it.');
-  if (backboneLayout === 'caffe' && backbone === 'vgg16') throw new Error('backboneLayout is an option of the ResNet backbones.');
+  const start = resolveBackboneStart(backbone, o);
+  if (start.backboneLayout === 'caffe' && backbone === 'vgg16') throw new Error('backboneLayout is an option of the ResNet backbones.');
   return {
     backbone,
     head,
@@ -73,9 +60,7 @@ export function resolveOptions(o: DeepLabOptions = {}): Required<Omit<DeepLabOpt
     size: o.size ?? [null, null],
     channels: o.channels ?? 3,
     seed: o.seed ?? 0,
-    pretrained,
-    backboneLayout,
-    frozenBatchNorm: o.frozenBatchNorm ?? (backboneLayout === 'caffe' && pretrained !== null),
+    ...start,
   };
 }
 

@@ -12,7 +12,6 @@
 import {
   adaptiveAvgPool,
   adaptiveMaxPool,
-  assertPretrainedAvailable,
   conv,
   convBnRelu,
   dilationForOutputStride,
@@ -20,16 +19,16 @@ import {
   loadImageNetWeights,
   resize,
   resnet,
+  resolveBackboneStart,
   scaled,
   seededBuild,
   tfl,
-  type Pretrained,
-  type ResNetLayout,
+  type BackboneStartOptions,
 } from '@seg/core';
 
 type T = tfl.SymbolicTensor;
 
-export interface PSPNetOptions {
+export interface PSPNetOptions extends BackboneStartOptions {
   /** Pyramid levels (bins per side); [] is the FCN baseline without the pyramid (Table 2). */
   bins?: readonly number[];
   /** 'avg' or 'max' pooling in each bin (Table 1's AVE / MAX). */
@@ -50,12 +49,6 @@ export interface PSPNetOptions {
   size?: [number | null, number | null];
   channels?: number;
   seed?: number;
-  /** 'imagenet': the ResNet-50 backbone starts from ImageNet (Caffe's layout, frozen batch norm by default). */
-  pretrained?: Pretrained | null;
-  /** 'torchvision' (ZOO.md's counts) or 'caffe' (the ImageNet weights' layout); 'caffe' when pretrained. */
-  backboneLayout?: ResNetLayout;
-  /** The backbone's batch norm in inference mode while training (caffe layout); default: on when pretrained. */
-  frozenBatchNorm?: boolean;
   /** Bilinear upsampling with aligned corners (Caffe, hszhao/semseg) instead of half-pixel centres. */
   alignCorners?: boolean;
 }
@@ -69,11 +62,9 @@ export function resolveOptions(o: PSPNetOptions = {}): ResolvedPSPNetOptions {
   if (new Set(bins).size !== bins.length) throw new Error(`PSPNet bins must differ (got ${bins.join(', ')}).`);
   const outputStride = o.outputStride ?? 8;
   if (outputStride !== 8 && outputStride !== 16) throw new Error(`outputStride must be 8 or 16 (got ${outputStride}).`);
-  const pretrained = o.pretrained ?? null;
-  if (pretrained) assertPretrainedAvailable('resnet50', pretrained);
-  const backboneLayout = o.backboneLayout ?? (pretrained ? 'caffe' : 'torchvision');
-  if (pretrained && backboneLayout !== 'caffe') throw new Error('The ImageNet ResNet-50 has the caffe layout; backboneLayout "torchvision" cannot take it.');
   return {
+    // pretrained, backboneLayout, frozenBatchNorm (core's backbones/pretrained.ts)
+    ...resolveBackboneStart('resnet50', o),
     bins,
     pooling: o.pooling ?? 'avg',
     reduction: o.reduction ?? true,
@@ -84,9 +75,6 @@ export function resolveOptions(o: PSPNetOptions = {}): ResolvedPSPNetOptions {
     size: o.size ?? [null, null],
     channels: o.channels ?? 3,
     seed: o.seed ?? 0,
-    pretrained,
-    backboneLayout,
-    frozenBatchNorm: o.frozenBatchNorm ?? (backboneLayout === 'caffe' && pretrained !== null),
     alignCorners: o.alignCorners ?? false,
   };
 }

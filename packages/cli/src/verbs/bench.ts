@@ -4,6 +4,7 @@ import {
   countTrainableParams,
   exportOnnx,
   initEngine,
+  isOutOfMemory,
   loadOnnxRuntime,
   onnxSession,
   peakRssMb,
@@ -133,7 +134,15 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
         }
         // cpu: at most 2 samples, no warm-up (a sample may take 30 s).
         const timing = engine === 'cpu' ? { iterations: Math.min(samples, 2), warmupIterations: 0 } : { iterations: samples, warmupIterations: 1 };
-        const t = train ? await timeTraining(model, engine, batch, hw, channels, classes, timing, spec.auxiliaryLosses) : await timeInference(model, engine, batch, hw, channels, timing);
+        let t: Awaited<ReturnType<typeof timeInference>>;
+        try {
+          t = train ? await timeTraining(model, engine, batch, hw, channels, classes, timing, spec.auxiliaryLosses) : await timeInference(model, engine, batch, hw, channels, timing);
+        } catch (err) {
+          // A row that does not fit (wasm's 4 GiB heap under-estimated, e.g. PSPNet's training step) is a skipped row, not the end of the table.
+          if (!isOutOfMemory(err)) throw err;
+          skip(`out of memory on ${engine} (${(err as Error).message.split('\n')[0]!.slice(0, 120)})`);
+          continue;
+        }
         // Multiply-accumulates of the timed work (a forward pass; x3 for a training step), per second.
         const gmacs = (countMacs(model) * batch * (train ? 3 : 1)) / 1e9;
         const row: BenchRow = { ...base, mean_ms: round(t.mean_ms), p50_ms: round(t.p50_ms), p99_ms: round(t.p99_ms), samples: t.samples, gmacs_per_s: Math.round((10 * gmacs) / (t.mean_ms / 1000)) / 10, ...(t as { memory?: Partial<BenchRow> }).memory };

@@ -12,6 +12,7 @@ import { tf, type tfl } from '../engine/tf.js';
 import { InputError } from '../errors/input-error.js';
 import { ConvBn } from '../layers/conv-bn.js';
 import { CAFFE_RESNET_LAYERS, caffeBnName } from './resnet-caffe.js';
+import type { ResNetLayout } from './resnet-options.js';
 
 export type Pretrained = 'imagenet';
 
@@ -21,6 +22,25 @@ export const PRETRAINED_WEIGHTS: Record<string, { imagenet?: { package: string; 
 };
 
 const NAMES: Record<string, string> = { resnet50: 'ResNet-50', resnet101: 'ResNet-101', vgg16: 'VGG16' };
+
+/** How a ResNet backbone starts, as every architecture on it (DeepLab, PSPNet) takes it. */
+export interface BackboneStartOptions {
+  /** 'imagenet': the ResNet-50 backbone starts from ImageNet (Caffe's layout, which the weights have); other backbones are refused. */
+  pretrained?: Pretrained | null;
+  /** 'torchvision' (ZOO.md's counts) or 'caffe' (the ImageNet weights' layout); 'caffe' when pretrained. */
+  backboneLayout?: ResNetLayout;
+  /** The backbone's batch norm in inference mode while training (caffe layout); default: on when pretrained. */
+  frozenBatchNorm?: boolean;
+}
+
+/** The start options with their defaults, checked: weights this backbone lacks, or a layout they do not have, are one sentence. */
+export function resolveBackboneStart(backbone: string, o: BackboneStartOptions): Required<BackboneStartOptions> {
+  const pretrained = o.pretrained ?? null;
+  if (pretrained) assertPretrainedAvailable(backbone, pretrained);
+  const backboneLayout = o.backboneLayout ?? (pretrained ? 'caffe' : 'torchvision');
+  if (pretrained && backboneLayout !== 'caffe') throw new Error('The ImageNet ResNet-50 has the caffe layout; backboneLayout "torchvision" cannot take it.');
+  return { pretrained, backboneLayout, frozenBatchNorm: o.frozenBatchNorm ?? (backboneLayout === 'caffe' && pretrained !== null) };
+}
 
 /** One sentence when `backbone` has no `pretrained` weights here (an InputError: exit 2 in `seg`). */
 export function assertPretrainedAvailable(backbone: string, pretrained: string, model?: string): void {
