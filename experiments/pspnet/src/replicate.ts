@@ -94,16 +94,21 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       const augment = { flip: true, scale: p.scale, crop: p.crop };
       const config = { profile: p.name, variant: variant.name, table: variant.table, model: modelOptions, auxiliaryLosses, crop: p.crop, augment, iters: p.iters, batch: p.batch, optimizer: p.optimizer, lrMultipliers, classWeights: classWeights ?? null, downscale: p.downscale, seed, trainImages: trainSet.length };
       await prepareRunDir(runDir, config, log);
-      const model = pspnet(modelOptions);
       const resultFile = path.join(runDir, 'result.json');
       let result: RunResult | undefined = existsSync(resultFile) ? (JSON.parse(await readFile(resultFile, 'utf8')) as RunResult) : undefined;
       const firstSeed = seed === seedsOf(variant, p)[0];
-      if (result && firstSeed && !result.diverged) await loadCheckpointWeights(runDir, model);
+      // A finished run needs its net only for the first seed's overlay, with the weights from its checkpoint (no ImageNet load).
+      let model: tfl.LayersModel | undefined;
+      if (!result) model = pspnet(modelOptions);
+      else if (firstSeed && !result.diverged) {
+        model = pspnet({ ...modelOptions, pretrained: null });
+        await loadCheckpointWeights(runDir, model);
+      }
       if (result) log(`${variant.name}, seed ${seed}: done earlier (${resultFile})`);
       else {
         log(`${variant.name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
         let diverged: string | undefined;
-        const r = await train(model, trainSet, {
+        const r = await train(model!, trainSet, {
           iters: p.iters,
           batchSize: p.batch,
           optimizer: p.optimizer,
@@ -124,7 +129,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
           return { seconds: 0 };
         });
         const t0 = performance.now();
-        const metrics = diverged ? null : { val: await score(model, val) };
+        const metrics = diverged ? null : { val: await score(model!, val) };
         const curve = diverged ? [] : await readTrainingLog(runDir);
         result = {
           variant: variant.name,
@@ -143,8 +148,8 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
         await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
         if (metrics) log(`${variant.name}, seed ${seed}: val mIoU ${(100 * metrics.val.miou).toFixed(2)} (${result.training_seconds} s training, ${result.evaluation_seconds} s evaluation)`);
       }
-      if (firstSeed && !result.diverged) overlays.push({ name: variant.name, labels: (await infer(model, firstVal)).labels });
-      model.dispose();
+      if (model && firstSeed && !result.diverged) overlays.push({ name: variant.name, labels: (await infer(model, firstVal)).labels });
+      model?.dispose();
       results.push(result);
     }
   }
