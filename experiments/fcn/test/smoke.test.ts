@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineInfo, initEngine } from '@seg/core';
-import { PROFILES, VARIANTS } from '../src/profiles.js';
+import { PROFILES, VARIANTS, variantsOf } from '../src/profiles.js';
 import { replicate } from '../src/replicate.js';
 
 describe('FCN replication, smoke profile', () => {
@@ -19,9 +19,12 @@ describe('FCN replication, smoke profile', () => {
     const o = { profile: PROFILES.smoke, dataDir: path.resolve(__dirname, '../../../../shared/data/camvid'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
     const runs = await replicate(o);
     expect(runs.map((r) => r.variant)).toEqual(VARIANTS.map((v) => v.name));
+    expect(variantsOf(PROFILES.quick).map((v) => v.name)).toEqual(['FCN-32s', 'FCN-16s (staged)', 'FCN-8s (staged)', 'FCN-32s, continued']);
     for (const r of runs) {
-      expect(Object.keys(r.metrics).sort()).toEqual(['boundary_f1', 'fw_iou', 'mean_acc', 'miou', 'pixel_acc']);
-      for (const x of Object.values(r.metrics)) expect(x).toBeGreaterThanOrEqual(0);
+      for (const split of ['test'] as const) {
+        expect(Object.keys(r.metrics[split]).sort()).toEqual(['boundary_f1', 'fw_iou', 'mean_acc', 'miou', 'pixel_acc']);
+        for (const x of Object.values(r.metrics[split])) expect(x).toBeGreaterThanOrEqual(0);
+      }
       expect(r.backend).toBe(engineInfo()!.backend);
       expect(r.engine).toEqual(engineInfo()!.backend === 'tensorflow' ? { backend: 'tensorflow', provider: engineInfo()!.provider, tensorflow: engineInfo()!.version, threads: engineInfo()!.threads } : { backend: engineInfo()!.backend, threads: engineInfo()!.threads });
     }
@@ -31,7 +34,8 @@ describe('FCN replication, smoke profile', () => {
     }
     const md = readFileSync(path.join(dir, 'reports', 'report.md'), 'utf8');
     for (const paper of ['59.4', '62.4', '62.7', '63.6', '65', '65.5']) expect(md).toContain(paper);
-    expect(md.match(/^- /gm)!.length).toBe(5);
+    expect(md.match(/^- /gm)!.length).toBe(6);
+    expect(md).toContain('FCN-8s (staged) beats FCN-32s trained for the same total');
     const again = await replicate(o);
     expect(again.map((r) => r.metrics)).toEqual(runs.map((r) => r.metrics));
   });

@@ -1,6 +1,6 @@
 /** results.json -> charts and report.md for the SegNet replication: Table 1 beside ours, each claim with its seed spread. */
 import path from 'node:path';
-import { atomicWriteFile, CAMVID_CLASSES, claimVerdict, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, type writeChart as WriteChart } from '@seg/core';
+import { atomicWriteFile, CAMVID_CLASSES, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, type writeChart as WriteChart } from '@seg/core';
 import { TABLE1, VARIANTS, type Profile } from './profiles.js';
 import type { Balancing, DecoderCost, RunResult, Scores } from './replicate.js';
 
@@ -119,4 +119,10 @@ The best SegNet-Basic run by val global accuracy: \`reports/segnet/${r.weights}\
 Every run's config, val curve, test scores, time and package versions: results.json. Regenerate with \`pnpm turbo run replicate --filter segnet\` (SEG_PROFILE=${p.name}).
 `;
   await atomicWriteFile(path.join(dir, 'report.md'), md);
+}
+
+/** `replicate --report`: report.md and charts again from results.json (no training). */
+export async function rewriteReport(dir: string): Promise<void> {
+  const r = await readResults<ReportInput & { profile: Profile }>(dir);
+  await writeReport(dir, { runs: r.runs, costs: r.costs, balancing: r.balancing, weights: r.weights }, r.profile, defaultWriteChart);
 }

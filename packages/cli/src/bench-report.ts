@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { atomicWriteFile, writeChart, ZOO, type VegaLiteSpec } from '@seg/core';
+import { atomicWriteFile, writeChart, writeReportsIndex, ZOO, type VegaLiteSpec } from '@seg/core';
 
 export interface BenchRow {
   model: string;
@@ -98,6 +98,8 @@ export async function writeBenchReport(dir: string, rows: BenchRow[], o: { threa
   await atomicWriteFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   await atomicWriteFile(path.join(dir, 'latency.md'), markdown(report));
   await writeChart(path.join(dir, 'latency'), chart(merged));
+  // The repository's reports/index.html shows these tables too (core's report/index-page.ts).
+  if (path.basename(path.dirname(path.resolve(dir))) === 'reports') await writeReportsIndex(path.dirname(path.resolve(dir)));
 }
 
 const ms = (v: number | null) => (v == null ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(0)} ms`);

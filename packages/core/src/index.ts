@@ -90,8 +90,10 @@ export { evaluate, type EvalResult } from './infer/evaluate.js';
 export { registerModel, modelSpec, registeredModels, checkInputSize, checkPretrained, type ModelSpec, type BuildOptions } from './models/registry.js';
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
-export { vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
-export { camvidSplit, claimVerdict, formatMeanSd, meanSd, packageVersions, prepareRunDir, runReplication, selectProfile, slugify, type MeanSd, type ProfileBase, type ReplicationOptions } from './report/experiment.js';
+export { readableChart, vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
+export { writeReportsIndex } from './report/index-page.js';
+export { camvidSplit, claimVerdict, formatMeanSd, formatP, meanSd, packageVersions, prepareRunDir, readResults, runReplication, selectProfile, slugify, type MeanSd, type ProfileBase, type ReplicationOptions } from './report/experiment.js';
+export { compareSeeds, effectSize, incompleteBeta, logGamma, permutationTest, pooledSd, seedsNeeded, studentTQuantileTwoSided, studentTTwoSided, welchTTest, type Comparison, type WelchResult } from './report/statistics.js';
 export { lossCurvesChart, seedSpreadChart } from './report/charts.js';
 export { CAMVID_PALETTE, labelOverlay } from './report/overlay.js';
 

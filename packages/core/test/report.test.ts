@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { atomicWriteFile, claimVerdict, selectProfile, slugify, svgToPng, vegaLiteToSvg, writeChart, type VegaLiteSpec } from '../src/index.js';
+import { atomicWriteFile, selectProfile, slugify, svgToPng, vegaLiteToSvg, writeChart, type VegaLiteSpec } from '../src/index.js';
 
 const spec: VegaLiteSpec = {
   $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -42,14 +42,6 @@ describe('replication helpers', () => {
     expect(() => selectProfile(profiles, 'toString')).toThrow(/SEG_PROFILE must be/);
     expect(slugify('v2 ASPP-L + CRF')).toBe('v2-aspp-l-crf');
     expect(slugify('valid, weighted, elastic')).toBe('valid-weighted-elastic');
-  });
-
-  it('claimVerdict: held beyond the seed spread, on the mean only within it, not held otherwise', () => {
-    const s = (mean: number, std: number) => ({ mean, std, n: 2 });
-    expect(claimVerdict(s(10, 1), s(8, 1))).toBe('held (10.00 vs 8.00, difference +2.00, largest seed sd 1.00)');
-    expect(claimVerdict(s(10, 3), s(9, 1), { unit: ' points' })).toBe('held on the mean only, within the seed spread (10.00 vs 9.00, difference +1.00 points, largest seed sd 3.00)');
-    expect(claimVerdict(s(0.2, 0.01), s(0.3, 0.01), { lowerIsBetter: true, digits: 1 })).toMatch(/^held \(/);
-    expect(claimVerdict(s(8, 1), s(10, 1))).toMatch(/^did not hold/);
   });
 });
 

@@ -7,7 +7,7 @@
  * Writes reports/bench/crf.json and crf.md.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { atomicWriteFile, readImage } from '@seg/core';
+import { atomicWriteFile, readImage, writeReportsIndex } from '@seg/core';
 import os from 'node:os';
 import path from 'node:path';
 import { Bench } from 'tinybench';
@@ -105,4 +105,5 @@ const dir = path.resolve(import.meta.dirname, '../../../reports/bench');
 mkdirSync(dir, { recursive: true });
 await atomicWriteFile(path.join(dir, 'crf.json'), `${JSON.stringify({ machine, date, pydensecrf_500x375_s: PYDENSECRF_500x375_S, densecrf_cpp_500x375_s: DENSECRF_CPP_500x375_S, results: rows }, null, 2)}\n`);
 await atomicWriteFile(path.join(dir, 'crf.md'), md);
+await writeReportsIndex(path.dirname(dir));
 console.log(md);

@@ -6,19 +6,44 @@
  * transposed convolutions initialised to bilinear; the final one is fixed
  * bilinear (Sec. 4.2). Pools round up (Caffe's ceil mode) so any input size
  * works; the output is cropped to the input.
+ *
+ * `backbone: 'resnet50'` applies the same recipe to ResNet-50 (Sec. 3.1:
+ * any classification net, decapitated, its classifier replaced by a 1x1
+ * score layer; the paper did so for AlexNet, VGG16 and GoogLeNet): layer4
+ * (stride 32) is scored as pool5's fc7 is, layer3 (stride 16) takes pool4's
+ * place and layer2 (stride 8) pool3's. It is the one backbone with ImageNet
+ * weights here (`pretrained: 'imagenet'`, core's backbones/pretrained.ts).
  */
-import { centerCrop, conv, convRelu, dropout, registerOnnxExporter, scaled, seededBuild, tf, tfl, transposedUpsample, vgg16 } from '@seg/core';
+import {
+  centerCrop,
+  conv,
+  convRelu,
+  dropout,
+  loadImageNetWeights,
+  registerOnnxExporter,
+  resnet,
+  resolveBackboneStart,
+  scaled,
+  seededBuild,
+  tf,
+  tfl,
+  transposedUpsample,
+  vgg16,
+  type BackboneStartOptions,
+} from '@seg/core';
 
 type T = tfl.SymbolicTensor;
 
 export type FcnVariant = '32s' | '16s' | '8s';
 
-export interface FcnOptions {
+export interface FcnOptions extends BackboneStartOptions {
   variant?: FcnVariant;
+  /** 'vgg16' (the paper, default) or 'resnet50' (the same skips on ResNet-50's stages; the one with ImageNet weights). */
+  backbone?: 'vgg16' | 'resnet50';
   classes?: number;
   /** Width multiplier for VGG16 and fc6/fc7. */
   width?: number;
-  /** VGG16 with batch normalisation (conv-bn-relu). */
+  /** VGG16 with batch normalisation (conv-bn-relu); VGG16 only. */
   batchNorm?: boolean;
   /** Learned x2 upsamplings (the paper) or fixed bilinear ones. */
   learnedUpsampling?: boolean;
@@ -62,13 +87,29 @@ export function fcn(o: FcnOptions = {}): tfl.LayersModel {
     const learned = o.learnedUpsampling ?? true;
     const seed = o.seed ?? 0;
     const input = tfl.input({ shape: [...(o.size ?? [null, null]), o.channels ?? 3], name: 'image' });
-    const taps = vgg16(input, { width: o.width, batchNorm: o.batchNorm, poolPadding: 'same', seed });
-    // fc6 as a 7x7 convolution, fc7 as a 1x1 (Sec. 3.1), each ReLU + dropout 0.5.
-    let x = convRelu(taps.pool5, scaled(4096, o.width), { kernel: 7, padding: 'same', name: 'fc6', seed: seed + 100 });
-    x = dropout(x, 0.5, { name: 'drop6' });
-    x = convRelu(x, scaled(4096, o.width), { kernel: 1, name: 'fc7', seed: seed + 101 });
-    x = dropout(x, 0.5, { name: 'drop7' });
-    let score = conv(x, classes, { kernel: 1, name: 'score_fr', seed: seed + 102 });
+    const backbone = o.backbone ?? 'vgg16';
+    let taps: { pool3: T; pool4: T };
+    let score: T;
+    if (backbone === 'resnet50') {
+      if (o.batchNorm !== undefined) throw new Error('batchNorm is a VGG16 option; ResNet-50 always has batch norm.');
+      const start = resolveBackboneStart('resnet50', o);
+      const r = resnet(input, { depth: 50, width: o.width, layout: start.backboneLayout, frozenBatchNorm: start.frozenBatchNorm, seed });
+      taps = { pool3: r.layer2, pool4: r.layer3 };
+      // No fully connected layers to convolutionalise: layer4 is scored directly (as GoogLeNet's last pool is in Sec. 4.1).
+      score = conv(dropout(r.layer4, 0.5, { name: 'drop7' }), classes, { kernel: 1, name: 'score_fr', seed: seed + 102 });
+    } else if (backbone === 'vgg16') {
+      if (o.pretrained) resolveBackboneStart('vgg16', o);
+      const v = vgg16(input, { width: o.width, batchNorm: o.batchNorm, poolPadding: 'same', seed });
+      taps = v;
+      // fc6 as a 7x7 convolution, fc7 as a 1x1 (Sec. 3.1), each ReLU + dropout 0.5.
+      let x = convRelu(v.pool5, scaled(4096, o.width), { kernel: 7, padding: 'same', name: 'fc6', seed: seed + 100 });
+      x = dropout(x, 0.5, { name: 'drop6' });
+      x = convRelu(x, scaled(4096, o.width), { kernel: 1, name: 'fc7', seed: seed + 101 });
+      x = dropout(x, 0.5, { name: 'drop7' });
+      score = conv(x, classes, { kernel: 1, name: 'score_fr', seed: seed + 102 });
+    } else {
+      throw new Error(`FCN backbone must be vgg16 or resnet50 (got "${String(backbone)}").`);
+    }
     let stride = 32;
     const skip = (tap: T, name: string, factor: number, s: number): T => {
       const source = o.scaledSkips ? (new Scale({ factor, name: `scale_${name}` }).apply(tap) as T) : tap;
@@ -88,7 +129,9 @@ export function fcn(o: FcnOptions = {}): tfl.LayersModel {
     }
     // The final upsampling is fixed bilinear, not learned (Sec. 4.2).
     const up = transposedUpsample(score, { factor: stride, trainable: false, name: `upscore${stride}` });
-    return tfl.model({ inputs: input, outputs: centerCrop(up, input, 'score'), name: `fcn${variant}` });
+    const model = tfl.model({ inputs: input, outputs: centerCrop(up, input, 'score'), name: backbone === 'vgg16' ? `fcn${variant}` : `fcn${variant}-${backbone}` });
+    if (backbone === 'resnet50' && o.pretrained) loadImageNetWeights(model);
+    return model;
   });
 }
 

@@ -1,6 +1,6 @@
 /** FCN: ZOO.md's parameter counts, options, staged initialisation, training on wasm. */
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { BatchLoader, compareOnnx, countTrainableParams, initEngine, modelSpec, Random, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep } from '@seg/core';
+import { BatchLoader, compareOnnx, countTrainableParams, initEngine, modelSpec, Random, readImageNetWeights, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep } from '@seg/core';
 import { fcn, initFromCoarser } from '../src/index.js';
 
 describe('FCN', () => {
@@ -74,6 +74,46 @@ describe('FCN', () => {
       model.dispose();
     }
     tf.dispose([batch.images, batch.labels]);
+  });
+});
+
+describe('FCN on ResNet-50 (backbone: resnet50)', () => {
+  beforeAll(async () => {
+    await initEngine();
+  });
+
+  it("scores layer4 at stride 32 and takes layer3 / layer2 as pool4 / pool3; logits at the input's size", () => {
+    const m = fcn({ backbone: 'resnet50', variant: '8s', classes: 11, width: 0.25, size: [90, 120], seed: 1 });
+    expect(m.outputs[0]!.shape).toEqual([null, 90, 120, 11]);
+    const inChannels = (name: string) => (m.getLayer(name).input as tfl.SymbolicTensor).shape;
+    // layer4 (2048 x 0.25) at 3x4, layer3 (1024 x 0.25) at 6x8, layer2 (512 x 0.25) at 12x15
+    expect(inChannels('score_fr')).toEqual([null, 3, 4, 512]);
+    expect(inChannels('score_pool4')).toEqual([null, 6, 8, 256]);
+    expect(inChannels('score_pool3')).toEqual([null, 12, 15, 128]);
+    expect(m.layers.some((l) => l.name === 'fc6')).toBe(false);
+    m.dispose();
+  });
+
+  it('pretrained: the trunk holds the ImageNet weights; staged FCN-16s from FCN-32s has the same stride-32 scores', () => {
+    const o = { backbone: 'resnet50' as const, pretrained: 'imagenet' as const, classes: 5, size: [64, 64] as [number, number] };
+    const m32 = fcn({ ...o, variant: '32s', seed: 1 });
+    const ref = readImageNetWeights().weights.get('res4a_branch2a/kernel')!;
+    expect(Array.from(m32.getLayer('res4a_branch2a').getWeights()[0]!.dataSync().slice(0, 64))).toEqual(Array.from(ref.data.slice(0, 64)));
+    const m16 = fcn({ ...o, variant: '16s', pretrained: null, backboneLayout: 'caffe', frozenBatchNorm: true, seed: 2 });
+    initFromCoarser(m16, m32);
+    const x = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 3);
+    const tap = (m: tfl.LayersModel, name: string) => tfl.model({ inputs: m.inputs, outputs: m.getLayer(name).output as tfl.SymbolicTensor }).predict(x) as tf.Tensor;
+    // The copied trunk (frozen BN included) gives the same stride-32 scores, and the zero score_pool4 adds nothing.
+    expect(Array.from(tap(m16, 'score_fr').dataSync())).toEqual(Array.from(tap(m32, 'score_fr').dataSync()));
+    expect(Array.from(tap(m16, 'fuse_pool4').dataSync())).toEqual(Array.from(tap(m16, 'upscore2_crop').dataSync()));
+    x.dispose();
+    [m32, m16].forEach((m) => m.dispose());
+  });
+
+  it('refuses VGG16 ImageNet weights (none here) and batchNorm on ResNet-50, in one sentence each', () => {
+    expect(() => fcn({ pretrained: 'imagenet', size: [64, 64] })).toThrow(/VGG16, has no ImageNet weights here|VGG16 has no ImageNet weights/);
+    expect(() => fcn({ backbone: 'resnet50', batchNorm: true, size: [64, 64] })).toThrow('batchNorm is a VGG16 option; ResNet-50 always has batch norm.');
+    expect(() => fcn({ backbone: 'alexnet' as 'vgg16', size: [64, 64] })).toThrow('FCN backbone must be vgg16 or resnet50 (got "alexnet").');
   });
 });
 

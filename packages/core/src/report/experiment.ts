@@ -9,6 +9,8 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describeEngine, initEngine } from '../engine/backend.js';
+import { writeReportsIndex } from './index-page.js';
+import { compareSeeds } from './statistics.js';
 
 import { atomicWriteFile } from '../io/atomic-write.js';
 import type { OptimizerConfig } from '../train/optimizer.js';
@@ -60,13 +62,15 @@ export interface MeanSd {
   /** Sample standard deviation (n - 1); 0 for one value. */
   std: number;
   n: number;
+  /** The values themselves (one per seed), for the two-sample tests of a verdict. */
+  values: number[];
 }
 
 export function meanSd(values: number[]): MeanSd {
   const n = values.length;
   const mean = n ? values.reduce((a, b) => a + b, 0) / n : NaN;
   const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
+  return { mean, std, n, values: [...values] };
 }
 
 /** "0.1234 ± 0.0056" (just the mean for one value). */
@@ -100,12 +104,23 @@ export interface ReplicationOptions<P> {
  * The body of experiments/<paper>/src/main.ts: the engine line, the run,
  * its time, and any failure as one sentence with exit code 1.
  * `run` gets the repository root and returns the profile name it ran.
+ * With `--report` on the command line, `rewrite` re-renders the report from
+ * the committed results.json instead (no training, no engine).
  */
-export async function runReplication(paper: string, run: (root: string) => Promise<string>, root: string): Promise<void> {
+export async function runReplication(paper: string, run: (root: string) => Promise<string>, root: string, rewrite?: (root: string) => Promise<void>): Promise<void> {
   try {
+    if (process.argv.includes('--report')) {
+      if (!rewrite) throw new Error(`--report: the ${paper} replication cannot re-render its report from results.json.`);
+      await rewrite(root);
+      await writeReportsIndex(path.join(root, 'reports'));
+      console.error(`replicate ${paper}: report.md re-rendered from results.json; see reports/${paper}/report.md`);
+      return;
+    }
     console.error(describeEngine(await initEngine()));
     const t0 = Date.now();
     const profile = await run(root);
+    // reports/index.html shows every report: regenerated after each replication (report/index-page.ts).
+    await writeReportsIndex(path.join(root, 'reports'));
     console.error(`replicate ${paper} (${profile}): done in ${((Date.now() - t0) / 1000).toFixed(0)} s; see reports/${paper}/report.md`);
   } catch (err) {
     console.error(`replicate ${paper}: ${(err as Error).message}`);
@@ -113,18 +128,46 @@ export async function runReplication(paper: string, run: (root: string) => Promi
   }
 }
 
+/** A p-value as a report prints it: "p = 0.037" (two significant digits), "p < 0.001" below that. */
+export const formatP = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toPrecision(2)}`);
+
 /**
- * Whether "a beats b" held over seeds, in one phrase for a report: "held"
- * when the mean gap exceeds the larger seed sd, "held on the mean only" when
- * it is within it, "did not hold" otherwise; with the numbers.
+ * Whether "a beats b" held over seeds, in one phrase for a report, from
+ * Welch's t-test at α 0.05 (report/statistics.ts):
+ * - "held": the gap is in the claimed direction and p < 0.05;
+ * - "not resolved": p ≥ 0.05 (the mean's direction is named, and about how
+ *   many seeds per variant would resolve a gap of this size);
+ * - "did not hold": the opposite direction with p < 0.05.
+ * Each states the gap in units of the pooled seed sd, Welch's t and p, and
+ * the exact permutation p. With one seed on a side there is no test, and the
+ * phrase says so.
  */
-export function claimVerdict(a: MeanSd, b: MeanSd, o: { lowerIsBetter?: boolean; digits?: number; unit?: string } = {}): string {
+export function claimVerdict(a: MeanSd, b: MeanSd, o: { lowerIsBetter?: boolean; digits?: number; unit?: string; alpha?: number } = {}): string {
   const digits = o.digits ?? 2;
+  const alpha = o.alpha ?? 0.05;
   const gap = a.mean - b.mean;
   const better = o.lowerIsBetter ? gap < 0 : gap > 0;
-  const spread = Math.max(a.std, b.std);
-  const verdict = !better ? 'did not hold' : a.n > 1 && Math.abs(gap) > spread ? 'held' : 'held on the mean only, within the seed spread';
-  return `${verdict} (${a.mean.toFixed(digits)} vs ${b.mean.toFixed(digits)}, difference ${gap >= 0 ? '+' : ''}${gap.toFixed(digits)}${o.unit ?? ''}, largest seed sd ${spread.toFixed(digits)})`;
+  const numbers = `${a.mean.toFixed(digits)} vs ${b.mean.toFixed(digits)}, difference ${gap >= 0 ? '+' : ''}${gap.toFixed(digits)}${o.unit ?? ''}`;
+  if (a.n < 2 || b.n < 2) return `not tested: ${Math.min(a.n, b.n)} seed on one side (${numbers}; the mean ${better ? 'is' : 'is not'} in the claimed direction)`;
+  const c = compareSeeds(a.values, b.values);
+  const d = Number.isFinite(c.effect) ? `${c.effect >= 0 ? '+' : ''}${c.effect.toFixed(1)}` : c.effect > 0 ? '+∞' : '−∞';
+  const stats = `${numbers} = ${d} pooled sd over ${a.n} and ${b.n} seeds; Welch t = ${Number.isFinite(c.welch.t) ? c.welch.t.toFixed(2) : String(c.welch.t)}, ${formatP(c.welch.p)}; permutation ${formatP(c.permutationP)}`;
+  if (c.welch.p < alpha) return `${better ? 'held' : 'did not hold: the opposite held'} (${stats})`;
+  // The power calculation can ask for no more seeds than ran (this draw was unlucky): then at least one more.
+  const seeds = Math.max(c.seedsNeeded, Math.max(a.n, b.n) + 1);
+  const needed = seeds > 200 ? 'no practical number of seeds would resolve a gap this small' : `about ${seeds} seeds per variant would resolve a gap this size`;
+  return `not resolved, ${better ? 'in the claimed direction' : 'against the claim'} on the mean (${stats}; ${needed})`;
+}
+
+/** reports/<paper>/results.json as a replication wrote it, with one sentence when it is missing or unreadable. */
+export async function readResults<R>(reportsDir: string): Promise<R> {
+  const file = path.join(reportsDir, 'results.json');
+  if (!existsSync(file)) throw new Error(`${file} does not exist: run the replication first (without --report).`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as R;
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}).`);
+  }
 }
 
 /** A file-name form of a variant name: "v2 ASPP-L" -> "v2-aspp-l". */
