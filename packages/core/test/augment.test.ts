@@ -124,4 +124,29 @@ describe('joint augmentation', () => {
     expect(Math.sqrt(sum2 / n)).toBeLessThan(14);
     expect(maxStep).toBeLessThan(3);
   });
+
+  it('elasticField equals the per-pixel bicubic of the grid (the x pass computed once per row band, bit for bit)', () => {
+    const cubic = (p0: number, p1: number, p2: number, p3: number, t: number) => p1 + 0.5 * t * (p2 - p0 + t * (2 * p0 - 5 * p1 + 4 * p2 - p3 + t * (3 * (p1 - p2) + p3 - p0)));
+    for (const [h, w, grid] of [[37, 23, 3], [8, 40, 4], [1, 6, 3], [6, 1, 2]] as const) {
+      const r = new Random(h * 31 + w);
+      const gx = Array.from({ length: grid * grid }, () => r.normal() * 10);
+      const gy = Array.from({ length: grid * grid }, () => r.normal() * 10);
+      const at = (g: number[], i: number, j: number) => g[Math.min(grid - 1, Math.max(0, i)) * grid + Math.min(grid - 1, Math.max(0, j))]!;
+      const sample = (g: number[], fy: number, fx: number) => {
+        const i = Math.floor(fy);
+        const j = Math.floor(fx);
+        const rows = [-1, 0, 1, 2].map((di) => cubic(at(g, i + di, j - 1), at(g, i + di, j), at(g, i + di, j + 1), at(g, i + di, j + 2), fx - j));
+        return cubic(rows[0]!, rows[1]!, rows[2]!, rows[3]!, fy - i);
+      };
+      const want = { dx: new Float32Array(h * w), dy: new Float32Array(h * w) };
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const fy = h > 1 ? (y / (h - 1)) * (grid - 1) : 0;
+          const fx = w > 1 ? (x / (w - 1)) * (grid - 1) : 0;
+          want.dx[y * w + x] = sample(gx, fy, fx);
+          want.dy[y * w + x] = sample(gy, fy, fx);
+        }
+      expect(elasticField(h, w, grid, 10, new Random(h * 31 + w))).toEqual(want);
+    }
+  });
 });
