@@ -63,8 +63,24 @@ export class Optimizer {
     return this.inner.getWeights();
   }
 
-  setState(state: OptimizerState): Promise<void> {
-    return this.inner.setWeights(state);
+  async setState(state: OptimizerState): Promise<void> {
+    await this.inner.setWeights(state);
+    if (this.config.name === 'adam') {
+      // tfjs's Adam restores beta^(t+1) with one pow, but a step multiplies it in float32 each time:
+      // after a resume the bias corrections differed in the last bits and the run drifted from an
+      // uninterrupted one. Rebuild them as the steps did.
+      const adam = this.inner as unknown as { iterations_: number; beta1: number; beta2: number; accBeta1: tf.Variable; accBeta2: tf.Variable };
+      const stepped = (beta: number) => {
+        const b = Math.fround(beta);
+        let acc = b;
+        for (let i = 0; i < adam.iterations_; i++) acc = Math.fround(acc * b);
+        return acc;
+      };
+      tf.tidy(() => {
+        adam.accBeta1.assign(tf.scalar(stepped(adam.beta1)));
+        adam.accBeta2.assign(tf.scalar(stepped(adam.beta2)));
+      });
+    }
   }
 
   dispose(): void {
