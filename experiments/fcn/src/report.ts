@@ -52,7 +52,7 @@ Profile \`${profile.name}\`: ${start}. CamVid (SegNet's split, 11 classes) downs
 
 ${table.join('\n')}
 
-Best variant on test: ${best.name}, ${formatMeanSd(bestTest, 2)}% mean IU (goal for the quick profile: ≥ 35%: ${bestTest.mean >= 35 ? 'met' : `missed by ${(35 - bestTest.mean).toFixed(1)} points`}).
+Best variant on test: ${best.name}, ${formatMeanSd(bestTest, 2)}% mean IU (goal for the quick profile: ≥ 35%: ${bestTest.mean >= 35 ? 'met' : `missed by ${(35 - bestTest.mean).toFixed(1)} points. Why: ${profile.iters} base iterations of batch ${profile.batch} are under two epochs, what 3 seeds of four variants allow in 20 minutes on 2 cores; on val, doubling the steps of one net was worth about 8 points (experiments/fcn/README.md: 21.4% at 60 steps, 29.8% at 120). What would close it: more steps (a longer budget, or a faster engine), then larger inputs (at x4 a pole is a pixel wide)`}).
 
 ![metrics](metrics.png)
 

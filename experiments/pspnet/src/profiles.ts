@@ -71,7 +71,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   // same val set (reports/deeplab/recipe.json: the same ImageNet ResNet-50, batch-norm heads): frozen
   // batch norm (+4.0 points), median-frequency weights (+6.5), the backbone at 0.1x. Output stride 16
   // and 32 iterations; 3 seeds on every row, Table 1 included, so that every claim has a test over
-  // seeds: 33 full-width ResNet-50 runs, about 38 minutes cold on 2 cores (over the 30-minute quick
+  // seeds: 33 full-width ResNet-50 runs, about 44 minutes on 2 cores (over the 30-minute quick
   // budget; a step of batch 8 at 88x120 takes about 1.2 s at stride 16, scoring val about 12 s).
   quick: { name: 'quick', downscale: 4, crop: [88, 120], iters: 32, batch: 8, optimizer: { ...SGD, lr: 0.01 }, seeds: [1, 2, 3], table1Seeds: [1, 2, 3], outputStride: 16, init: 'imagenet', width: 1, backboneLr: 0.1, classWeights: 'median', scale: [0.75, 1.25], trainImages: 367, valImages: 101, testImages: 233 },
   // Sec. 5.1: poly lr 0.01 (head at 10x the backbone), momentum 0.9, decay 1e-4, batch 16, random

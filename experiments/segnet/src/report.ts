@@ -1,7 +1,7 @@
 /** results.json -> charts and report.md for the SegNet replication: Table 1 beside ours, each claim with its seed spread. */
 import path from 'node:path';
-import { atomicWriteFile, CAMVID_CLASSES, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, type writeChart as WriteChart } from '@seg/core';
-import { TABLE1, VARIANTS, type Profile } from './profiles.js';
+import { atomicWriteFile, CAMVID_CLASSES, claimVerdict, pooledSd, readResults, seedsNeeded, writeChart as defaultWriteChart, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, type writeChart as WriteChart } from '@seg/core';
+import { PROFILES, TABLE1, VARIANTS, type Profile } from './profiles.js';
 import type { Balancing, DecoderCost, RunResult, Scores } from './replicate.js';
 
 const METRICS: { key: keyof Scores; label: string }[] = [
@@ -34,6 +34,30 @@ export interface ReportInput {
   costs: DecoderCost[];
   balancing: Balancing;
   weights: string;
+}
+
+/**
+ * Table 1's other decoders: claims over seeds when they ran 3 or more; with
+ * fewer, their gaps are listed without a verdict, beside how many seeds the
+ * gap Table 1 reports would need at the main comparison's seed spread.
+ */
+function otherDecoders(runs: RunResult[], p: Profile): string {
+  const rows: [string, string, string, boolean, number][] = [
+    ['EncoderAddition above SegNet-Basic', 'SegNet-Basic-EncoderAddition', 'SegNet-Basic', false, 48.5 - 47.7],
+    ['FCN-Basic-NoAddition below FCN-Basic', 'FCN-Basic-NoAddition', 'FCN-Basic', true, 47.3 - 44.1],
+    ['SingleChannelDecoder below SegNet-Basic', 'SegNet-Basic-SingleChannelDecoder', 'SegNet-Basic', true, 47.7 - 46.1],
+    ['FCN-Basic-NoDimReduction above FCN-Basic', 'FCN-Basic-NoDimReduction', 'FCN-Basic', false, 50.1 - 47.3],
+  ];
+  const seeds = p.otherSeeds ?? [p.seeds[0]!];
+  if (seeds.length >= 3) {
+    return `- Table 1's other decoders (${seeds.length} seeds): ${rows.map(([what, a, b, lower, gap]) => `${what} (Table 1: ${gap.toFixed(1)} points) ${claimVerdict(pct(runs, a, 'miou'), pct(runs, b, 'miou'), { lowerIsBetter: lower, unit: ' points', digits: 1 })}`).join('; ')}.`;
+  }
+  // The seed sd of the main comparison (SegNet-Basic and FCN-Basic), pooled.
+  const main = (v: string) => runs.filter((r) => r.variant === v).map((r) => 100 * r.test.miou);
+  const sd = pooledSd(main('SegNet-Basic'), main('FCN-Basic'));
+  return `- Table 1's other decoders ran ${seeds.length === 1 ? 'one seed' : `${seeds.length} seeds`} here, so no claim about them is tested; their gaps, for what one seed shows: ${rows
+    .map(([what, a, b, , gap]) => `${what} (Table 1: ${gap.toFixed(1)} points): ${pct(runs, a, 'miou').mean.toFixed(1)} vs ${pct(runs, b, 'miou').mean.toFixed(1)}, seeds needed for Table 1's gap: about ${seedsNeeded(gap / sd)}`)
+    .join('; ')} (α 0.05, power 0.8, at the main comparison's pooled seed sd of ${sd.toFixed(2)} points). The quick budget holds 3 seeds of the main comparison only; \`otherSeeds\` in profiles.ts runs these at more (the full profile: ${PROFILES.full.otherSeeds.join(', ')}).`;
 }
 
 export async function writeReport(dir: string, r: ReportInput, p: Profile, writeChart: typeof WriteChart): Promise<void> {
@@ -77,7 +101,7 @@ export async function writeReport(dir: string, r: ReportInput, p: Profile, write
   const size = `${Math.round(360 / p.downscale)}x${Math.round(480 / p.downscale)}`;
   const md = `# SegNet (Badrinarayanan, Kendall & Cipolla 2017) on CamVid: Table 1
 
-Profile \`${p.name}\`: CamVid in SegNet's split${p.downscale > 1 ? `, downscaled x${p.downscale} (${size})` : ' at 360x480'}, SegNet-Basic with ${p.features} feature maps per layer (the paper: 64), ${p.iters} iterations of batch ${p.batch} on random ${p.crop.join('x')} crops with flips, SGD (lr ${opt.lr}, momentum ${opt.momentum}, weight decay ${opt.weightDecay}, a fixed rate as in Sec. 3.2${opt.lr !== 0.1 ? '; the paper\'s lr 0.1 made FCN-Basic diverge here, and 0.01 was chosen on val, see profiles.ts' : ''}), from scratch as in the paper. Median-frequency balancing uses the tutorial's weights with Caffe's normalisation (the weighted loss divided by the labelled pixels). **Protocol:** every run evaluates val ${p.evaluations} times and keeps the checkpoint with the best global accuracy on val (the paper's rule); only that checkpoint is evaluated on test (${runs[0] ? `${p.testImages}` : ''} images), once; nothing was chosen on test. Seeds: ${p.seeds.join(', ')} for SegNet-Basic, FCN-Basic, Bilinear-Interpolation and natural frequency; the first seed only for the other decoders (the 30-minute budget).
+Profile \`${p.name}\`: CamVid in SegNet's split${p.downscale > 1 ? `, downscaled x${p.downscale} (${size})` : ' at 360x480'}, SegNet-Basic with ${p.features} feature maps per layer (the paper: 64), ${p.iters} iterations of batch ${p.batch} on random ${p.crop.join('x')} crops with flips, SGD (lr ${opt.lr}, momentum ${opt.momentum}, weight decay ${opt.weightDecay}, a fixed rate as in Sec. 3.2${opt.lr !== 0.1 ? '; the paper\'s lr 0.1 made FCN-Basic diverge here, and 0.01 was chosen on val, see profiles.ts' : ''}), from scratch as in the paper. Median-frequency balancing uses the tutorial's weights with Caffe's normalisation (the weighted loss divided by the labelled pixels). **Protocol:** every run evaluates val ${p.evaluations} times and keeps the checkpoint with the best global accuracy on val (the paper's rule); only that checkpoint is evaluated on test (${runs[0] ? `${p.testImages}` : ''} images), once; nothing was chosen on test. Seeds: ${p.seeds.join(', ')} for SegNet-Basic, FCN-Basic, Bilinear-Interpolation and natural frequency; ${(p.otherSeeds ?? [p.seeds[0]]).join(', ')} for the other decoders.
 
 ## Results (CamVid test, %, mean ± sd over seeds) beside Table 1
 
@@ -92,7 +116,7 @@ Goal: SegNet-Basic ≥ 40% mIoU on test in the quick profile; measured ${formatM
 - SegNet-Basic matches FCN-Basic (Table 1: 47.7 vs 47.3 mIoU) at a fraction of the decoder memory: SegNet-Basic beats FCN-Basic on mIoU ${claim(runs, 'SegNet-Basic', 'FCN-Basic', 'miou')}; on BF ${claim(runs, 'SegNet-Basic', 'FCN-Basic', 'bf')}.
 - Both learned decoders beat fixed bilinear upsampling (Table 1: 47.7 and 47.3 vs 43.3 mIoU): SegNet-Basic ${claim(runs, 'SegNet-Basic', 'Bilinear-Interpolation', 'miou')}; FCN-Basic ${claim(runs, 'FCN-Basic', 'Bilinear-Interpolation', 'miou')}; on BF (35.78 vs 20.83) SegNet-Basic ${claim(runs, 'SegNet-Basic', 'Bilinear-Interpolation', 'bf')}.
 - Median-frequency balancing raises the class average accuracy (C 62.0 vs 54.6) and lowers global accuracy (G 82.7 vs 84.0): C ${claim(runs, 'SegNet-Basic', 'SegNet-Basic (natural frequency)', 'class_avg')}; G (natural above median) ${claim(runs, 'SegNet-Basic (natural frequency)', 'SegNet-Basic', 'global')}.
-- The other decoders ran one seed, so none of these can be "held" (the single-seed side is the one named first): EncoderAddition above SegNet-Basic (Table 1: 48.5 vs 47.7) ${claim(runs, 'SegNet-Basic-EncoderAddition', 'SegNet-Basic', 'miou')}; FCN-Basic-NoAddition below FCN-Basic (44.1 vs 47.3) ${claimVerdict(pct(runs, 'FCN-Basic-NoAddition', 'miou'), pct(runs, 'FCN-Basic', 'miou'), { lowerIsBetter: true, unit: ' points', digits: 1 })}; SingleChannelDecoder below SegNet-Basic (46.1 vs 47.7) ${claimVerdict(pct(runs, 'SegNet-Basic-SingleChannelDecoder', 'miou'), pct(runs, 'SegNet-Basic', 'miou'), { lowerIsBetter: true, unit: ' points', digits: 1 })}; FCN-Basic-NoDimReduction above FCN-Basic (50.1 vs 47.3) ${claim(runs, 'FCN-Basic-NoDimReduction', 'FCN-Basic', 'miou')}.
+${otherDecoders(runs, p)}
 
 ## The memory claim, measured
 
