@@ -84,6 +84,20 @@ describe('reports/index.html', () => {
   }, 180_000);
 });
 
+describe('reports/index.html pictures', () => {
+  it('inlines every picture of a report, twelve of them included (no key is the prefix of another)', async () => {
+    const dir = path.join(work, 'pictures');
+    mkdirSync(path.join(dir, 'demo'), { recursive: true });
+    const { default: sharp } = await import('sharp');
+    const names = Array.from({ length: 12 }, (_, i) => `p${i}.png`);
+    for (const [i, f] of names.entries()) await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 20 * i, g: 0, b: 0 } } }).png().toFile(path.join(dir, 'demo', f));
+    writeFileSync(path.join(dir, 'demo', 'report.md'), `# Demo\n\n${names.map((f) => `![${f}](${f})`).join(' ')}\n`);
+    const html = readFileSync(await writeReportsIndex(dir), 'utf8');
+    expect(html).not.toMatch(/segpicture/);
+    expect(names.map((f) => html.includes(`<img alt="${f}" src="data:image/jpeg;base64,`))).toEqual(names.map(() => true));
+  });
+});
+
 describe('readable charts', () => {
   it('keeps long legend and axis labels whole (no "…")', async () => {
     const { vegaLiteToSvg } = await import('../src/index.js');

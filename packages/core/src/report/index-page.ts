@@ -58,7 +58,8 @@ async function renderSection(dir: string, id: string, charts: Charts): Promise<S
       if (/^[a-z]+:/i.test(ref!)) continue;
       const file = path.join(dir, ref!);
       const spec = file.replace(/\.(png|svg)$/, '.vl.json');
-      const key = `seg-picture-${n++}`;
+      // Closed at both ends, so that picture 1's key is not the start of picture 10's.
+      const key = `segpicture${n++}x`;
       if (existsSync(spec)) {
         used.add(path.basename(spec));
         pictures.set(key, await chartDiv(spec, charts, `${id}/${path.relative(dir, spec)}`));
