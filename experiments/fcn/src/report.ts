@@ -1,6 +1,6 @@
 /** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the FCN replication. */
 import path from 'node:path';
-import { atomicWriteFile, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, type writeChart as WriteChart } from '@seg/core';
+import { atomicWriteFile, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, verdictMethod, type writeChart as WriteChart } from '@seg/core';
 import { PAPER, VARIANTS, type Profile } from './profiles.js';
 import type { RunResult, Scores } from './replicate.js';
 
@@ -56,7 +56,7 @@ Best variant on test: ${best.name}, ${formatMeanSd(bestTest, 2)}% mean IU (goal 
 
 ![metrics](metrics.png)
 
-Verdicts: Welch's t-test over seeds at α 0.05 (core's report/statistics.ts); "pooled sd" is the gap in units of the pooled seed standard deviation; the exact permutation test cannot go below p = 0.1 with 3 seeds a side.
+${verdictMethod({ seeds: profile.seeds.length })}
 
 ## The paper's claims here
 

@@ -1,7 +1,7 @@
 /** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the PSPNet replication. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { atomicWriteFile, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd, meanSd, type MeanSd, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
+import { atomicWriteFile, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd, meanSd, verdictMethod, type MeanSd, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
 import { PAPER_TABLE1, PAPER_TABLE2, VARIANTS, type Profile } from './profiles.js';
 import type { RunResult, Scores } from './results.js';
 
@@ -120,7 +120,7 @@ ${table1.map((n) => row(n, PAPER_TABLE1[n])).join('\n')}
 - Average beats max pooling: B1 ${claim(runs, 'B1+AVE', 'B1+MAX')}; B1236 ${claim(runs, 'B1236+AVE', 'B1236+MAX')}; B1236+DR ${claim(runs, 'B1236+AVE+DR', 'B1236+MAX+DR')}.
 - Four levels beat one (B1236 vs B1): AVE ${claim(runs, 'B1236+AVE', 'B1+AVE')}; MAX ${claim(runs, 'B1236+MAX', 'B1+MAX')}.
 - Dimension reduction helps: AVE ${claim(runs, 'B1236+AVE+DR', 'B1236+AVE')}; MAX ${claim(runs, 'B1236+MAX+DR', 'B1236+MAX')}.
-\nVerdicts: Welch's t-test over seeds at α 0.05 (core's report/statistics.ts), on val; "pooled sd" is the gap in units of the pooled seed standard deviation; the exact permutation p cannot go below 0.1 with 3 seeds a side; a claim "not resolved" states roughly how many seeds per variant would resolve a gap of its size (80% power).\n
+\n${verdictMethod({ seeds: p.table1Seeds.length, scope: 'on val' })}\n
 ## Goal: the best PSPNet variant >= ${GOAL}% mIoU on CamVid test
 
 The best variant on val is **${best ?? '—'}** (val ${best ? cell(runs, best, 'val') : '—'}%); its test mIoU is **${bestTest ? formatMeanSd(bestTest, 2) : '—'}%** (pixel accuracy ${best ? cell(runs, best, 'test', 'pixel_acc') : '—'}%)${bestTest ? (bestTest.mean >= GOAL ? ' — the goal is met.' : ` — the goal is missed by ${(GOAL - bestTest.mean).toFixed(1)} points.`) : '.'}

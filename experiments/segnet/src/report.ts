@@ -1,6 +1,6 @@
 /** results.json -> charts and report.md for the SegNet replication: Table 1 beside ours, each claim with its seed spread. */
 import path from 'node:path';
-import { atomicWriteFile, CAMVID_CLASSES, claimVerdict, pooledSd, readResults, seedsNeeded, writeChart as defaultWriteChart, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, type writeChart as WriteChart } from '@seg/core';
+import { atomicWriteFile, CAMVID_CLASSES, claimVerdict, pooledSd, readResults, seedsNeeded, writeChart as defaultWriteChart, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, verdictMethod, type writeChart as WriteChart } from '@seg/core';
 import { PROFILES, TABLE1, VARIANTS, type Profile } from './profiles.js';
 import type { Balancing, DecoderCost, RunResult, Scores } from './replicate.js';
 
@@ -50,7 +50,7 @@ function otherDecoders(runs: RunResult[], p: Profile): string {
   ];
   const seeds = p.otherSeeds ?? [p.seeds[0]!];
   if (seeds.length >= 3) {
-    return `- Table 1's other decoders (${seeds.length} seeds): ${rows.map(([what, a, b, lower, gap]) => `${what} (Table 1: ${gap.toFixed(1)} points) ${claimVerdict(pct(runs, a, 'miou'), pct(runs, b, 'miou'), { lowerIsBetter: lower, unit: ' points', digits: 1 })}`).join('; ')}.`;
+    return `- Table 1's other decoders (${seeds.length} seeds): ${rows.map(([what, a, b, lower, gap]) => `${what} (Table 1: ${gap.toFixed(1)} points): ${claimVerdict(pct(runs, a, 'miou'), pct(runs, b, 'miou'), { lowerIsBetter: lower, unit: ' points', digits: 1 })}`).join('; ')}.`;
   }
   // The seed sd of the main comparison (SegNet-Basic and FCN-Basic), pooled.
   const main = (v: string) => runs.filter((r) => r.variant === v).map((r) => 100 * r.test.miou);
@@ -112,6 +112,8 @@ Goal: SegNet-Basic ≥ 40% mIoU on test in the quick profile; measured ${formatM
 ![metrics](metrics.png)
 
 ## The paper's claims here
+
+${verdictMethod({ seeds: p.seeds.length, scope: 'on test' })}
 
 - SegNet-Basic matches FCN-Basic (Table 1: 47.7 vs 47.3 mIoU) at a fraction of the decoder memory: SegNet-Basic beats FCN-Basic on mIoU ${claim(runs, 'SegNet-Basic', 'FCN-Basic', 'miou')}; on BF ${claim(runs, 'SegNet-Basic', 'FCN-Basic', 'bf')}.
 - Both learned decoders beat fixed bilinear upsampling (Table 1: 47.7 and 47.3 vs 43.3 mIoU): SegNet-Basic ${claim(runs, 'SegNet-Basic', 'Bilinear-Interpolation', 'miou')}; FCN-Basic ${claim(runs, 'FCN-Basic', 'Bilinear-Interpolation', 'miou')}; on BF (35.78 vs 20.83) SegNet-Basic ${claim(runs, 'SegNet-Basic', 'Bilinear-Interpolation', 'bf')}.

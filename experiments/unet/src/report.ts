@@ -1,6 +1,6 @@
 /** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the U-Net replication. */
 import path from 'node:path';
-import { atomicWriteFile, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd as fmt, lossCurvesChart, meanSd as stats, seedSpreadChart, type writeChart as WriteChart } from '@seg/core';
+import { atomicWriteFile, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd as fmt, lossCurvesChart, meanSd as stats, seedSpreadChart, verdictMethod, type writeChart as WriteChart } from '@seg/core';
 import { ABLATIONS, PAPER, type MetricKey, type Profile, type Variant } from './profiles.js';
 import type { RunResult } from './replicate.js';
 
@@ -64,7 +64,7 @@ Best variant by pixel error: ${best}, ${fmt(bestPe)} (goal for the quick profile
 
 ## The paper's claims here
 
-Each verdict is Welch's t-test over seeds at α 0.05 (core's report/statistics.ts) on the metric the claim is about; "pooled sd" is the gap in units of the pooled seed standard deviation, and the exact permutation p cannot go below 0.1 with 3 seeds a side. A claim "not resolved" states roughly how many seeds per variant would resolve a gap of its size (80% power).
+${verdictMethod({ seeds: profile.seeds.length, scope: 'each on the metric its claim is about' })}
 
 ${verdicts.join('\n')}
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claimVerdict, compareSeeds, effectSize, incompleteBeta, logGamma, meanSd, permutationTest, pooledSd, seedsNeeded, studentTQuantileTwoSided, studentTTwoSided, welchTTest } from '../src/index.js';
+import { claimVerdict, compareSeeds, effectSize, incompleteBeta, logGamma, meanSd, permutationTest, pooledSd, seedsNeeded, studentTQuantileTwoSided, studentTTwoSided, verdictMethod, welchTTest } from '../src/index.js';
 
 describe('distributions (closed forms)', () => {
   it('ln Γ and the incomplete beta function', () => {
@@ -82,5 +82,15 @@ describe('claimVerdict', () => {
     expect(claimVerdict(meanSd([9, 11, 13]), meanSd([10, 12, 14]))).toMatch(/^not resolved, against the claim on the mean/);
     expect(claimVerdict(meanSd([1, 2, 3]), meanSd([1, 2, 3]))).toMatch(/no practical number of seeds/);
     expect(claimVerdict(meanSd([10]), meanSd([8, 9, 10]))).toMatch(/^not tested: 1 seed on one side \(10\.00 vs 9\.00, difference \+1\.00; the mean is in the claimed direction\)$/);
+  });
+});
+
+describe('verdictMethod', () => {
+  it("states the permutation test's floor, 2 / C(2n, n), for the seeds a side", () => {
+    // 3 v 3: 20 arrangements, the two extremes give p = 0.1; 2 v 2: 2/6; 5 v 5: 2/252.
+    expect(verdictMethod({ seeds: 3 })).toContain('cannot go below 0.1 with 3 seeds a side');
+    expect(verdictMethod({ seeds: 2 })).toContain('cannot go below 0.33 with 2 seeds a side');
+    expect(verdictMethod({ seeds: 5 })).toContain('cannot go below 0.0079 with 5 seeds a side');
+    expect(verdictMethod({ seeds: 3, scope: 'on val' })).toMatch(/^Verdicts: Welch's t-test over seeds at α 0\.05 \(core's report\/statistics\.ts\), on val;/);
   });
 });

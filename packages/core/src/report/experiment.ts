@@ -159,6 +159,19 @@ export function claimVerdict(a: MeanSd, b: MeanSd, o: { lowerIsBetter?: boolean;
   return `not resolved, ${better ? 'in the claimed direction' : 'against the claim'} on the mean (${stats}; ${needed})`;
 }
 
+/**
+ * The sentence a report prints once above its verdicts, saying how
+ * `claimVerdict` decides. `scope` names what the claims are measured on
+ * ("on val and on test"); `seeds` is the seed count a side, which bounds the
+ * exact permutation p from below at 2 / C(2n, n).
+ */
+export function verdictMethod(o: { seeds: number; scope?: string }): string {
+  let arrangements = 1;
+  for (let i = 1; i <= o.seeds; i++) arrangements = (arrangements * (o.seeds + i)) / i;
+  const floor = Math.min(1, 2 / arrangements);
+  return `Verdicts: Welch's t-test over seeds at α 0.05 (core's report/statistics.ts)${o.scope ? `, ${o.scope}` : ''}; "pooled sd" is the gap in units of the pooled seed standard deviation; the exact permutation p cannot go below ${Number(floor.toPrecision(2))} with ${o.seeds} seed${o.seeds === 1 ? '' : 's'} a side; a claim "not resolved" states roughly how many seeds per variant would resolve a gap of its size (80% power).`;
+}
+
 /** reports/<paper>/results.json as a replication wrote it, with one sentence when it is missing or unreadable. */
 export async function readResults<R>(reportsDir: string): Promise<R> {
   const file = path.join(reportsDir, 'results.json');
