@@ -30,9 +30,12 @@ import {
   type Dataset,
   type EngineRecord,
   type Prediction,
+  type GridReplication,
+  type GridRun,
   type ReplicationOptions,
   type Sample,
   type tfl,
+  readRunResults,
 } from '@seg/core';
 import { refinePrediction, type CrfParams } from '@seg/crf';
 import { deeplab, IMAGENET_BACKBONE_LAYERS, withOutputStride, type DeepLabOptions } from '@seg/deeplab';
@@ -84,119 +87,162 @@ export function runOptions(variant: Variant, init: Init, p: Profile, classes: nu
 
 export const variantsOf = (p: Profile) => VARIANTS.filter((v) => !v.profiles || v.profiles.includes(p.name));
 
-export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
+/**
+ * The replication as a grid (core's report/run-grid.ts): variants outer,
+ * starts, then seeds. Each run trains and scores val and test in its own
+ * folder. The v2 heads' CRF is chosen on val once per start, by the first of
+ * them that trained (its folder keeps crf.json); so the v2 runs of a start form
+ * a chain, each after the previous, and share a worker. The merge reads every
+ * result.json in grid order and draws the first seeds' overlays.
+ */
+export async function plan(o: ReplicateOptions): Promise<GridReplication<RunResult[]>> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const p = o.profile;
+  const runsDir = path.join(o.runsDir, p.name);
   const trainSet = await camvidSplit(o.dataDir, 'train', p.downscale, p.trainImages);
-  const val = await camvidSplit(o.dataDir, 'val', p.downscale, p.valImages);
-  const test = await camvidSplit(o.dataDir, 'test', p.downscale, p.testImages);
-  const firstVal = await val.get(0);
   const classes = trainSet.numClasses;
   const classWeights = p.classWeights === 'median' ? (await datasetMedianFrequency(trainSet)).map((w) => Number(w.toFixed(6))) : undefined;
-
-  const results: RunResult[] = [];
-  const crfChoices: Partial<Record<Init, CrfChoice>> = {};
-  const overlays: { name: string; labels: Uint8Array }[] = [];
-  for (const variant of variantsOf(p)) {
-    for (const init of variant.inits) {
-      const name = runName(variant.name, init);
+  const setup = (variant: Variant, init: Init, seed: number) => {
+    const modelOptions = runOptions(variant, init, p, classes, seed);
+    const lrMultipliers = modelOptions.pretrained && p.imagenet.backboneLr !== 1 ? [{ layers: IMAGENET_BACKBONE_LAYERS, multiplier: p.imagenet.backboneLr }] : [];
+    const config = { profile: p.name, variant: variant.name, init, model: modelOptions, crop: p.crop, iters: p.iters, batch: p.batch, optimizer: p.optimizer, lrMultipliers, classWeights: classWeights ?? null, downscale: p.downscale, seed, trainImages: trainSet.length };
+    return { modelOptions, lrMultipliers, config };
+  };
+  const runs: (GridRun & { v: Variant; init: Init })[] = [];
+  const lastCrfRun: Partial<Record<Init, string>> = {};
+  for (const v of variantsOf(p)) {
+    for (const init of v.inits) {
       for (const seed of p.seeds) {
-        const runDir = path.join(o.runsDir, p.name, `${slugify(name)}-s${seed}`);
-        const modelOptions = runOptions(variant, init, p, classes, seed);
-        const lrMultipliers = modelOptions.pretrained && p.imagenet.backboneLr !== 1 ? [{ layers: IMAGENET_BACKBONE_LAYERS, multiplier: p.imagenet.backboneLr }] : [];
-        const config = { profile: p.name, variant: variant.name, init, model: modelOptions, crop: p.crop, iters: p.iters, batch: p.batch, optimizer: p.optimizer, lrMultipliers, classWeights: classWeights ?? null, downscale: p.downscale, seed, trainImages: trainSet.length };
-        await prepareRunDir(runDir, config, log);
-        const model = deeplab(modelOptions);
-        const resultFile = path.join(runDir, 'result.json');
-        let result: RunResult | undefined = existsSync(resultFile) ? (JSON.parse(await readFile(resultFile, 'utf8')) as RunResult) : undefined;
-        const firstSeed = seed === p.seeds[0];
-        // The trained weights are needed to evaluate, to choose the CRF (first v2 run of each start) or to draw overlays (first seed).
-        if (result && (firstSeed || (variant.crf && !crfChoices[init]))) await loadCheckpointWeights(runDir, model);
-        let seconds = result?.training_seconds ?? 0;
-        let diverged: string | undefined = result?.diverged;
-        if (!result) {
-          log(`${name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
-          const r = await train(model, trainSet, {
-            iters: p.iters,
-            batchSize: p.batch,
-            optimizer: p.optimizer,
-            lrMultipliers,
-            ...(classWeights ? { classWeights } : {}),
-            augment: { flip: true, scale: [0.75, 1.25], crop: p.crop },
-            seed,
-            runDir,
-            checkpointEvery: p.iters,
-            logEvery: Math.max(1, Math.floor(p.iters / 20)),
-            quiet: true,
-          }).catch((err: unknown) => {
-            // A run that diverges is a result (recorded, shown in the report), not the end of the replication.
-            if (!(err instanceof TrainingDiverged)) throw err;
-            diverged = err.message;
-            log(`${name}, seed ${seed}: ${err.message}`);
-            return { seconds: 0 };
-          });
-          seconds = r.seconds;
-        } else log(`${name}, seed ${seed}: done earlier (${resultFile})`);
-        if (diverged) {
-          result ??= { variant: variant.name, init, seed, config, metrics: { val: {}, test: {} }, diverged, training_seconds: 0, backend: engineInfo()?.backend ?? 'unknown', engine: engineRecord() as EngineRecord, packages: versions(), loss_curve: [] };
-          await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
-          model.dispose();
-          results.push(result);
-          continue;
-        }
-        if (variant.crf && !crfChoices[init]) crfChoices[init] = await chooseCrf(model, val, p, log, `${name}, seed ${seed}`);
-        if (!result) {
-          const metrics: RunResult['metrics'] = { val: {}, test: {} };
-          for (const os of variant.evalStrides ?? [variant.model.outputStride ?? 8]) {
-            const m = os === (variant.model.outputStride ?? 8) ? model : withOutputStride(model, modelOptions, os);
-            metrics.val[`os${os}`] = await score(m, val);
-            metrics.test[`os${os}`] = await score(m, test);
-            if (m !== model) m.dispose();
-          }
-          if (variant.crf) {
-            metrics.val.crf = await score(model, val, crfChoices[init]!.best);
-            metrics.test.crf = await score(model, test, crfChoices[init]!.best);
-          }
-          const curve = await readTrainingLog(runDir);
-          result = {
-            variant: variant.name,
-            init,
-            seed,
-            config: { ...config, ...(variant.crf ? { crf: crfChoices[init]!.best } : {}) },
-            metrics,
-            training_seconds: Number(seconds.toFixed(2)),
-            backend: engineInfo()?.backend ?? 'unknown',
-            engine: engineRecord() as EngineRecord,
-            packages: versions(),
-            loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
-          };
-          await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
-          log(`${name}, seed ${seed}: val ${JSON.stringify(Object.fromEntries(Object.entries(metrics.val).map(([k, v]) => [k, Number((100 * v.miou).toFixed(2))])))}`);
-        }
-        if (firstSeed) {
-          // The first val image, for side-by-side overlays (with and without CRF for the v2 heads).
-          const pred = await infer(model, firstVal);
-          overlays.push({ name, labels: pred.labels });
-          if (variant.crf) overlays.push({ name: `${name} + CRF`, labels: refinePrediction(pred, toByteRange(firstVal.image), 3, crfChoices[init]!.best).labels });
-        }
-        model.dispose();
-        results.push(result);
+        const id = `${slugify(runName(v.name, init))}-s${seed}`;
+        runs.push({ id, variant: runName(v.name, init), seed, config: setup(v, init, seed).config, v, init, ...(v.crf && lastCrfRun[init] ? { after: lastCrfRun[init] } : {}) });
+        if (v.crf) lastCrfRun[init] = id;
       }
     }
   }
-  await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });
-  for (const { name, labels } of overlays) await writePng(path.join(o.reportsDir, 'overlays', `${slugify(name)}.png`), labelOverlay(firstVal, labels));
-  await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), labelOverlay(firstVal, firstVal.mask));
-  await atomicWriteFile(
-    path.join(o.reportsDir, 'results.json'),
-    JSON.stringify(
-      { papers: 'Chen et al. DeepLab v1 (2015), v2 (2017), v3 (2017), v3+ (2018)', dataset: `CamVid (SegNet split), downscaled x${p.downscale}`, profile: p, crf: crfChoices, runs: results },
-      null,
-      2,
-    ),
-  );
-  await writeReport(o.reportsDir, results, p, crfChoices, writeChart);
-  return results;
+  /** The CRF chosen for a start: the first v2 run (grid order) whose folder holds one. */
+  const crfChoice = async (init: Init): Promise<CrfChoice | undefined> => {
+    for (const r of runs.filter((x) => x.v.crf && x.init === init)) {
+      const file = path.join(runsDir, r.id, 'crf.json');
+      if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as CrfChoice;
+    }
+    return undefined;
+  };
+  let loaded: Promise<{ val: Dataset; test: Dataset }> | undefined;
+  const evalSets = () => (loaded ??= (async () => ({ val: await camvidSplit(o.dataDir, 'val', p.downscale, p.valImages), test: await camvidSplit(o.dataDir, 'test', p.downscale, p.testImages) }))());
+  const runOne = async (run: GridRun) => {
+    const { v: variant, init, seed } = runs.find((r) => r.id === run.id)!;
+    const name = runName(variant.name, init);
+    const runDir = path.join(runsDir, run.id);
+    const { modelOptions, lrMultipliers, config } = setup(variant, init, seed);
+    await prepareRunDir(runDir, config, log);
+    const resultFile = path.join(runDir, 'result.json');
+    if (existsSync(resultFile)) {
+      log(`${name}, seed ${seed}: done earlier (${resultFile})`);
+      return;
+    }
+    const { val, test } = await evalSets();
+    const model = deeplab(modelOptions);
+    log(`${name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
+    let diverged: string | undefined;
+    const r = await train(model, trainSet, {
+      iters: p.iters,
+      batchSize: p.batch,
+      optimizer: p.optimizer,
+      lrMultipliers,
+      ...(classWeights ? { classWeights } : {}),
+      augment: { flip: true, scale: [0.75, 1.25], crop: p.crop },
+      seed,
+      runDir,
+      checkpointEvery: p.iters,
+      logEvery: Math.max(1, Math.floor(p.iters / 20)),
+      quiet: true,
+    }).catch((err: unknown) => {
+      // A run that diverges is a result (recorded, shown in the report), not the end of the replication.
+      if (!(err instanceof TrainingDiverged)) throw err;
+      diverged = err.message;
+      log(`${name}, seed ${seed}: ${err.message}`);
+      return { seconds: 0 };
+    });
+    if (diverged) {
+      const result: RunResult = { variant: variant.name, init, seed, config, metrics: { val: {}, test: {} }, diverged, training_seconds: 0, backend: engineInfo()?.backend ?? 'unknown', engine: engineRecord() as EngineRecord, packages: versions(), loss_curve: [] };
+      await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
+      model.dispose();
+      return;
+    }
+    let crf = variant.crf ? await crfChoice(init) : undefined;
+    if (variant.crf && !crf) {
+      crf = await chooseCrf(model, val, p, log, `${name}, seed ${seed}`);
+      await atomicWriteFile(path.join(runDir, 'crf.json'), JSON.stringify(crf, null, 2));
+    }
+    const metrics: RunResult['metrics'] = { val: {}, test: {} };
+    for (const os of variant.evalStrides ?? [variant.model.outputStride ?? 8]) {
+      const m = os === (variant.model.outputStride ?? 8) ? model : withOutputStride(model, modelOptions, os);
+      metrics.val[`os${os}`] = await score(m, val);
+      metrics.test[`os${os}`] = await score(m, test);
+      if (m !== model) m.dispose();
+    }
+    if (crf) {
+      metrics.val.crf = await score(model, val, crf.best);
+      metrics.test.crf = await score(model, test, crf.best);
+    }
+    model.dispose();
+    const curve = await readTrainingLog(runDir);
+    const result: RunResult = {
+      variant: variant.name,
+      init,
+      seed,
+      config: { ...config, ...(crf ? { crf: crf.best } : {}) },
+      metrics,
+      training_seconds: Number(r.seconds.toFixed(2)),
+      backend: engineInfo()?.backend ?? 'unknown',
+      engine: engineRecord() as EngineRecord,
+      packages: versions(),
+      loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
+    };
+    await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
+    log(`${name}, seed ${seed}: val ${JSON.stringify(Object.fromEntries(Object.entries(metrics.val).map(([k, v]) => [k, Number((100 * v.miou).toFixed(2))])))}`);
+  };
+  const merge = async () => {
+    const results = await readRunResults<RunResult>(runsDir, runs);
+    const crfChoices: Partial<Record<Init, CrfChoice>> = {};
+    for (const init of ['imagenet', 'scratch'] as Init[]) {
+      const c = await crfChoice(init);
+      if (c) crfChoices[init] = c;
+    }
+    // The first val image through each first-seed run, side by side (with and without CRF for the v2 heads).
+    const firstVal = await (await evalSets()).val.get(0);
+    await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });
+    for (const [i, r] of runs.entries()) {
+      if (r.seed !== p.seeds[0] || results[i]!.diverged) continue;
+      const name = runName(r.v.name, r.init);
+      const model = deeplab({ ...setup(r.v, r.init, r.seed).modelOptions, pretrained: null });
+      await loadCheckpointWeights(path.join(runsDir, r.id), model);
+      const pred = await infer(model, firstVal);
+      model.dispose();
+      await writePng(path.join(o.reportsDir, 'overlays', `${slugify(name)}.png`), labelOverlay(firstVal, pred.labels));
+      const crf = r.v.crf ? crfChoices[r.init] : undefined;
+      if (crf) await writePng(path.join(o.reportsDir, 'overlays', `${slugify(`${name} + CRF`)}.png`), labelOverlay(firstVal, refinePrediction(pred, toByteRange(firstVal.image), 3, crf.best).labels));
+    }
+    await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), labelOverlay(firstVal, firstVal.mask));
+    await atomicWriteFile(
+      path.join(o.reportsDir, 'results.json'),
+      JSON.stringify(
+        { papers: 'Chen et al. DeepLab v1 (2015), v2 (2017), v3 (2017), v3+ (2018)', dataset: `CamVid (SegNet split), downscaled x${p.downscale}`, profile: p, crf: crfChoices, runs: results },
+        null,
+        2,
+      ),
+    );
+    await writeReport(o.reportsDir, results, p, crfChoices, writeChart);
+    return results;
+  };
+  return { profile: p.name, runsDir, reportsDir: o.reportsDir, runs: runs.map(({ v: _v, init: _i, ...r }) => r), runOne, merge };
+}
+
+/** Every run of the grid in this process, then the merge (what a plain `replicate` does). */
+export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
+  const g = await plan(o);
+  for (const run of g.runs) await g.runOne(run);
+  return g.merge();
 }
 
 export type { Variant };

@@ -190,7 +190,7 @@ Overlays of the first val image (seed ${profile.seeds[0]}) are in overlays/ (gro
   await atomicWriteFile(path.join(dir, 'report.md'), md);
 }
 
-/** `replicate --report`: report.md and charts again from results.json (no training). */
+/** `replicate --report` where no run of the grid is on disk (a fresh clone): report.md and charts again from results.json (no training). */
 export async function rewriteReport(dir: string): Promise<void> {
   const r = await readResults<{ profile: Profile; crf: Partial<Record<Init, CrfChoice>>; runs: RunResult[] }>(dir);
   await writeReport(dir, r.runs, r.profile, r.crf, defaultWriteChart);

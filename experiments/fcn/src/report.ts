@@ -78,7 +78,7 @@ Every run's config, metrics, training time and package versions: results.json. R
   await atomicWriteFile(path.join(dir, 'report.md'), md);
 }
 
-/** `replicate --report`: report.md and charts again from results.json (no training). */
+/** `replicate --report` where no run of the grid is on disk (a fresh clone): report.md and charts again from results.json (no training). */
 export async function rewriteReport(dir: string): Promise<void> {
   const r = await readResults<{ profile: Profile; runs: RunResult[] }>(dir);
   await writeReport(dir, r.runs, r.profile, defaultWriteChart);

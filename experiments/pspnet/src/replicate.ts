@@ -5,7 +5,7 @@
  * evaluates its runs on test, once; writes reports/pspnet/.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   atomicWriteFile,
@@ -28,8 +28,11 @@ import {
   writePng,
   type Dataset,
   type EngineRecord,
+  type GridReplication,
+  type GridRun,
   type ReplicationOptions,
   type tfl,
+  readRunResults,
 } from '@seg/core';
 import { AUX_OUTPUT, pspnet, type PSPNetOptions } from '@seg/pspnet';
 import { seedsOf, VARIANTS, type Profile, type Variant } from './profiles.js';
@@ -73,107 +76,135 @@ export function runOptions(variant: Variant, p: Profile, classes: number, seed: 
   };
 }
 
-export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
+/** What a run's folder is for: everything that decides its result. */
+function runSetup(p: Profile, variant: Variant, seed: number, classes: number, classWeights: number[] | undefined, trainImages: number) {
+  const modelOptions = runOptions(variant, p, classes, seed);
+  const lrMultipliers = p.backboneLr !== 1 ? [{ layers: CAFFE_RESNET_LAYERS, multiplier: p.backboneLr }] : [];
+  const auxiliaryLosses: Record<string, number> = variant.alpha !== null ? { [AUX_OUTPUT]: variant.alpha } : {};
+  const augment = { flip: true, scale: p.scale, crop: p.crop };
+  const config = { profile: p.name, variant: variant.name, table: variant.table, model: modelOptions, auxiliaryLosses, crop: p.crop, augment, iters: p.iters, batch: p.batch, optimizer: p.optimizer, lrMultipliers, classWeights: classWeights ?? null, downscale: p.downscale, seed, trainImages };
+  return { modelOptions, lrMultipliers, auxiliaryLosses, augment, config };
+}
+
+/**
+ * The replication as a grid (core's report/run-grid.ts): variants outer,
+ * seeds inner; each run trains and scores val in its own folder. The merge
+ * chooses the variant on val, evaluates its runs on test once, draws the
+ * overlays from the first seeds' checkpoints and writes the report. The
+ * configs hold the median-frequency weights, so the plan reads the training
+ * labels (no engine).
+ */
+export async function plan(o: ReplicateOptions): Promise<GridReplication<RunResult[]>> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const p = o.profile;
+  const runsDir = path.join(o.runsDir, p.name);
   const trainSet = await camvidSplit(o.dataDir, 'train', p.downscale, p.trainImages);
-  const val = await camvidSplit(o.dataDir, 'val', p.downscale, p.valImages);
-  const test = await camvidSplit(o.dataDir, 'test', p.downscale, p.testImages);
-  const firstVal = await val.get(0);
   const classes = trainSet.numClasses;
   const classWeights = p.classWeights === 'median' ? (await datasetMedianFrequency(trainSet)).map((w) => Number(w.toFixed(6))) : undefined;
-
-  const results: RunResult[] = [];
-  const overlays: { name: string; labels: Uint8Array }[] = [];
-  for (const variant of VARIANTS) {
-    for (const seed of seedsOf(variant, p)) {
-      const runDir = path.join(o.runsDir, p.name, `${slugify(variant.name)}-s${seed}`);
-      const modelOptions = runOptions(variant, p, classes, seed);
-      const lrMultipliers = p.backboneLr !== 1 ? [{ layers: CAFFE_RESNET_LAYERS, multiplier: p.backboneLr }] : [];
-      const auxiliaryLosses: Record<string, number> = variant.alpha !== null ? { [AUX_OUTPUT]: variant.alpha } : {};
-      const augment = { flip: true, scale: p.scale, crop: p.crop };
-      const config = { profile: p.name, variant: variant.name, table: variant.table, model: modelOptions, auxiliaryLosses, crop: p.crop, augment, iters: p.iters, batch: p.batch, optimizer: p.optimizer, lrMultipliers, classWeights: classWeights ?? null, downscale: p.downscale, seed, trainImages: trainSet.length };
-      await prepareRunDir(runDir, config, log);
-      const resultFile = path.join(runDir, 'result.json');
-      let result: RunResult | undefined = existsSync(resultFile) ? (JSON.parse(await readFile(resultFile, 'utf8')) as RunResult) : undefined;
-      const firstSeed = seed === seedsOf(variant, p)[0];
-      // A finished run needs its net only for the first seed's overlay, with the weights from its checkpoint (no ImageNet load).
-      let model: tfl.LayersModel | undefined;
-      if (!result) model = pspnet(modelOptions);
-      else if (firstSeed && !result.diverged) {
-        model = pspnet({ ...modelOptions, pretrained: null });
-        await loadCheckpointWeights(runDir, model);
-      }
-      if (result) log(`${variant.name}, seed ${seed}: done earlier (${resultFile})`);
-      else {
-        log(`${variant.name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
-        let diverged: string | undefined;
-        const r = await train(model!, trainSet, {
-          iters: p.iters,
-          batchSize: p.batch,
-          optimizer: p.optimizer,
-          lrMultipliers,
-          auxiliaryLosses,
-          ...(classWeights ? { classWeights } : {}),
-          augment,
-          seed,
-          runDir,
-          checkpointEvery: p.iters,
-          logEvery: Math.max(1, Math.floor(p.iters / 20)),
-          quiet: true,
-        }).catch((err: unknown) => {
-          // A run that diverges is a result (recorded, shown in the report), not the end of the replication.
-          if (!(err instanceof TrainingDiverged)) throw err;
-          diverged = err.message;
-          log(`${variant.name}, seed ${seed}: ${err.message}`);
-          return { seconds: 0 };
-        });
-        const t0 = performance.now();
-        const metrics = diverged ? null : { val: await score(model!, val) };
-        const curve = diverged ? [] : await readTrainingLog(runDir);
-        result = {
-          variant: variant.name,
-          table: variant.table,
-          seed,
-          config,
-          metrics,
-          ...(diverged ? { diverged } : {}),
-          training_seconds: Number(r.seconds.toFixed(2)),
-          evaluation_seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
-          backend: engineInfo()?.backend ?? 'unknown',
-          engine: engineRecord() as EngineRecord,
-          packages: versions(),
-          loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
-        };
-        await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
-        if (metrics) log(`${variant.name}, seed ${seed}: val mIoU ${(100 * metrics.val.miou).toFixed(2)} (${result.training_seconds} s training, ${result.evaluation_seconds} s evaluation)`);
-      }
-      if (model && firstSeed && !result.diverged) overlays.push({ name: variant.name, labels: (await infer(model, firstVal)).labels });
-      model?.dispose();
-      results.push(result);
+  const setup = (variant: Variant, seed: number) => runSetup(p, variant, seed, classes, classWeights, trainSet.length);
+  const runs: GridRun[] = VARIANTS.flatMap((v) => seedsOf(v, p).map((seed) => ({ id: `${slugify(v.name)}-s${seed}`, variant: v.name, seed, config: setup(v, seed).config })));
+  let loaded: Promise<{ val: Dataset; test: Dataset }> | undefined;
+  const evalSets = () => (loaded ??= (async () => ({ val: await camvidSplit(o.dataDir, 'val', p.downscale, p.valImages), test: await camvidSplit(o.dataDir, 'test', p.downscale, p.testImages) }))());
+  /** A finished run's net: the weights from its checkpoint, no ImageNet load. */
+  const trainedNet = async (variant: Variant, seed: number) => {
+    const model = pspnet({ ...runOptions(variant, p, classes, seed), pretrained: null });
+    await loadCheckpointWeights(path.join(runsDir, `${slugify(variant.name)}-s${seed}`), model);
+    return model;
+  };
+  const runOne = async (run: GridRun) => {
+    const variant = VARIANTS.find((v) => v.name === run.variant)!;
+    const { seed } = run;
+    const runDir = path.join(runsDir, run.id);
+    const { modelOptions, lrMultipliers, auxiliaryLosses, augment, config } = setup(variant, seed);
+    await prepareRunDir(runDir, config, log);
+    const resultFile = path.join(runDir, 'result.json');
+    if (existsSync(resultFile)) {
+      log(`${variant.name}, seed ${seed}: done earlier (${resultFile})`);
+      return;
     }
-  }
-  // The protocol: the variant is chosen on val; its runs are evaluated on test once.
-  const chosen = chooseOnVal(results);
-  for (const r of results.filter((x) => x.variant === chosen && x.metrics && !x.metrics.test)) {
-    const variant = VARIANTS.find((v) => v.name === r.variant)!;
-    const runDir = path.join(o.runsDir, p.name, `${slugify(r.variant)}-s${r.seed}`);
-    const model = pspnet({ ...runOptions(variant, p, classes, r.seed), pretrained: null });
-    await loadCheckpointWeights(runDir, model);
+    const { val } = await evalSets();
+    const model = pspnet(modelOptions);
+    log(`${variant.name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
+    let diverged: string | undefined;
+    const r = await train(model, trainSet, {
+      iters: p.iters,
+      batchSize: p.batch,
+      optimizer: p.optimizer,
+      lrMultipliers,
+      auxiliaryLosses,
+      ...(classWeights ? { classWeights } : {}),
+      augment,
+      seed,
+      runDir,
+      checkpointEvery: p.iters,
+      logEvery: Math.max(1, Math.floor(p.iters / 20)),
+      quiet: true,
+    }).catch((err: unknown) => {
+      // A run that diverges is a result (recorded, shown in the report), not the end of the replication.
+      if (!(err instanceof TrainingDiverged)) throw err;
+      diverged = err.message;
+      log(`${variant.name}, seed ${seed}: ${err.message}`);
+      return { seconds: 0 };
+    });
     const t0 = performance.now();
-    r.metrics!.test = await score(model, test);
-    r.evaluation_seconds = Number((r.evaluation_seconds + (performance.now() - t0) / 1000).toFixed(2));
+    const metrics = diverged ? null : { val: await score(model, val) };
     model.dispose();
-    await atomicWriteFile(path.join(runDir, 'result.json'), JSON.stringify(r, null, 2));
-    log(`${r.variant}, seed ${r.seed} (chosen on val): test mIoU ${(100 * r.metrics!.test.miou).toFixed(2)}`);
-  }
-  await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });
-  for (const { name, labels } of overlays) await writePng(path.join(o.reportsDir, 'overlays', `${slugify(name)}.png`), labelOverlay(firstVal, labels));
-  await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), labelOverlay(firstVal, firstVal.mask));
-  await atomicWriteFile(
-    path.join(o.reportsDir, 'results.json'),
-    JSON.stringify({ paper: 'Zhao et al., Pyramid Scene Parsing Network (CVPR 2017)', dataset: `CamVid (SegNet split), downscaled x${p.downscale}`, profile: p, classes: trainSet.classNames, chosen_on_val: chosen ?? null, runs: results }, null, 2),
-  );
-  await writeReport(o.reportsDir, results, p, trainSet.classNames, chosen, writeChart);
-  return results;
+    const curve = diverged ? [] : await readTrainingLog(runDir);
+    const result: RunResult = {
+      variant: variant.name,
+      table: variant.table,
+      seed,
+      config,
+      metrics,
+      ...(diverged ? { diverged } : {}),
+      training_seconds: Number(r.seconds.toFixed(2)),
+      evaluation_seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
+      backend: engineInfo()?.backend ?? 'unknown',
+      engine: engineRecord() as EngineRecord,
+      packages: versions(),
+      loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
+    };
+    await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
+    if (metrics) log(`${variant.name}, seed ${seed}: val mIoU ${(100 * metrics.val.miou).toFixed(2)} (${result.training_seconds} s training, ${result.evaluation_seconds} s evaluation)`);
+  };
+  const merge = async () => {
+    const results = await readRunResults<RunResult>(runsDir, runs);
+    const { val, test } = await evalSets();
+    // The protocol: the variant is chosen on val; its runs are evaluated on test once (the score is kept in the run's result.json).
+    const chosen = chooseOnVal(results);
+    for (const r of results.filter((x) => x.variant === chosen && x.metrics && !x.metrics.test)) {
+      const model = await trainedNet(VARIANTS.find((v) => v.name === r.variant)!, r.seed);
+      const t0 = performance.now();
+      r.metrics!.test = await score(model, test);
+      r.evaluation_seconds = Number((r.evaluation_seconds + (performance.now() - t0) / 1000).toFixed(2));
+      model.dispose();
+      await atomicWriteFile(path.join(runsDir, `${slugify(r.variant)}-s${r.seed}`, 'result.json'), JSON.stringify(r, null, 2));
+      log(`${r.variant}, seed ${r.seed} (chosen on val): test mIoU ${(100 * r.metrics!.test.miou).toFixed(2)}`);
+    }
+    // Each variant's first seed on the first val image.
+    const firstVal = await val.get(0);
+    await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });
+    for (const variant of VARIANTS) {
+      const first = results.find((r) => r.variant === variant.name && r.seed === seedsOf(variant, p)[0]);
+      if (!first || first.diverged) continue;
+      const model = await trainedNet(variant, first.seed);
+      await writePng(path.join(o.reportsDir, 'overlays', `${slugify(variant.name)}.png`), labelOverlay(firstVal, (await infer(model, firstVal)).labels));
+      model.dispose();
+    }
+    await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), labelOverlay(firstVal, firstVal.mask));
+    await atomicWriteFile(
+      path.join(o.reportsDir, 'results.json'),
+      JSON.stringify({ paper: 'Zhao et al., Pyramid Scene Parsing Network (CVPR 2017)', dataset: `CamVid (SegNet split), downscaled x${p.downscale}`, profile: p, classes: trainSet.classNames, chosen_on_val: chosen ?? null, runs: results }, null, 2),
+    );
+    await writeReport(o.reportsDir, results, p, trainSet.classNames, chosen, writeChart);
+    return results;
+  };
+  return { profile: p.name, runsDir, reportsDir: o.reportsDir, runs, runOne, merge };
+}
+
+/** Every run of the grid in this process, then the merge (what a plain `replicate` does). */
+export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
+  const g = await plan(o);
+  for (const run of g.runs) await g.runOne(run);
+  return g.merge();
 }

@@ -170,7 +170,7 @@ What would close it: the full profile (\`SEG_PROFILE=full\`: full-size CamVid, o
 `;
 }
 
-/** `replicate --report`: report.md and charts again from results.json (no training). */
+/** `replicate --report` where no run of the grid is on disk (a fresh clone): report.md and charts again from results.json (no training). */
 export async function rewriteReport(dir: string): Promise<void> {
   const r = await readResults<{ profile: Profile; classes: string[]; chosen_on_val: string | null; runs: RunResult[] }>(dir);
   await writeReport(dir, r.runs, r.profile, r.classes, r.chosen_on_val ?? undefined, defaultWriteChart);

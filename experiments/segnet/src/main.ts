@@ -1,19 +1,15 @@
-/** `pnpm turbo run replicate --filter segnet`: SEG_PROFILE=quick (default) | full | smoke; `-- --report` re-renders report.md from results.json. */
+/** `pnpm turbo run replicate --filter segnet`: SEG_PROFILE=quick (default) | full | smoke; `-- --list`, `-- --shard K/N`, `-- --run ID`, `-- --report` (core's runReplication). */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runReplication } from '@seg/core';
 import { profileFromEnv } from './profiles.js';
 import { rewriteReport } from './report.js';
-import { replicate } from './replicate.js';
+import { plan } from './replicate.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 await runReplication(
   'segnet',
-  async (root) => {
-    const profile = profileFromEnv();
-    await replicate({ profile, dataDir: path.resolve(root, '../shared/data/camvid'), runsDir: path.resolve(here, '../runs'), reportsDir: path.resolve(root, 'reports/segnet') });
-    return profile.name;
-  },
   path.resolve(here, '../../..'),
-  (root) => rewriteReport(path.resolve(root, 'reports/segnet')),
+  (dirs) => plan({ profile: profileFromEnv(), dataDir: path.join(dirs.dataRoot, 'camvid'), runsDir: dirs.runsDir, reportsDir: dirs.reportsDir }),
+  rewriteReport,
 );

@@ -11,6 +11,7 @@ import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   atomicWriteFile,
+  CAMVID_CLASSES,
   camvid,
   camvidSplit,
   countTrainableParams,
@@ -37,7 +38,10 @@ import {
   type Dataset,
   type EngineRecord,
   type EvalResult,
+  type GridReplication,
+  type GridRun,
   type ReplicationOptions,
+  readRunResults,
 } from '@seg/core';
 import { decoderStorage, segnetBasic } from '@seg/segnet';
 import { TUTORIAL_WEIGHTS, VARIANTS, type Profile, type Variant } from './profiles.js';
@@ -96,12 +100,25 @@ const firstN = (d: Dataset, n: number, name: string) => subset(d, Array.from({ l
 
 const split = (o: ReplicateOptions, name: 'train' | 'val' | 'test', n: number): Promise<Dataset> => camvidSplit(o.dataDir, name, o.profile.downscale, n);
 
+/** What a run's folder is for: the grid's config of variant `v` at `seed`. */
+function runConfig(p: Profile, v: Variant, seed: number) {
+  const model = { decoder: v.decoder, classes: CAMVID_CLASSES.length, features: p.features, seed };
+  return { profile: p.name, variant: v.name, model, balancing: v.balancing, crop: p.crop, iters: p.iters, evaluations: p.evaluations, batch: p.batch, optimizer: p.optimizer, downscale: p.downscale, seed, trainImages: p.trainImages };
+}
+
+/** Table 1's grid: seeds outer, variants inner; the decoders outside the main comparison at `otherSeeds` only. */
+export function gridRuns(p: Profile): GridRun[] {
+  return p.seeds.flatMap((seed) => VARIANTS.filter((v) => v.main || p.otherSeeds.includes(seed)).map((v) => ({ id: `${slugify(v.name)}-s${seed}`, variant: v.name, seed, config: runConfig(p, v, seed) })));
+}
+
 /** Trains one run to the end, evaluating val after each of `evaluations` equal segments; keeps the best global accuracy in RUN/best. */
-async function runOne(o: ReplicateOptions, v: Variant, seed: number, data: { train: Dataset; val: Dataset; test: Dataset }, log: (s: string) => void): Promise<RunResult> {
+async function runOne(o: ReplicateOptions, run: GridRun, data: { train: Dataset; val: Dataset; test: Dataset }, log: (s: string) => void): Promise<RunResult> {
   const p = o.profile;
-  const runDir = path.join(o.runsDir, p.name, `${slugify(v.name)}-s${seed}`);
-  const model = { decoder: v.decoder, classes: data.train.numClasses, features: p.features, seed };
-  const config = { profile: p.name, variant: v.name, model, balancing: v.balancing, crop: p.crop, iters: p.iters, evaluations: p.evaluations, batch: p.batch, optimizer: p.optimizer, downscale: p.downscale, seed, trainImages: p.trainImages };
+  const v = VARIANTS.find((x) => x.name === run.variant)!;
+  const seed = run.seed;
+  const config = runConfig(p, v, seed);
+  const { model } = config;
+  const runDir = path.join(o.runsDir, p.name, run.id);
   await prepareRunDir(runDir, config, log);
   const resultFile = path.join(runDir, 'result.json');
   if (existsSync(resultFile)) {
@@ -193,36 +210,64 @@ async function decoderCosts(p: Profile, log: (s: string) => void): Promise<Decod
   return out;
 }
 
-export async function replicate(o: ReplicateOptions): Promise<{ runs: RunResult[]; costs: DecoderCost[]; balancing: Balancing }> {
+/**
+ * The replication as a grid (core's report/run-grid.ts): each run trains in
+ * its own folder; the merge reads every run's result.json in grid order, so
+ * one process and many workers over one folder write the same report.
+ */
+export function plan(o: ReplicateOptions): GridReplication<Replicated> {
   const log = o.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const p = o.profile;
-  const data = { train: await split(o, 'train', p.trainImages), val: await split(o, 'val', p.valImages), test: await split(o, 'test', p.testImages) };
-  // The weights computed from the full-resolution training label maps, beside the tutorial's (the runs use the tutorial's).
-  const balancing: Balancing = { computed: await datasetMedianFrequency(firstN(await camvid(o.dataDir, 'train'), p.trainImages, 'camvid-train')), tutorial: TUTORIAL_WEIGHTS };
-  const runs: RunResult[] = [];
-  for (const seed of p.seeds) {
-    for (const v of VARIANTS) if (v.main || p.otherSeeds.includes(seed)) runs.push(await runOne(o, v, seed, data, log));
-  }
-  // One test image through each variant's first-seed kept checkpoint.
-  await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });
-  const first = await data.test.get(0);
-  await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), labelOverlay(first, first.mask));
-  for (const v of VARIANTS) {
-    const best = path.join(o.runsDir, p.name, `${slugify(v.name)}-s${p.seeds[0]}`, 'best');
-    const m = await tfl.loadLayersModel(fileSystem(best));
-    await writePng(path.join(o.reportsDir, 'overlays', `${slugify(v.name)}.png`), labelOverlay(first, (await infer(m, first)).labels));
-    m.dispose();
-  }
-  // The best SegNet-Basic run by val global accuracy (never by test): its weights are the report's.
-  const basic = runs.filter((r) => r.variant === 'SegNet-Basic').reduce((a, r) => (r.val.global > a.val.global ? r : a));
-  const weightsDir = path.join(o.reportsDir, 'weights', `segnet-basic-${p.name}-s${basic.seed}`);
-  await rm(weightsDir, { recursive: true, force: true });
-  await cp(path.join(o.runsDir, p.name, `segnet-basic-s${basic.seed}`, 'best'), weightsDir, { recursive: true });
-  const costs = await decoderCosts(p, log);
-  await atomicWriteFile(
-    path.join(o.reportsDir, 'results.json'),
-    JSON.stringify({ paper: 'Badrinarayanan, Kendall & Cipolla 2017, SegNet (Table 1)', dataset: `CamVid (SegNet split)${p.downscale > 1 ? `, downscaled x${p.downscale}` : ''}`, profile: p, balancing, weights: path.relative(o.reportsDir, weightsDir), runs, costs }, null, 2),
-  );
-  await writeReport(o.reportsDir, { runs, costs, balancing, weights: path.relative(o.reportsDir, weightsDir) }, p, writeChart);
-  return { runs, costs, balancing };
+  const runs = gridRuns(p);
+  let loaded: Promise<{ train: Dataset; val: Dataset; test: Dataset }> | undefined;
+  const data = () => (loaded ??= (async () => ({ train: await split(o, 'train', p.trainImages), val: await split(o, 'val', p.valImages), test: await split(o, 'test', p.testImages) }))());
+  return {
+    profile: p.name,
+    runsDir: path.join(o.runsDir, p.name),
+    reportsDir: o.reportsDir,
+    runs,
+    runOne: async (run) => {
+      await runOne(o, run, await data(), log);
+    },
+    merge: async () => {
+      const results = await readRunResults<RunResult>(path.join(o.runsDir, p.name), runs);
+      // The weights computed from the full-resolution training label maps, beside the tutorial's (the runs use the tutorial's).
+      const balancing: Balancing = { computed: await datasetMedianFrequency(firstN(await camvid(o.dataDir, 'train'), p.trainImages, 'camvid-train')), tutorial: TUTORIAL_WEIGHTS };
+      // One test image through each variant's first-seed kept checkpoint.
+      await mkdir(path.join(o.reportsDir, 'overlays'), { recursive: true });
+      const first = await (await data()).test.get(0);
+      await writePng(path.join(o.reportsDir, 'overlays', 'ground-truth.png'), labelOverlay(first, first.mask));
+      for (const v of VARIANTS) {
+        const best = path.join(o.runsDir, p.name, `${slugify(v.name)}-s${p.seeds[0]}`, 'best');
+        const m = await tfl.loadLayersModel(fileSystem(best));
+        await writePng(path.join(o.reportsDir, 'overlays', `${slugify(v.name)}.png`), labelOverlay(first, (await infer(m, first)).labels));
+        m.dispose();
+      }
+      // The best SegNet-Basic run by val global accuracy (never by test): its weights are the report's.
+      const basic = results.filter((r) => r.variant === 'SegNet-Basic').reduce((a, r) => (r.val.global > a.val.global ? r : a));
+      const weightsDir = path.join(o.reportsDir, 'weights', `segnet-basic-${p.name}-s${basic.seed}`);
+      await rm(weightsDir, { recursive: true, force: true });
+      await cp(path.join(o.runsDir, p.name, `segnet-basic-s${basic.seed}`, 'best'), weightsDir, { recursive: true });
+      const costs = await decoderCosts(p, log);
+      await atomicWriteFile(
+        path.join(o.reportsDir, 'results.json'),
+        JSON.stringify({ paper: 'Badrinarayanan, Kendall & Cipolla 2017, SegNet (Table 1)', dataset: `CamVid (SegNet split)${p.downscale > 1 ? `, downscaled x${p.downscale}` : ''}`, profile: p, balancing, weights: path.relative(o.reportsDir, weightsDir), runs: results, costs }, null, 2),
+      );
+      await writeReport(o.reportsDir, { runs: results, costs, balancing, weights: path.relative(o.reportsDir, weightsDir) }, p, writeChart);
+      return { runs: results, costs, balancing };
+    },
+  };
+}
+
+export interface Replicated {
+  runs: RunResult[];
+  costs: DecoderCost[];
+  balancing: Balancing;
+}
+
+/** Every run of the grid in this process, then the merge (what a plain `replicate` does). */
+export async function replicate(o: ReplicateOptions): Promise<Replicated> {
+  const g = plan(o);
+  for (const run of g.runs) await g.runOne(run);
+  return g.merge();
 }

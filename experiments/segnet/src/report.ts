@@ -147,7 +147,7 @@ Every run's config, val curve, test scores, time and package versions: results.j
   await atomicWriteFile(path.join(dir, 'report.md'), md);
 }
 
-/** `replicate --report`: report.md and charts again from results.json (no training). */
+/** `replicate --report` where no run of the grid is on disk (a fresh clone): report.md and charts again from results.json (no training). */
 export async function rewriteReport(dir: string): Promise<void> {
   const r = await readResults<ReportInput & { profile: Profile }>(dir);
   await writeReport(dir, { runs: r.runs, costs: r.costs, balancing: r.balancing, weights: r.weights }, r.profile, defaultWriteChart);

@@ -73,7 +73,7 @@ Overlays (seed ${profile.seeds[0]}; membranes predicted in red, errors in yellow
   await atomicWriteFile(path.join(dir, 'report.md'), md);
 }
 
-/** `replicate --report`: report.md and charts again from results.json (no training). */
+/** `replicate --report` where no run of the grid is on disk (a fresh clone): report.md and charts again from results.json (no training). */
 export async function rewriteReport(dir: string): Promise<void> {
   const r = await readResults<{ profile: Profile; runs: RunResult[] }>(dir);
   await writeReport(dir, r.runs, r.profile, ABLATIONS, defaultWriteChart);

@@ -42,7 +42,7 @@ export { auxiliaryOutputs, auxiliaryLossWeights, withoutAuxiliary } from './mode
 export { softmaxCrossEntropy, type CrossEntropyOptions } from './losses/cross-entropy.js';
 export { trainStep, trainableVariables, type LossFn } from './train/step.js';
 export { fileSystem, saveModel, writeFolderAtomically, recoverFolder } from './io/file-system.js';
-export { lockRunDir, type RunLock } from './io/run-lock.js';
+export { lockRunDir, type LockOptions, type RunLock } from './io/run-lock.js';
 export { writeError } from './io/write-error.js';
 export { InputError, RunFailure, OutOfMemory, TrainingDiverged } from './errors/input-error.js';
 export { isOutOfMemory, asOutOfMemory } from './engine/out-of-memory.js';
@@ -92,7 +92,8 @@ export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
 export { readableChart, vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
 export { writeReportsIndex } from './report/index-page.js';
-export { camvidSplit, claimVerdict, formatMeanSd, formatP, meanSd, packageVersions, prepareRunDir, readResults, runReplication, selectProfile, slugify, verdictMethod, type MeanSd, type ProfileBase, type ReplicationOptions } from './report/experiment.js';
+export { camvidSplit, claimVerdict, formatMeanSd, formatP, meanSd, packageVersions, prepareRunDir, readResults, replicationDirs, runReplication, selectProfile, slugify, verdictMethod, type GridReplication, type MeanSd, type ProfileBase, type ReplicationDirs, type ReplicationOptions } from './report/experiment.js';
+export { configHash, gridListing, parseGridArgs, readRunResults, runDirOf, runSelected, runStatus, selectRuns, shardRuns, type GridArgs, type GridRun, type RunStatus } from './report/run-grid.js';
 export { compareSeeds, effectSize, incompleteBeta, logGamma, permutationTest, pooledSd, seedsNeeded, studentTQuantileTwoSided, studentTTwoSided, welchTTest, type Comparison, type WelchResult } from './report/statistics.js';
 export { lossCurvesChart, seedSpreadChart } from './report/charts.js';
 export { CAMVID_PALETTE, labelOverlay } from './report/overlay.js';

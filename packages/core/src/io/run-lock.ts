@@ -2,8 +2,11 @@
  * One writer per run folder: RUN/.lock holds the owner's pid, host and
  * process start time. A lock whose process is gone (killed, crashed) is
  * stale and taken over; a live one makes the second run refuse.
+ * Workers on other machines (a shared runs folder) cannot be asked whether
+ * they live, so the holder touches its lock every 30 s and a lock from
+ * another host untouched for SEG_LOCK_STALE_S seconds (default 300) is stale.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors/input-error.js';
@@ -35,8 +38,23 @@ function procStart(pid: number): string | undefined {
   }
 }
 
-function alive(owner: LockOwner): boolean {
-  if (owner.host !== hostname()) return true; // another machine's run: cannot tell, so respect it
+/** How long another host's lock may go untouched before it is taken for dead. */
+export function staleAfterMs(): number {
+  const v = Number(process.env.SEG_LOCK_STALE_S ?? 300);
+  return (Number.isFinite(v) && v > 0 ? v : 300) * 1000;
+}
+
+const HEARTBEAT_MS = 30_000;
+
+function alive(owner: LockOwner, file: string): boolean {
+  if (owner.host !== hostname()) {
+    // Another machine's worker: alive while it keeps touching its lock.
+    try {
+      return Date.now() - statSync(file).mtimeMs < staleAfterMs();
+    } catch {
+      return false;
+    }
+  }
   if (owner.pid === process.pid) return true; // a run of this process still holds it
   try {
     process.kill(owner.pid, 0);
@@ -72,9 +90,29 @@ function tryCreate(file: string, owner: LockOwner): boolean {
   return true;
 }
 
+export interface LockOptions {
+  /** The lock file's name in `runDir` (default .lock, the trainer's). */
+  name?: string;
+  /** What the refusal tells the user to do (default: wait, or give another --out). */
+  advice?: string;
+}
+
+/** Who holds RUN/<name> and when they last touched it; undefined when nobody does (or the file is unreadable). */
+export function lockHolder(runDir: string, name = '.lock'): { pid: number; host: string; started: string; touched: number } | undefined {
+  const file = path.join(runDir, name);
+  const owner = readOwner(file);
+  if (!owner) return undefined;
+  try {
+    return { pid: owner.pid, host: owner.host, started: owner.started, touched: statSync(file).mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Locks `runDir` (which must exist) for this process, or throws one sentence naming the owner. */
-export function lockRunDir(runDir: string): RunLock {
-  const file = path.join(runDir, '.lock');
+export function lockRunDir(runDir: string, o: LockOptions = {}): RunLock {
+  const file = path.join(runDir, o.name ?? '.lock');
+  const advice = o.advice ?? 'wait for it to finish or give another --out';
   const me: LockOwner = { pid: process.pid, host: hostname(), procStart: procStart(process.pid), started: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     if (tryCreate(file, me)) {
@@ -91,9 +129,19 @@ export function lockRunDir(runDir: string): RunLock {
           }
         });
       }
+      const heartbeat = setInterval(() => {
+        try {
+          const now = new Date();
+          utimesSync(file, now, now);
+        } catch {
+          // removed under us: the next release finds it gone
+        }
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
       return {
         file,
         release: () => {
+          clearInterval(heartbeat);
           if (!held.delete(file)) return;
           const owner = readOwner(file);
           if (owner?.started === me.started && owner.pid === me.pid) unlinkSync(file);
@@ -101,9 +149,9 @@ export function lockRunDir(runDir: string): RunLock {
       };
     }
     const owner = readOwner(file);
-    if (owner && alive(owner)) {
+    if (owner && alive(owner, file)) {
       const who = owner.pid === process.pid && owner.host === me.host ? 'this process' : `process ${owner.pid} on ${owner.host}`;
-      throw new InputError(`Run folder ${runDir} is in use by another run (${who}, since ${owner.started}); wait for it to finish or give another --out.`);
+      throw new InputError(`Run folder ${runDir} is in use by another run (${who}, since ${owner.started}); ${advice}.`);
     }
     // Stale: its owner is gone. Remove it and try once more (another starter may win that race).
     try {
@@ -112,5 +160,5 @@ export function lockRunDir(runDir: string): RunLock {
       // removed by a concurrent starter
     }
   }
-  throw new InputError(`Run folder ${runDir} was just locked by another run; wait for it to finish or give another --out.`);
+  throw new InputError(`Run folder ${runDir} was just locked by another run; ${advice}.`);
 }

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { describeEngine, initEngine } from '../engine/backend.js';
 import { writeReportsIndex } from './index-page.js';
 import { compareSeeds } from './statistics.js';
+import { gridListing, parseGridArgs, runSelected, runStatus, selectRuns, type GridRun } from './run-grid.js';
+import { InputError } from '../errors/input-error.js';
 
 import { atomicWriteFile } from '../io/atomic-write.js';
 import type { OptimizerConfig } from '../train/optimizer.js';
@@ -100,31 +102,93 @@ export interface ReplicationOptions<P> {
   log?: (s: string) => void;
 }
 
+/** Where a replication reads and writes; each may be moved by an environment variable (a cluster's shared mount). */
+export interface ReplicationDirs {
+  /** SEG_DATA_DIR, default ../shared/data beside the repository: holds camvid/ and isbi2012/. */
+  dataRoot: string;
+  /** SEG_RUNS_DIR/<paper>, default experiments/<paper>/runs: one folder per profile, one per run in it. */
+  runsDir: string;
+  /** SEG_REPORTS_DIR/<paper>, default reports/<paper>. */
+  reportsDir: string;
+}
+
+export function replicationDirs(paper: string, root: string): ReplicationDirs {
+  const env = (name: string) => (process.env[name] ? path.resolve(process.env[name]!) : undefined);
+  return {
+    dataRoot: env('SEG_DATA_DIR') ?? path.resolve(root, '../shared/data'),
+    runsDir: path.join(env('SEG_RUNS_DIR') ?? path.join(root, 'experiments'), paper, ...(env('SEG_RUNS_DIR') ? [] : ['runs'])),
+    reportsDir: path.join(env('SEG_REPORTS_DIR') ?? path.join(root, 'reports'), paper),
+  };
+}
+
 /**
- * The body of experiments/<paper>/src/main.ts: the engine line, the run,
- * its time, and any failure as one sentence with exit code 1.
- * `run` gets the repository root and returns the profile name it ran.
- * With `--report` on the command line, `rewrite` re-renders the report from
- * the committed results.json instead (no training, no engine).
+ * What a replication's main.ts hands runReplication: its grid of runs (one
+ * folder each under `runsDir`, which is runs/<profile>), how to run one, and
+ * how to merge the finished runs into reports/<paper>/. Building it must not
+ * touch the engine (`--list` runs without one).
  */
-export async function runReplication(paper: string, run: (root: string) => Promise<string>, root: string, rewrite?: (root: string) => Promise<void>): Promise<void> {
+export interface GridReplication<M = unknown> {
+  profile: string;
+  runsDir: string;
+  /** reports/<paper>: the merge writes here; reports/index.html sits one level up. */
+  reportsDir: string;
+  runs: GridRun[];
+  runOne(run: GridRun): Promise<void>;
+  /** Writes reports/<paper>/ (results.json, report.md, charts, overlays) from the runs, every one of them done. */
+  merge(): Promise<M>;
+}
+
+/**
+ * The body of experiments/<paper>/src/main.ts (the arguments are
+ * report/run-grid.ts's):
+ * - no flag: every run not done yet, then the merge into reports/<paper>/;
+ * - `--shard K/N`, `--run ID`: only those runs (no merge: other workers
+ *   may still be running theirs);
+ * - `--list`: the grid with each run's status (no engine);
+ * - `--report`: the merge, once every run is done; with no run folders at
+ *   all (a fresh clone) and a results.json, `rewrite` re-renders report.md
+ *   from it instead.
+ * Any failure is one sentence, with exit code 2 for bad input and 1 otherwise.
+ */
+export async function runReplication(paper: string, root: string, plan: (dirs: ReplicationDirs) => GridReplication | Promise<GridReplication>, rewrite?: (reportsDir: string) => Promise<void>): Promise<void> {
+  const log = (s: string) => process.stderr.write(`${s}\n`);
   try {
-    if (process.argv.includes('--report')) {
-      if (!rewrite) throw new Error(`--report: the ${paper} replication cannot re-render its report from results.json.`);
-      await rewrite(root);
-      await writeReportsIndex(path.join(root, 'reports'));
-      console.error(`replicate ${paper}: report.md re-rendered from results.json; see reports/${paper}/report.md`);
+    // pnpm and turbo may pass the "--" that separates their own flags.
+    const args = parseGridArgs(process.argv.slice(2).filter((a) => a !== '--'));
+    const g = await plan(replicationDirs(paper, root));
+    const index = () => writeReportsIndex(path.dirname(g.reportsDir));
+    if (args.list) {
+      process.stdout.write(gridListing(g.runs, g.runsDir));
       return;
     }
-    console.error(describeEngine(await initEngine()));
     const t0 = Date.now();
-    const profile = await run(root);
+    const status = () => g.runs.map((r) => runStatus(g.runsDir, r));
+    if (args.report) {
+      const s = status();
+      if (s.every((x) => x === 'missing') && rewrite && existsSync(path.join(g.reportsDir, 'results.json'))) {
+        await rewrite(g.reportsDir);
+        await index();
+        log(`replicate ${paper}: no run of the grid in ${g.runsDir}; report.md re-rendered from the committed results.json; see ${path.join(g.reportsDir, 'report.md')}`);
+        return;
+      }
+      const left = s.filter((x) => x !== 'done').length;
+      if (left) throw new InputError(`--report: ${left} of ${g.runs.length} runs in ${g.runsDir} are not done (replicate --list shows which); run them first.`);
+    }
+    const selected = args.report ? [] : selectRuns(g.runs, args, g.runsDir);
+    log(describeEngine(await initEngine()));
+    await runSelected(selected, g.runsDir, g.runOne, log);
+    if (args.shard || args.run) {
+      const done = status().filter((x) => x === 'done').length;
+      log(`replicate ${paper} (${g.profile})${args.shard ? ` shard ${args.shard.k}/${args.shard.n}` : ''}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${done} of ${g.runs.length} runs of the grid are done${done === g.runs.length ? ': replicate --report merges them' : ''}.`);
+      return;
+    }
+    await g.merge();
     // reports/index.html shows every report: regenerated after each replication (report/index-page.ts).
-    await writeReportsIndex(path.join(root, 'reports'));
-    console.error(`replicate ${paper} (${profile}): done in ${((Date.now() - t0) / 1000).toFixed(0)} s; see reports/${paper}/report.md`);
+    await index();
+    log(`replicate ${paper} (${g.profile}): done in ${((Date.now() - t0) / 1000).toFixed(0)} s; see ${path.join(g.reportsDir, 'report.md')}`);
   } catch (err) {
-    console.error(`replicate ${paper}: ${(err as Error).message}`);
-    process.exitCode = 1;
+    log(`replicate ${paper}: ${(err as Error).message}`);
+    process.exitCode = err instanceof InputError ? err.exitCode : 1;
   }
 }
 
