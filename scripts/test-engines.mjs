@@ -4,7 +4,10 @@
  * SEG_BACKEND=tensorflow (where it loads) and SEG_BACKEND=wasm. Every test
  * runs on both, because the engine under a test is whatever SEG_BACKEND
  * picks (tests compare it with the cpu reference). A SEG_BACKEND set by the
- * caller runs that engine alone. Prints how long each part took.
+ * caller runs that engine alone. Then the webgpu pass: only the
+ * *.webgpu.test.ts files (@seg/core's ops and gradients, @seg/cli's zoo),
+ * on whatever adapter Dawn finds, a software one included (here Mesa's
+ * llvmpipe), against the cpu backend. Prints how long each part took.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -30,6 +33,13 @@ function tensorflowLoads() {
   return false;
 }
 
+/** Whether SEG_BACKEND=webgpu starts here, and on which adapter (a child process: Dawn stays loaded). */
+function webgpuAdapter() {
+  const script = `import('@seg/core').then((c) => c.initEngine({ backend: 'webgpu' })).then((i) => console.log(i.adapter + (i.software ? ' (software)' : '')), () => process.exit(1))`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(root, 'packages', 'cli'), encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
 function step(label, args, env = {}) {
   const t0 = Date.now();
   const r = spawnSync(turbo, ['run', ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
@@ -44,6 +54,14 @@ if (!process.env.SEG_BACKEND && engines.length === 1) {
   process.stderr.write('seg tests: the tensorflow engine does not load here, so the suite runs on wasm only (see README, Engines).\n');
 }
 let code = step('typecheck', ['typecheck']);
-for (const e of engines) if (code === 0) code = step(`tests on ${e}`, ['test', '--concurrency=1'], { SEG_BACKEND: e });
+for (const e of engines) if (code === 0 && e !== 'webgpu') code = step(`tests on ${e}`, ['test', '--concurrency=1'], { SEG_BACKEND: e });
+if (code === 0 && (!process.env.SEG_BACKEND || process.env.SEG_BACKEND === 'webgpu')) {
+  const adapter = webgpuAdapter();
+  if (adapter) code = step(`webgpu tests on ${adapter}`, ['test', '--concurrency=1', '--filter=@seg/core', '--filter=@seg/cli'], { SEG_BACKEND: 'webgpu' });
+  else {
+    process.stderr.write('seg tests: SEG_BACKEND=webgpu does not start here (no adapter, not even a software one), so its tests did not run.\n');
+    if (process.env.SEG_BACKEND === 'webgpu') code = 1;
+  }
+}
 process.stderr.write(`\n${timings.join('\n')}\n`);
 process.exit(code);

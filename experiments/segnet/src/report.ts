@@ -78,6 +78,11 @@ export async function writeReport(dir: string, r: ReportInput, p: Profile, write
     ...order.map((n) => `| ${n} | ${seedsOf(n)} | ${METRICS.map((m) => formatMeanSd(pct(runs, n, m.key), 1)).join(' | ')} | ${paperCols(n, n.includes('natural'))} |`),
   ];
   const engines = [...new Set(costs.flatMap((c) => Object.keys(c.ms)))];
+  // The runs' engine, when the times were taken on others (the merge ran with another SEG_BACKEND).
+  const trainedOn = runs[0]?.engine.backend;
+  const timedElsewhere = trainedOn && !engines.includes(trainedOn)
+    ? ` The times were taken on ${engines.join(' and ')}, not on ${trainedOn}, which trained the runs: on ${trainedOn}, SegNet-Basic's unpooling decoder at 360x480 did not finish one forward pass in 4 minutes (at 180x240 it takes 0.6 s; wasm takes 6.4 s at 360x480), a fault in that engine not yet found.`
+    : '';
   const basicBytes = costs.find((c) => c.variant === 'SegNet-Basic')?.storage_bytes ?? 0;
   const basicPacked = costs.find((c) => c.variant === 'SegNet-Basic')?.packed_bytes ?? 0;
   const costTable = [
@@ -124,7 +129,7 @@ ${otherDecoders(runs, p)}
 
 What each decoder keeps from the encoder at inference, measured on the actual tensors of the paper's net (64 features, ${p.timing.size.join('x')}, one image; indices as our int32, maps as float32; FCN-Basic's 1x1 reductions counted on the encoder's side, so it keeps 11-channel maps; the reference maps MaxUnpool reads only for their size count as nothing), its parameters, and the median inference time over ${p.timing.samples} runs per engine at batch 1. With int32 indices (one per channel per 2x2 window, a quarter of a full-resolution map) SegNet-Basic keeps *more* than FCN-Basic's 11-channel maps; the paper's "fraction of the memory" holds for indices packed to 2 bits (a position in the window), the second ratio column, which is how its storage multiplier counts them. We store int32 because tfjs has no 2-bit tensors.
 
-${memoryClaim(costs)}
+${memoryClaim(costs)}${timedElsewhere}
 
 ${costTable.join('\n')}
 

@@ -18,6 +18,8 @@ export interface BenchRow {
   p50_ms: number | null;
   p99_ms: number | null;
   samples: number;
+  /** webgpu rows: the adapter, marked when it is a software one (then the row is no speed figure). */
+  adapter?: string;
   /** Multiply-accumulates per second (forward pass; x3 for a training step). */
   gmacs_per_s?: number;
   /** Training rows: the process's peak resident memory over the row's steps, MiB (Linux). */
@@ -70,7 +72,10 @@ interface Report {
 }
 
 const key = (r: BenchRow) => `${r.model}|${r.engine}|${r.mode}`;
-const ENGINE_ORDER = ['onnx', 'wasm', 'tensorflow', 'cpu'];
+/** The engine column: webgpu rows name their adapter. */
+const engineCell = (x: BenchRow) => (x.adapter ? `${x.engine} (${x.adapter})` : x.engine);
+
+const ENGINE_ORDER = ['onnx', 'wasm', 'tensorflow', 'webgpu', 'cpu'];
 
 export async function writeBenchReport(dir: string, rows: BenchRow[], o: { threads: number }): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -114,12 +119,12 @@ function markdown(r: Report): string {
     lines.push(`## ${mode === 'inference' ? 'Inference' : 'One training step'}`, '');
     if (mode === 'inference') {
       lines.push('| model | engine | size | batch | mean | p50 | p99 | samples | GMAC/s |', '|---|---|---|---|---|---|---|---|---|');
-      for (const x of rows) lines.push(`| ${x.model} | ${x.engine} | ${x.size} | ${x.batch} | ${x.skipped ? `skipped: ${x.skipped}` : ms(x.mean_ms)} | ${ms(x.p50_ms)} | ${ms(x.p99_ms)} | ${x.samples} | ${x.gmacs_per_s ?? '-'} |`);
+      for (const x of rows) lines.push(`| ${x.model} | ${engineCell(x)} | ${x.size} | ${x.batch} | ${x.skipped ? `skipped: ${x.skipped}` : ms(x.mean_ms)} | ${ms(x.p50_ms)} | ${ms(x.p99_ms)} | ${x.samples} | ${x.gmacs_per_s ?? '-'} |`);
     } else {
       lines.push('| model | engine | size | batch | mean | p50 | p99 | samples | GMAC/s | peak RSS | RSS after step 3 / 10 |', '|---|---|---|---|---|---|---|---|---|---|---|');
       for (const x of rows) {
         const steps = x.rss_mb_by_step ? `${x.rss_mb_by_step[3] ?? '-'} / ${x.rss_mb_by_step[10] ?? '-'} MiB` : '-';
-        lines.push(`| ${x.model} | ${x.engine} | ${x.size} | ${x.batch} | ${x.skipped ? `skipped: ${x.skipped}` : ms(x.mean_ms)} | ${ms(x.p50_ms)} | ${ms(x.p99_ms)} | ${x.samples} | ${x.gmacs_per_s ?? '-'} | ${x.peak_rss_mb != null ? `${x.peak_rss_mb} MiB` : '-'} | ${steps} |`);
+        lines.push(`| ${x.model} | ${engineCell(x)} | ${x.size} | ${x.batch} | ${x.skipped ? `skipped: ${x.skipped}` : ms(x.mean_ms)} | ${ms(x.p50_ms)} | ${ms(x.p99_ms)} | ${x.samples} | ${x.gmacs_per_s ?? '-'} | ${x.peak_rss_mb != null ? `${x.peak_rss_mb} MiB` : '-'} | ${steps} |`);
       }
       lines.push('', 'Peak RSS: the process\'s high-water mark over the row\'s steps (Linux VmHWM, reset before each row); on wasm it includes the WebAssembly heap, which never shrinks, so it is at least the largest earlier row\'s. On tensorflow each row runs untimed steps up to 10 so that RSS after step 3 and step 10 can be compared (native memory must not grow).');
     }

@@ -46,10 +46,10 @@ describe('training on the engine under test (SEG_BACKEND)', () => {
     const images = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
     const labels = tf.argMax(images, -1) as tf.Tensor3D;
     const loss = (l: tf.Tensor4D, y: tf.Tensor3D) => softmaxCrossEntropy(l, y);
-    const losses = [trainStep(model, optimizer, images, labels, loss)];
+    const losses = [await trainStep(model, optimizer, images, labels, loss)];
     const tensorsAfterFirst = tf.memory().numTensors;
     for (let i = 1; i < 20; i++) {
-      losses.push(trainStep(model, optimizer, images, labels, loss));
+      losses.push(await trainStep(model, optimizer, images, labels, loss));
       expect(tf.memory().numTensors).toBe(tensorsAfterFirst);
     }
     expect(losses.every(Number.isFinite)).toBe(true);

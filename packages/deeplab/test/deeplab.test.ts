@@ -98,7 +98,7 @@ async function fewSteps(o: DeepLabOptions, size: number, steps: number): Promise
   const rng = new Random(12345);
   const random = vi.spyOn(Math, 'random').mockImplementation(() => rng.next());
   try {
-    for (let i = 0; i < steps; i++) losses.push(trainStep(model, opt, batch.images, batch.labels, (l, y) => softmaxCrossEntropy(l, y)));
+    for (let i = 0; i < steps; i++) losses.push(await trainStep(model, opt, batch.images, batch.labels, (l, y) => softmaxCrossEntropy(l, y)));
   } finally {
     random.mockRestore();
   }

@@ -45,7 +45,7 @@ describe('DeepLab with ImageNet weights', () => {
     scratch.dispose();
   }, 300_000);
 
-  it('frozen statistics: a training step moves the weights but not the backbone moving means; unfrozen, they move', () => {
+  it('frozen statistics: a training step moves the weights but not the backbone moving means; unfrozen, they move', async () => {
     const x = tf.randomUniform([2, 48, 48, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
     const y = tf.tensor3d(Int32Array.from({ length: 2 * 48 * 48 }, (_, i) => i % 5), [2, 48, 48], 'int32');
     for (const frozen of [true, false]) {
@@ -53,7 +53,7 @@ describe('DeepLab with ImageNet weights', () => {
       const mean0 = layerWeight(m, 'res3a_branch2a', 4).slice();
       const kernel0 = layerWeight(m, 'res3a_branch2a', 0).slice();
       const opt = tf.train.sgd(0.01);
-      trainStep(m, opt, x, y, (l, t) => softmaxCrossEntropy(l, t));
+      await trainStep(m, opt, x, y, (l, t) => softmaxCrossEntropy(l, t));
       const moved = (a: Float32Array, b: Float32Array) => a.some((v, i) => v !== b[i]);
       expect(moved(layerWeight(m, 'res3a_branch2a', 0), kernel0)).toBe(true);
       expect(moved(layerWeight(m, 'res3a_branch2a', 4), mean0)).toBe(!frozen);

@@ -67,7 +67,8 @@ describe('FCN', () => {
     for (const o of [{ variant: '32s' }, { variant: '16s', learnedUpsampling: false }, { variant: '8s', scaledSkips: true }] as const) {
       const model = fcn({ ...o, width: 0.125, classes: 3, size: [64, 64], seed: 5 });
       const opt = tf.train.adam(0.001);
-      const losses = Array.from({ length: 12 }, () => trainStep(model, opt, batch.images, batch.labels, (l, y) => softmaxCrossEntropy(l, y)));
+      const losses: number[] = [];
+      for (let i = 0; i < 12; i++) losses.push(await trainStep(model, opt, batch.images, batch.labels, (l, y) => softmaxCrossEntropy(l, y)));
       expect(losses.every(Number.isFinite)).toBe(true);
       expect(Math.min(...losses.slice(-3))).toBeLessThan(0.85 * losses[0]!);
       opt.dispose();

@@ -129,7 +129,7 @@ describe('SegNet-Basic and the Table 1 decoders', () => {
     const batch = BatchLoader.toTensors(await new BatchLoader(data, 4, 1).samples(0));
     const opt = tf.train.momentum(0.05, 0.9);
     const losses: number[] = [];
-    for (let i = 0; i < 30; i++) losses.push(trainStep(m, opt, batch.images, batch.labels, (l, y) => softmaxCrossEntropy(l, y)));
+    for (let i = 0; i < 30; i++) losses.push(await trainStep(m, opt, batch.images, batch.labels, (l, y) => softmaxCrossEntropy(l, y)));
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(Math.min(...losses.slice(-3))).toBeLessThan((2 / 3) * losses[0]!);
     opt.dispose();

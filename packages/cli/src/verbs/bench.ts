@@ -24,15 +24,17 @@ import { findModel, listModels } from '../registry.js';
 import { parsePositive, parseSize } from '../load.js';
 import { writeBenchReport, type BenchRow } from '../bench-report.js';
 
-export const help = `seg bench [--models a,b] [--engines onnx,wasm,tensorflow,cpu] [--size HxW] [--batch N]
+export const help = `seg bench [--models a,b] [--engines onnx,wasm,tensorflow,webgpu,cpu] [--size HxW] [--batch N]
           [--train] [--samples N] [--report DIR] [--json]
 
 Inference latency (tinybench; one warm-up, then --samples timed runs, 5 by
 default) of every zoo model (or --models) on every engine (or --engines):
 onnx (the model exported to ONNX, run by onnxruntime-node on all cores),
-wasm, tensorflow (when @tensorflow/tfjs-node is installed) and cpu (only
-where one sample is predicted to take under 30 s, from the model's
-multiply-accumulates and a timed pass at a smaller size). Batch 1 at each model's paper
+wasm, tensorflow (when @tensorflow/tfjs-node is installed), webgpu (on the
+adapter Dawn finds; rows name it, and on a software adapter they are not a
+speed figure) and cpu. cpu and a software webgpu adapter run only where one
+sample is predicted to take under 30 s, from the model's multiply-accumulates
+and a timed pass at a smaller size. Batch 1 at each model's paper
 input size unless --size / --batch say otherwise.
 --train times one training step (forward, loss, backward, SGD update)
 instead, at 256x256 with batch 2 by default (onnx cannot train).
@@ -40,7 +42,7 @@ instead, at 256x256 with batch 2 by default (onnx cannot train).
 and the chart (latency.vl.json, latency.svg). A line per model and engine
 goes to stderr as it finishes.`;
 
-const ENGINES = ['onnx', 'wasm', 'tensorflow', 'cpu'] as const;
+const ENGINES = ['onnx', 'wasm', 'tensorflow', 'webgpu', 'cpu'] as const;
 type Engine = (typeof ENGINES)[number];
 /** The most a cpu sample may take (the issue's limit). */
 const CPU_LIMIT_S = 30;
@@ -87,6 +89,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
   const available = await availableEngines(engines);
+  const slow = (engine: Engine) => engine === 'cpu' || (engine === 'webgpu' && available.get(engine)!.software === true);
   const rows: BenchRow[] = [];
   for (const spec of specs) {
     const zoo = zooEntry(spec.name);
@@ -94,7 +97,8 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
     const channels = zoo?.input[2] ?? 3;
     const classes = zoo?.classes ?? 2;
     for (const engine of engines) {
-      const base = { model: spec.name, engine, size: `${hw[0]}x${hw[1]}`, batch, mode } as const;
+      const adapter = available.get(engine)!.adapter;
+      const base = { model: spec.name, engine, size: `${hw[0]}x${hw[1]}`, batch, mode, ...(adapter ? { adapter } : {}) } as const;
       const skip = (why: string) => {
         rows.push({ ...base, mean_ms: null, p50_ms: null, p99_ms: null, samples: 0, skipped: why });
         log(`bench ${spec.name} ${engine} ${mode}: skipped (${why})`);
@@ -120,9 +124,9 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
             continue;
           }
         }
-        if (engine === 'cpu') {
+        if (slow(engine)) {
           // Predicted from one pass of the same model at 1/8 of the size (1/4 or 1/2 for nets that cannot shrink so far), scaled by multiply-accumulates.
-          const predicted = predictCpuSeconds(spec.build.bind(spec), { classes, channels }, hw, countMacs(model)) * batch * (train ? 3 : 1);
+          const predicted = (await predictSeconds(spec.build.bind(spec), { classes, channels }, hw, countMacs(model))) * batch * (train ? 3 : 1);
           if (predicted === Infinity) {
             skip(`no smaller input gives this valid-convolution net an output to time, so the time of a ${hw[0]}x${hw[1]} sample cannot be predicted below the ${CPU_LIMIT_S} s limit`);
             continue;
@@ -132,8 +136,8 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
             continue;
           }
         }
-        // cpu: at most 2 samples, no warm-up (a sample may take 30 s).
-        const timing = engine === 'cpu' ? { iterations: Math.min(samples, 2), warmupIterations: 0 } : { iterations: samples, warmupIterations: 1 };
+        // cpu and a software adapter: at most 2 samples, no warm-up (a sample may take 30 s).
+        const timing = slow(engine) ? { iterations: Math.min(samples, 2), warmupIterations: 0 } : { iterations: samples, warmupIterations: 1 };
         let t: Awaited<ReturnType<typeof timeInference>>;
         try {
           t = train ? await timeTraining(model, engine, batch, hw, channels, classes, timing, spec.auxiliaryLosses) : await timeInference(model, engine, batch, hw, channels, timing);
@@ -160,8 +164,16 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-async function availableEngines(engines: Engine[]): Promise<Map<Engine, { ok: boolean; why?: string }>> {
-  const m = new Map<Engine, { ok: boolean; why?: string }>();
+interface Availability {
+  ok: boolean;
+  why?: string;
+  /** webgpu: the adapter, marked when it is a software one. */
+  adapter?: string;
+  software?: boolean;
+}
+
+async function availableEngines(engines: Engine[]): Promise<Map<Engine, Availability>> {
+  const m = new Map<Engine, Availability>();
   for (const e of engines) {
     if (e === 'onnx') {
       try {
@@ -177,13 +189,20 @@ async function availableEngines(engines: Engine[]): Promise<Map<Engine, { ok: bo
       } catch (err) {
         m.set(e, { ok: false, why: (err as Error).message.replace(/^SEG_BACKEND=tensorflow: /, '').replace(/\.$/, '') });
       }
+    } else if (e === 'webgpu') {
+      try {
+        const info = await initEngine({ backend: 'webgpu', force: true });
+        m.set(e, { ok: true, adapter: `${info.adapter}${info.software ? ', software: not a speed figure' : ''}`, software: info.software });
+      } catch (err) {
+        m.set(e, { ok: false, why: (err as Error).message.replace(/^SEG_BACKEND=webgpu: /, '').replace(/\.$/, '') });
+      }
     } else m.set(e, { ok: true });
   }
   return m;
 }
 
-/** Seconds one forward pass at `hw` should take on the cpu backend, from a timed pass at a smaller size. */
-function predictCpuSeconds(build: (o: { classes: number; channels: number; size: [number, number] }) => tfl.LayersModel, o: { classes: number; channels: number }, hw: [number, number], fullMacs: number): number {
+/** Seconds one forward pass at `hw` should take on the active (slow) backend, from a timed pass at a smaller size. */
+async function predictSeconds(build: (o: { classes: number; channels: number; size: [number, number] }) => tfl.LayersModel, o: { classes: number; channels: number }, hw: [number, number], fullMacs: number): Promise<number> {
   for (const f of [8, 4, 2]) {
     const size: [number, number] = [Math.round(hw[0] / f), Math.round(hw[1] / f)];
     const small = build({ ...o, size });
@@ -192,7 +211,9 @@ function predictCpuSeconds(build: (o: { classes: number; channels: number; size:
       if ((shape[1] ?? 1) <= 0 || (shape[2] ?? 1) <= 0) continue;
       const x = tf.randomUniform([1, size[0], size[1], o.channels]) as tf.Tensor4D;
       const t0 = performance.now();
-      tf.tidy(() => (small.predict(x) as tf.Tensor).dataSync());
+      const y = small.predict(x) as tf.Tensor;
+      await y.data();
+      y.dispose();
       const seconds = (performance.now() - t0) / 1000;
       x.dispose();
       return (seconds * fullMacs) / countMacs(small);
@@ -218,10 +239,11 @@ async function timeInference(model: tfl.LayersModel, engine: Engine, batch: numb
   }
   const x = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', 1) as tf.Tensor4D;
   try {
-    return await timeTask(engine, () => {
+    // Read with await: a GPU engine cannot read back synchronously in Node.
+    return await timeTask(engine, async () => {
       const y = model.predict(x) as tf.Tensor | tf.Tensor[];
       const first = Array.isArray(y) ? y[0]! : y;
-      first.dataSync();
+      await first.data();
       tf.dispose(y);
     }, timing);
   } finally {
@@ -239,8 +261,8 @@ async function timeTraining(model: tfl.LayersModel, engine: Engine, batch: numbe
   const optimizer = tf.train.momentum(0.001, 0.9);
   const rssAt: Record<number, number> = {};
   let steps = 0;
-  const step = () => {
-    trainStep(model, optimizer, images, labels, (l, y) => softmaxCrossEntropy(l, y), auxiliaryLosses);
+  const step = async () => {
+    await trainStep(model, optimizer, images, labels, (l, y) => softmaxCrossEntropy(l, y), auxiliaryLosses);
     steps++;
     if ((RSS_STEPS as readonly number[]).includes(steps)) rssAt[steps] = rssMb();
   };
@@ -250,7 +272,7 @@ async function timeTraining(model: tfl.LayersModel, engine: Engine, batch: numbe
     // The peak of this row's steps (Linux resets the mark per row; elsewhere it is the process's).
     const peak = canReset ? peakRssMb() : undefined;
     // On tensorflow (native memory outside tfjs's accounting), untimed steps up to the last RSS mark.
-    if (engine === 'tensorflow') while (steps < RSS_STEPS[RSS_STEPS.length - 1]) step();
+    if (engine === 'tensorflow') while (steps < RSS_STEPS[RSS_STEPS.length - 1]) await step();
     const memory: Pick<BenchRow, 'peak_rss_mb' | 'rss_mb_by_step'> = {};
     if (peak != null) memory.peak_rss_mb = peak;
     if (Object.keys(rssAt).length) memory.rss_mb_by_step = rssAt;

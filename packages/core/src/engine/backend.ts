@@ -1,7 +1,8 @@
 /**
- * Backend selection: SEG_BACKEND=auto|tensorflow|wasm|cpu.
+ * Backend selection: SEG_BACKEND=auto|tensorflow|webgpu|wasm|cpu.
  * auto prefers TensorFlow (tfjs-node-gpu, then tfjs-node, whose addon
- * @seg/core's postinstall builds), then wasm. cpu is the slow reference
+ * @seg/core's postinstall builds), then webgpu on a hardware adapter
+ * (webgpu.ts; never a software one), then wasm. cpu is the slow reference
  * for tests.
  */
 import { tf } from './tf.js';
@@ -9,12 +10,13 @@ import { loadTensorflow } from './tensorflow.js';
 import { registerConvGradients } from './gradients.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { loadWasmBackend } from './wasm-threads.js';
+import { loadWebGpu } from './webgpu.js';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface EngineInfo {
-  /** tfjs backend name: 'tensorflow', 'wasm' or 'cpu'. */
+  /** tfjs backend name: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
   backend: string;
   /** Threads the backend computes with. */
   threads: number;
@@ -22,6 +24,9 @@ export interface EngineInfo {
   provider?: string;
   /** For tensorflow: the TensorFlow library's version. */
   version?: string;
+  /** For webgpu: the adapter's name, and whether it is a software one (timings from it are not GPU speed). */
+  adapter?: string;
+  software?: boolean;
   /** Why auto did not get the fastest engine, and how to get it (printed once by seg). */
   note?: string;
 }
@@ -63,6 +68,16 @@ export async function initEngine(opts: { backend?: BackendChoice | string; threa
     if (choice === 'tensorflow') throw new Error(`SEG_BACKEND=tensorflow: ${reason}.`);
     note = `the tensorflow engine is not available (${reason}), so this runs on wasm, several times slower; ${fix}.`;
   }
+  if (choice === 'webgpu' || choice === 'auto') {
+    try {
+      // auto takes a hardware adapter only: a software one is slower than wasm.
+      const gpu = await loadWebGpu(choice === 'webgpu');
+      current = { backend: 'webgpu', threads: 1, adapter: gpu.adapter, software: gpu.software };
+      return current;
+    } catch (err) {
+      if (choice === 'webgpu') throw new Error(`SEG_BACKEND=webgpu: ${(err as Error).message.replace(/^webgpu: /, '').replace(/\.$/, '')}.`);
+    }
+  }
   if (choice === 'cpu') {
     await tf.setBackend('cpu');
     await tf.ready();
@@ -83,7 +98,7 @@ function threadsFromEnv(): number | undefined {
 }
 
 /** Switches the active tfjs backend to one already initialised (for tests). */
-export async function useBackend(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<void> {
+export async function useBackend(name: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu'): Promise<void> {
   if (name !== 'cpu' && !tf.findBackend(name)) {
     const active = current;
     await initEngine({ backend: name, force: true });
@@ -101,7 +116,9 @@ export function engineInfo(): EngineInfo | undefined {
 export function describeEngine(info: EngineInfo): string {
   const via = info.provider ? ` via ${info.provider}` : '';
   const version = info.version ? ` (TensorFlow ${info.version})` : '';
-  const line = `seg: backend ${info.backend}${via}${version}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  const line = info.adapter
+    ? `seg: backend ${info.backend} on ${info.adapter}${info.software ? ' (a software adapter: correct, not fast)' : ''}`
+    : `seg: backend ${info.backend}${via}${version}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
   return info.note ? `${line}\nseg: ${info.note}` : line;
 }
 
@@ -111,13 +128,16 @@ export interface EngineRecord {
   /** The package that provided TensorFlow, and the library's version. */
   provider?: string;
   tensorflow?: string;
+  /** For webgpu: the adapter, and whether it is a software one. */
+  adapter?: string;
+  software?: boolean;
   threads: number;
 }
 
 export function engineRecord(): EngineRecord {
   const info = current;
   if (!info) return { backend: 'unknown', threads: 0 };
-  return info.backend === 'tensorflow'
-    ? { backend: info.backend, provider: info.provider, tensorflow: info.version, threads: info.threads }
-    : { backend: info.backend, threads: info.threads };
+  if (info.backend === 'tensorflow') return { backend: info.backend, provider: info.provider, tensorflow: info.version, threads: info.threads };
+  if (info.backend === 'webgpu') return { backend: info.backend, adapter: info.adapter, software: info.software, threads: info.threads };
+  return { backend: info.backend, threads: info.threads };
 }

@@ -91,6 +91,35 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, info: Conv
   });
 }
 
+/** Where each element of the phase-combined filter comes from in the flattened filter (kh*kw*ci*co: the zero past it); by shape, cached. */
+const phaseTapCache = new Map<string, Int32Array>();
+function phaseTaps(kh: number, kw: number, ci: number, co: number, s: number): tf.Tensor1D {
+  const key = `${kh},${kw},${ci},${co},${s}`;
+  let idx = phaseTapCache.get(key);
+  if (!idx) {
+    const th = Math.ceil(kh / s);
+    const tw = Math.ceil(kw / s);
+    idx = new Int32Array(th * tw * co * s * s * ci).fill(kh * kw * ci * co);
+    for (let u = 0; u < th; u++) {
+      for (let v = 0; v < tw; v++) {
+        for (let rh = 0; rh < s; rh++) {
+          const a = rh + s * (th - 1 - u);
+          if (a >= kh) continue;
+          for (let rw = 0; rw < s; rw++) {
+            const b = rw + s * (tw - 1 - v);
+            if (b >= kw) continue;
+            for (let c = 0; c < ci; c++) {
+              for (let o = 0; o < co; o++) idx[((u * tw + v) * co + o) * s * s * ci + (rh * s + rw) * ci + c] = ((a * kw + b) * ci + c) * co + o;
+            }
+          }
+        }
+      }
+    }
+    phaseTapCache.set(key, idx);
+  }
+  return tf.tensor1d(idx, 'int32');
+}
+
 /**
  * dL/dx for large strides (FCN's x8/x16/x32 upsampling), by output phase
  * instead of zero insertion. With q = p + pad and s the stride, dx[p] only
@@ -110,25 +139,9 @@ function conv2dInputGradByPhases(dy: tf.Tensor4D, filter: tf.Tensor4D, info: Con
     const tw = Math.ceil(kw / s);
     // Combined filter [u, v, Co, (rh*s + rw)*Ci + c] = w[rh + s (T-1-u), rw + s (T-1-v), c, o]
     // (zero past the kernel): correlation tap u reads dy[m - (T-1) + u]; channel order is depthToSpace's.
-    // Built on the CPU: filters are small, and it avoids rank-6 transposes.
-    const src = filter.dataSync();
-    const out = new Float32Array(th * tw * co * s * s * ci);
-    for (let u = 0; u < th; u++) {
-      for (let v = 0; v < tw; v++) {
-        for (let rh = 0; rh < s; rh++) {
-          const a = rh + s * (th - 1 - u);
-          if (a >= kh) continue;
-          for (let rw = 0; rw < s; rw++) {
-            const b = rw + s * (tw - 1 - v);
-            if (b >= kw) continue;
-            for (let c = 0; c < ci; c++) {
-              for (let o = 0; o < co; o++) out[((u * tw + v) * co + o) * s * s * ci + (rh * s + rw) * ci + c] = src[((a * kw + b) * ci + c) * co + o]!;
-            }
-          }
-        }
-      }
-    }
-    const w = tf.tensor4d(out, [th, tw, co, s * s * ci]);
+    // A gather from the flattened filter (plus one zero), so it stays on the engine's device: no readback.
+    const flat = tf.concat([tf.reshape(filter, [-1]), tf.zeros([1])]);
+    const w = tf.reshape(tf.gather(flat, phaseTaps(kh, kw, ci, co, s)), [th, tw, co, s * s * ci]) as tf.Tensor4D;
     const { top, left } = info.padInfo;
     const mh = Math.ceil((info.inHeight + top) / s);
     const mw = Math.ceil((info.inWidth + left) / s);

@@ -213,7 +213,7 @@ async function inferImage(model: tfl.LayersModel | Network, sample: Sample, o: I
   const probs = tf.tidy(() => tf.div(acc!, scales.length * (o.flip ? 2 : 1)) as tf.Tensor4D);
   acc!.dispose();
   const classes = probs.shape[3];
-  const data = probs.dataSync() as Float32Array;
+  const data = (await probs.data()) as Float32Array;
   probs.dispose();
   return prediction(data, h, w, classes);
 }
@@ -254,7 +254,7 @@ export async function inferBatch(model: tfl.LayersModel | Network, samples: Samp
   const probs = tf.tidy(() => tf.softmax(logits.shape[1] !== h || logits.shape[2] !== w ? tf.image.resizeBilinear(logits, [h, w], false, true) : logits) as tf.Tensor4D);
   logits.dispose();
   const classes = probs.shape[3];
-  const data = probs.dataSync() as Float32Array;
+  const data = (await probs.data()) as Float32Array;
   probs.dispose();
   const size = h * w * classes;
   return samples.map((_, i) => prediction(data.slice(i * size, (i + 1) * size), h, w, classes));

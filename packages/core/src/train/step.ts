@@ -10,18 +10,19 @@ export function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
 }
 
 /**
- * Returns the loss as a number; every intermediate tensor is released. A
+ * Returns the loss as a number, read asynchronously (a GPU engine cannot read
+ * back synchronously in Node); every intermediate tensor is released. A
  * model with auxiliary outputs adds each one's loss at its weight
  * (models/auxiliary.ts; by output name, as TrainConfig.auxiliaryLosses).
  */
-export function trainStep(
+export async function trainStep(
   model: tfl.LayersModel,
   optimizer: tf.Optimizer,
   images: tf.Tensor4D,
   labels: tf.Tensor3D,
   loss: LossFn,
   auxiliaryLosses?: Record<string, number>,
-): number {
+): Promise<number> {
   const vars = trainableVariables(model);
   const auxiliary = auxiliaryLossWeights(model, auxiliaryLosses).filter((a) => a.weight > 0);
   const cost = optimizer.minimize(
@@ -36,7 +37,9 @@ export function trainStep(
     true,
     vars,
   );
-  const value = cost!.dataSync()[0]!;
-  cost!.dispose();
-  return value;
+  try {
+    return (await cost!.data())[0]!;
+  } finally {
+    cost!.dispose();
+  }
 }

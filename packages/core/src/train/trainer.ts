@@ -187,16 +187,20 @@ async function loop(model: tfl.LayersModel, dataset: Dataset, cfg: TrainConfig, 
       setNoiseStep(seed, iter);
       let loss: number;
       try {
-        loss = tf.tidy(() => {
+        const { value, grads } = tf.tidy(() => {
           const batch = BatchLoader.toTensors(samples);
-          const { value, grads } = tf.variableGrads(() => {
+          return tf.variableGrads(() => {
             const out = model.apply(batch.images, { training: true });
             return lossOf((Array.isArray(out) ? out : [out]) as tf.Tensor4D[], batch, cfg, dataset.ignoreIndex, auxiliary);
           }, vars);
-          const v = value.dataSync()[0]!;
-          if (Number.isFinite(v)) optimizer.apply(vars, grads, multipliers);
-          return v;
         });
+        // Read asynchronously: a GPU engine (webgpu) cannot read back synchronously in Node.
+        try {
+          loss = (await value.data())[0]!;
+          if (Number.isFinite(loss)) tf.tidy(() => optimizer.apply(vars, grads, multipliers));
+        } finally {
+          tf.dispose([value, ...Object.values(grads)]);
+        }
       } catch (err) {
         const s = samples[0];
         const what = `a training step on a batch of ${samples.length} ${s ? `${s.height}x${s.width} ` : ''}crops`;
