@@ -71,7 +71,7 @@ describe('the seg binary', () => {
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync('node', [bin, 'models'], { encoding: 'utf8', env: { ...process.env, SEG_BACKEND: 'gpu' } });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('seg: SEG_BACKEND must be one of auto, tensorflow, wasm, cpu (got "gpu").');
+    expect(r.stderr.trim()).toBe('seg: SEG_BACKEND must be one of auto, tensorflow, webgpu, wasm, cpu (got "gpu").');
     expect(r.stdout).toBe('');
   });
 

@@ -13,6 +13,8 @@
  * - Reading a GPU tensor synchronously (dataSync) fails in Node (tfjs reaches
  *   for OffscreenCanvas): everything that runs in a loop reads with await.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { tf } from './tf.js';
 
 export interface WebGpuInfo {
@@ -47,6 +49,17 @@ const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader|\bwarp\b|microsoft basi
 const nameOf = (info: AdapterInfo) => info.device || info.description || info.vendor || 'unnamed adapter';
 export const isSoftwareAdapter = (info: AdapterInfo) => info.isFallbackAdapter === true || SOFTWARE.test(`${info.device ?? ''} ${info.description ?? ''} ${info.vendor ?? ''}`);
 
+/**
+ * Whether Dawn could find a hardware adapter at all: on Linux it reaches GPUs
+ * through Vulkan, so without the Vulkan loader there is none to find (and the
+ * probe would only print Dawn's "Couldn't load Vulkan" on stderr).
+ */
+function hardwarePossible(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/usr/local/lib'];
+  return dirs.some((d) => existsSync(path.join(d, 'libvulkan.so.1')));
+}
+
 let loaded: WebGpuInfo | undefined;
 /** Dawn's instances: the adapter and device die with theirs, so they are kept for the life of the process (a collected one crashed the next kernel). */
 const instances: Gpu[] = [];
@@ -66,6 +79,7 @@ export async function loadWebGpu(allowSoftware: boolean): Promise<WebGpuInfo> {
     await tf.setBackend('webgpu');
     return loaded;
   }
+  if (!allowSoftware && !hardwarePossible()) throw new Error('webgpu: no GPU adapter (no Vulkan loader, libvulkan.so.1, to reach one)');
   let dawn: Dawn;
   try {
     dawn = (await import('webgpu')) as unknown as Dawn;
@@ -74,9 +88,9 @@ export async function loadWebGpu(allowSoftware: boolean): Promise<WebGpuInfo> {
   }
   // GPUBufferUsage, GPUMapMode, GPUShaderStage...: the backend reads them as globals.
   for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
-  let adapter = await instance(dawn, []).requestAdapter({ powerPreference: 'high-performance' });
+  let adapter = hardwarePossible() ? await instance(dawn, []).requestAdapter({ powerPreference: 'high-performance' }) : null;
   if (!adapter || isSoftwareAdapter(adapter.info)) {
-    const found = adapter ? `only a software adapter (${nameOf(adapter.info)})` : 'no GPU adapter (Dawn found no Vulkan, Metal or D3D12 device)';
+    const found = adapter ? `only a software adapter (${nameOf(adapter.info)})` : hardwarePossible() ? 'no GPU adapter (Dawn found no Vulkan, Metal or D3D12 device)' : 'no GPU adapter (no Vulkan loader, libvulkan.so.1, to reach one)';
     if (!allowSoftware) throw new Error(`webgpu: ${found}`);
     // Mesa's llvmpipe through EGL without a display.
     process.env.EGL_PLATFORM ??= 'surfaceless';
