@@ -21,7 +21,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** `replicate` as a worker runs it: its own process, its folders from the environment. */
 function start(args: string[], folder: string) {
   const env = { ...process.env, SEG_PROFILE: 'smoke', SEG_DATA_DIR: path.resolve(__dirname, '../../../../shared/data'), SEG_RUNS_DIR: path.join(dir, folder, 'runs'), SEG_REPORTS_DIR: path.join(dir, folder, 'reports') };
-  const child = spawn(process.execPath, [tsx, main, ...args], { env });
+  // Its own process group: tsx runs the worker in a child process, and a kill must reach it as a scheduler's would.
+  const child = spawn(process.execPath, [tsx, main, ...args], { env, detached: true });
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (d) => (out.stdout += d));
   child.stderr.on('data', (d) => (out.stderr += d));
@@ -68,7 +69,7 @@ describe('SegNet smoke grid: one process vs three shards on one folder', () => {
         }
       }, 20);
     });
-    killed.child.kill('SIGKILL');
+    process.kill(-killed.child.pid!, 'SIGKILL');
     expect((await killed.done).signal).toBe('SIGKILL');
     const shards = await Promise.all([1, 2, 3].map((k) => replicate(['--shard', `${k}/3`], 'three')));
     for (const s of shards) expect(s.code, s.stderr).toBe(0);
