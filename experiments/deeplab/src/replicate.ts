@@ -12,23 +12,18 @@ import {
   atomicWriteFile,
   camvidSplit,
   datasetMedianFrequency,
-  engineInfo,
-  engineRecord,
   evaluate,
   infer,
   labelOverlay,
   loadCheckpointWeights,
   packageVersions,
   prepareRunDir,
-  readTrainingLog,
   slugify,
   toByteRange,
   train,
-  TrainingDiverged,
   writeChart,
   writePng,
   type Dataset,
-  type EngineRecord,
   type Prediction,
   type GridReplication,
   type GridRun,
@@ -36,6 +31,10 @@ import {
   type Sample,
   type tfl,
   readRunResults,
+  trainOrDiverged,
+  runProvenance,
+  lossCurve,
+  runAll,
 } from '@seg/core';
 import { refinePrediction, type CrfParams } from '@seg/crf';
 import { deeplab, IMAGENET_BACKBONE_LAYERS, withOutputStride, type DeepLabOptions } from '@seg/deeplab';
@@ -143,28 +142,26 @@ export async function plan(o: ReplicateOptions): Promise<GridReplication<RunResu
     const { val, test } = await evalSets();
     const model = deeplab(modelOptions);
     log(`${name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
-    let diverged: string | undefined;
-    const r = await train(model, trainSet, {
-      iters: p.iters,
-      batchSize: p.batch,
-      optimizer: p.optimizer,
-      lrMultipliers,
-      ...(classWeights ? { classWeights } : {}),
-      augment: { flip: true, scale: [0.75, 1.25], crop: p.crop },
-      seed,
-      runDir,
-      checkpointEvery: p.iters,
-      logEvery: Math.max(1, Math.floor(p.iters / 20)),
-      quiet: true,
-    }).catch((err: unknown) => {
-      // A run that diverges is a result (recorded, shown in the report), not the end of the replication.
-      if (!(err instanceof TrainingDiverged)) throw err;
-      diverged = err.message;
-      log(`${name}, seed ${seed}: ${err.message}`);
-      return { seconds: 0 };
-    });
-    if (diverged) {
-      const result: RunResult = { variant: variant.name, init, seed, config, metrics: { val: {}, test: {} }, diverged, training_seconds: 0, backend: engineInfo()?.backend ?? 'unknown', engine: engineRecord() as EngineRecord, packages: versions(), loss_curve: [] };
+    const r = await trainOrDiverged(
+      model,
+      trainSet,
+      {
+        iters: p.iters,
+        batchSize: p.batch,
+        optimizer: p.optimizer,
+        lrMultipliers,
+        ...(classWeights ? { classWeights } : {}),
+        augment: { flip: true, scale: [0.75, 1.25], crop: p.crop },
+        seed,
+        runDir,
+        checkpointEvery: p.iters,
+        logEvery: Math.max(1, Math.floor(p.iters / 20)),
+        quiet: true,
+      },
+      (s) => log(`${name}, seed ${seed}: ${s}`),
+    );
+    if (r.diverged) {
+      const result: RunResult = { variant: variant.name, init, seed, config, metrics: { val: {}, test: {} }, diverged: r.diverged, training_seconds: 0, ...runProvenance(versions()), loss_curve: [] };
       await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
       model.dispose();
       return;
@@ -186,7 +183,6 @@ export async function plan(o: ReplicateOptions): Promise<GridReplication<RunResu
       metrics.test.crf = await score(model, test, crf.best);
     }
     model.dispose();
-    const curve = await readTrainingLog(runDir);
     const result: RunResult = {
       variant: variant.name,
       init,
@@ -194,10 +190,8 @@ export async function plan(o: ReplicateOptions): Promise<GridReplication<RunResu
       config: { ...config, ...(crf ? { crf: crf.best } : {}) },
       metrics,
       training_seconds: Number(r.seconds.toFixed(2)),
-      backend: engineInfo()?.backend ?? 'unknown',
-      engine: engineRecord() as EngineRecord,
-      packages: versions(),
-      loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
+      ...runProvenance(versions()),
+      loss_curve: await lossCurve(runDir),
     };
     await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
     log(`${name}, seed ${seed}: val ${JSON.stringify(Object.fromEntries(Object.entries(metrics.val).map(([k, v]) => [k, Number((100 * v.miou).toFixed(2))])))}`);
@@ -240,9 +234,7 @@ export async function plan(o: ReplicateOptions): Promise<GridReplication<RunResu
 
 /** Every run of the grid in this process, then the merge (what a plain `replicate` does). */
 export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
-  const g = await plan(o);
-  for (const run of g.runs) await g.runOne(run);
-  return g.merge();
+  return runAll(await plan(o));
 }
 
 export type { Variant };

@@ -12,7 +12,6 @@ import {
   CAFFE_RESNET_LAYERS,
   CAMVID_CLASSES,
   camvidSplit,
-  engineInfo,
   evaluate,
   infer,
   labelOverlay,
@@ -20,7 +19,6 @@ import {
   packageVersions,
   prepareRunDir,
   resolveBackboneStart,
-  readTrainingLog,
   slugify,
   train,
   writeChart,
@@ -29,8 +27,11 @@ import {
   type GridReplication,
   type GridRun,
   type ReplicationOptions,
-  engineRecord, type EngineRecord,
+  type EngineRecord,
   readRunResults,
+  runProvenance,
+  lossCurve,
+  runAll,
 } from '@seg/core';
 import { fcn, initFromCoarser } from '@seg/fcn';
 import { variantsOf, type Profile } from './profiles.js';
@@ -145,17 +146,14 @@ export function plan(o: ReplicateOptions): GridReplication<RunResult[]> {
     });
     const e = await evaluate(model, test, { boundaryTolerance: 1, batchSize: 8 });
     model.dispose();
-    const curve = await readTrainingLog(runDir);
     const result: RunResult = {
       variant: variant.name,
       seed,
       config,
       metrics: { test: { pixel_acc: e.pixel_acc, mean_acc: e.mean_acc, miou: e.miou, fw_iou: e.fw_iou, boundary_f1: e.boundary_f1! } },
       training_seconds: Number(r.seconds.toFixed(2)),
-      backend: engineInfo()?.backend ?? 'unknown',
-      engine: engineRecord(),
-      packages: versions(),
-      loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
+      ...runProvenance(versions()),
+      loss_curve: await lossCurve(runDir),
     };
     await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
   };
@@ -186,7 +184,5 @@ export function plan(o: ReplicateOptions): GridReplication<RunResult[]> {
 
 /** Every run of the grid in this process, then the merge (what a plain `replicate` does). */
 export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
-  const g = plan(o);
-  for (const run of g.runs) await g.runOne(run);
-  return g.merge();
+  return runAll(plan(o));
 }

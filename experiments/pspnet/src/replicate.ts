@@ -12,27 +12,26 @@ import {
   camvidSplit,
   CAFFE_RESNET_LAYERS,
   datasetMedianFrequency,
-  engineInfo,
-  engineRecord,
   evaluate,
   infer,
   labelOverlay,
   loadCheckpointWeights,
   packageVersions,
   prepareRunDir,
-  readTrainingLog,
   slugify,
   train,
-  TrainingDiverged,
   writeChart,
   writePng,
   type Dataset,
-  type EngineRecord,
   type GridReplication,
   type GridRun,
   type ReplicationOptions,
   type tfl,
   readRunResults,
+  trainOrDiverged,
+  runProvenance,
+  lossCurve,
+  runAll,
 } from '@seg/core';
 import { AUX_OUTPUT, pspnet, type PSPNetOptions } from '@seg/pspnet';
 import { seedsOf, VARIANTS, type Profile, type Variant } from './profiles.js';
@@ -125,44 +124,39 @@ export async function plan(o: ReplicateOptions): Promise<GridReplication<RunResu
     const { val } = await evalSets();
     const model = pspnet(modelOptions);
     log(`${variant.name}, seed ${seed}: training ${p.iters} iterations (${runDir})`);
-    let diverged: string | undefined;
-    const r = await train(model, trainSet, {
-      iters: p.iters,
-      batchSize: p.batch,
-      optimizer: p.optimizer,
-      lrMultipliers,
-      auxiliaryLosses,
-      ...(classWeights ? { classWeights } : {}),
-      augment,
-      seed,
-      runDir,
-      checkpointEvery: p.iters,
-      logEvery: Math.max(1, Math.floor(p.iters / 20)),
-      quiet: true,
-    }).catch((err: unknown) => {
-      // A run that diverges is a result (recorded, shown in the report), not the end of the replication.
-      if (!(err instanceof TrainingDiverged)) throw err;
-      diverged = err.message;
-      log(`${variant.name}, seed ${seed}: ${err.message}`);
-      return { seconds: 0 };
-    });
+    const r = await trainOrDiverged(
+      model,
+      trainSet,
+      {
+        iters: p.iters,
+        batchSize: p.batch,
+        optimizer: p.optimizer,
+        lrMultipliers,
+        auxiliaryLosses,
+        ...(classWeights ? { classWeights } : {}),
+        augment,
+        seed,
+        runDir,
+        checkpointEvery: p.iters,
+        logEvery: Math.max(1, Math.floor(p.iters / 20)),
+        quiet: true,
+      },
+      (s) => log(`${variant.name}, seed ${seed}: ${s}`),
+    );
     const t0 = performance.now();
-    const metrics = diverged ? null : { val: await score(model, val) };
+    const metrics = r.diverged ? null : { val: await score(model, val) };
     model.dispose();
-    const curve = diverged ? [] : await readTrainingLog(runDir);
     const result: RunResult = {
       variant: variant.name,
       table: variant.table,
       seed,
       config,
       metrics,
-      ...(diverged ? { diverged } : {}),
+      ...(r.diverged ? { diverged: r.diverged } : {}),
       training_seconds: Number(r.seconds.toFixed(2)),
       evaluation_seconds: Number(((performance.now() - t0) / 1000).toFixed(2)),
-      backend: engineInfo()?.backend ?? 'unknown',
-      engine: engineRecord() as EngineRecord,
-      packages: versions(),
-      loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
+      ...runProvenance(versions()),
+      loss_curve: r.diverged ? [] : await lossCurve(runDir),
     };
     await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
     if (metrics) log(`${variant.name}, seed ${seed}: val mIoU ${(100 * metrics.val.miou).toFixed(2)} (${result.training_seconds} s training, ${result.evaluation_seconds} s evaluation)`);
@@ -204,7 +198,5 @@ export async function plan(o: ReplicateOptions): Promise<GridReplication<RunResu
 
 /** Every run of the grid in this process, then the merge (what a plain `replicate` does). */
 export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
-  const g = await plan(o);
-  for (const run of g.runs) await g.runOne(run);
-  return g.merge();
+  return runAll(await plan(o));
 }

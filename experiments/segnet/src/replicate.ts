@@ -26,7 +26,6 @@ import {
   OnnxNetwork,
   packageVersions,
   prepareRunDir,
-  readTrainingLog,
   slugify,
   subset,
   tf,
@@ -42,6 +41,8 @@ import {
   type GridRun,
   type ReplicationOptions,
   readRunResults,
+  lossCurve,
+  runAll,
 } from '@seg/core';
 import { decoderStorage, segnetBasic } from '@seg/segnet';
 import { TUTORIAL_WEIGHTS, VARIANTS, type Profile, type Variant } from './profiles.js';
@@ -176,7 +177,7 @@ async function runOne(o: ReplicateOptions, run: GridRun, data: { train: Dataset;
     training_seconds: Number(seconds.toFixed(2)),
     engine: engineRecord(),
     packages: versions(),
-    loss_curve: (await readTrainingLog(runDir)).map(({ iter, loss }) => ({ iter, loss })),
+    loss_curve: await lossCurve(runDir),
   };
   await atomicWriteFile(resultFile, JSON.stringify(result, null, 2));
   return result;
@@ -267,7 +268,5 @@ export interface Replicated {
 
 /** Every run of the grid in this process, then the merge (what a plain `replicate` does). */
 export async function replicate(o: ReplicateOptions): Promise<Replicated> {
-  const g = plan(o);
-  for (const run of g.runs) await g.runOne(run);
-  return g.merge();
+  return runAll(plan(o));
 }

@@ -10,14 +10,12 @@ import {
   atomicWriteFile as atomicWrite,
   boundaryF1,
   ConfusionMatrix,
-  engineInfo,
   infer,
   isbi2012,
   loadCheckpointWeights,
   packageVersions,
   pixelError,
   prepareRunDir,
-  readTrainingLog,
   slugify,
   type Dataset,
   type GridReplication,
@@ -29,8 +27,12 @@ import {
   writePng,
   type InferOptions,
   type Prediction,
-  type Sample, engineRecord, type EngineRecord,
+  type Sample,
+  type EngineRecord,
   readRunResults,
+  runProvenance,
+  lossCurve,
+  runAll,
 } from '@seg/core';
 import { tileCovering, unet, unetTraining } from '@seg/unet';
 import { ABLATIONS, PAPER, VARIANTS, type Profile, type Variant } from './profiles.js';
@@ -122,17 +124,14 @@ export function plan(o: ReplicateOptions): GridReplication<RunResult[]> {
     const preds: Prediction[] = [];
     for (const s of truth) preds.push(await infer(model, s, inferOpts));
     model.dispose();
-    const curve = await readTrainingLog(runDir);
     const result: RunResult = {
       variant: variant.name,
       seed,
       config,
       metrics: evaluateSlices(preds, truth),
       training_seconds: Number(r.seconds.toFixed(2)),
-      backend: engineInfo()?.backend ?? 'unknown',
-      engine: engineRecord(),
-      packages: versions(),
-      loss_curve: curve.map(({ iter, loss }) => ({ iter, loss })),
+      ...runProvenance(versions()),
+      loss_curve: await lossCurve(runDir),
     };
     await atomicWrite(resultFile, JSON.stringify(result, null, 2));
   };
@@ -171,7 +170,5 @@ async function writeOverlay(reportsDir: string, variant: string, pred: Predictio
 
 /** Every run of the grid in this process, then the merge (what a plain `replicate` does). */
 export async function replicate(o: ReplicateOptions): Promise<RunResult[]> {
-  const g = plan(o);
-  for (const run of g.runs) await g.runOne(run);
-  return g.merge();
+  return runAll(plan(o));
 }

@@ -84,6 +84,7 @@ export { Optimizer, polyLr, type OptimizerConfig, type OptimizerState } from './
 export { BatchLoader, type Batch } from './train/batches.js';
 export { saveCheckpoint, loadCheckpoint, loadCheckpointWeights, recoverCheckpoint, assertFiniteWeights, checkpointDir, type TrainState } from './train/checkpoint.js';
 export { readTrainingLog, train, type TrainConfig, type TrainResult } from './train/trainer.js';
+export { trainOrDiverged } from './train/train-or-diverged.js';
 export { Progress, formatDuration } from './train/progress.js';
 export { infer, inferBatch, tfjsNetwork, type InferOptions, type Network, type Prediction } from './infer/predict.js';
 export { evaluate, type EvalResult } from './infer/evaluate.js';
@@ -92,10 +93,11 @@ export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
 export { readableChart, vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
 export { writeReportsIndex } from './report/index-page.js';
-export { camvidSplit, claimVerdict, formatMeanSd, formatP, meanSd, packageVersions, prepareRunDir, readResults, replicationDirs, runReplication, selectProfile, slugify, verdictMethod, type GridReplication, type MeanSd, type ProfileBase, type ReplicationDirs, type ReplicationOptions } from './report/experiment.js';
+export { camvidSplit, claimVerdict, formatMeanSd, formatP, meanSd, packageVersions, prepareRunDir, readResults, replicationDirs, runAll, runReplication, selectProfile, slugify, verdictMethod, type GridReplication, type MeanSd, type ProfileBase, type ReplicationDirs, type ReplicationOptions } from './report/experiment.js';
 export { configHash, gridListing, parseGridArgs, readRunResults, runDirOf, runSelected, runStatus, selectRuns, shardRuns, type GridArgs, type GridRun, type RunStatus } from './report/run-grid.js';
 export { compareSeeds, effectSize, incompleteBeta, logGamma, permutationTest, pooledSd, seedsNeeded, studentTQuantileTwoSided, studentTTwoSided, welchTTest, type Comparison, type WelchResult } from './report/statistics.js';
 export { lossCurvesChart, seedSpreadChart } from './report/charts.js';
+export { lossCurve, runProvenance, type RunProvenance } from './report/run-record.js';
 export { CAMVID_PALETTE, labelOverlay } from './report/overlay.js';
 
 // ONNX export and the onnx engine

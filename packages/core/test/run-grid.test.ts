@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configHash, gridListing, InputError, parseGridArgs, replicationDirs, runSelected, runStatus, selectRuns, shardRuns, type GridRun } from '../src/index.js';
+import { configHash, engineRecord, gridListing, InputError, parseGridArgs, replicationDirs, runAll, runProvenance, runSelected, runStatus, selectRuns, shardRuns, type GridRun } from '../src/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'seg-grid-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,5 +176,34 @@ describe('replicationDirs', () => {
     } finally {
       process.env = keep;
     }
+  });
+});
+
+describe('runAll and runProvenance', () => {
+  it('runAll runs every run in grid order, then merges once and returns the merge', async () => {
+    const order: string[] = [];
+    const merged = await runAll({
+      profile: 'p',
+      runsDir: dir,
+      reportsDir: dir,
+      runs: grid,
+      runOne: async (r) => {
+        order.push(r.id);
+      },
+      merge: async () => {
+        order.push('merge');
+        return order.length;
+      },
+    });
+    expect(order).toEqual([...grid.map((r) => r.id), 'merge']);
+    expect(merged).toBe(grid.length + 1);
+  });
+
+  it("runProvenance records the running engine and the packages it is given, in results.json's order", () => {
+    const p = runProvenance({ '@seg/core': '1.2.3' });
+    expect(Object.keys(p)).toEqual(['backend', 'engine', 'packages']);
+    expect(p.engine).toEqual(engineRecord());
+    expect(p.backend).toBe(engineRecord().backend);
+    expect(p.packages).toEqual({ '@seg/core': '1.2.3' });
   });
 });

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchLoader, conv, convBnRelu, initEngine, syntheticDataset, tf, tfl, train, TrainingDiverged, type Sample, type TrainConfig } from '../src/index.js';
+import { BatchLoader, conv, convBnRelu, initEngine, lossCurve, syntheticDataset, tf, tfl, train, TrainingDiverged, trainOrDiverged, type Sample, type TrainConfig } from '../src/index.js';
 import { relErr } from './helpers.js';
 
 function smallNet(seed: number) {
@@ -124,6 +124,28 @@ describe('trainer', () => {
     expect(state.iter).toBe(3);
     expect(Number.isFinite(state.loss)).toBe(true);
     expect(existsSync(path.join(run, 'checkpoint', 'model', 'weights.bin'))).toBe(true);
+  });
+
+  it('trainOrDiverged: a diverged run is a result with its message, a finished one its time; any other failure still throws', async () => {
+    const said: string[] = [];
+    let count = 0;
+    const poison = (s: Sample) => (count++ >= 8 ? { ...s, image: new Float32Array(s.image.length).fill(NaN) } : s);
+    const diverged = await trainOrDiverged(smallNet(1), data, config(path.join(dir, 'or-diverged'), { prepare: poison }), (m) => said.push(m));
+    expect(diverged.seconds).toBe(0);
+    expect(diverged.diverged).toMatch(/^Training diverged: the loss became NaN at iteration 5;/);
+    expect(said).toEqual([diverged.diverged]);
+    const fine = await trainOrDiverged(smallNet(1), data, config(path.join(dir, 'or-fine'), { iters: 4 }));
+    expect(fine.diverged).toBeUndefined();
+    expect(fine.seconds).toBeGreaterThan(0);
+    // results.json's loss curve: one entry per logged iteration, iteration and loss only.
+    const curve = await lossCurve(path.join(dir, 'or-fine'));
+    expect(curve.map((c) => c.iter)).toEqual([1, 2, 3, 4]);
+    expect(Object.keys(curve[0]!).sort()).toEqual(['iter', 'loss']);
+    const broken = (s: Sample) => {
+      if (s) throw new RangeError('a broken sample');
+      return s;
+    };
+    await expect(trainOrDiverged(smallNet(1), data, config(path.join(dir, 'or-broken'), { prepare: broken }))).rejects.toThrow(RangeError);
   });
 
   it('Adam with a constant rate trains too', async () => {

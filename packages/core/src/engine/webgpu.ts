@@ -79,7 +79,8 @@ export async function loadWebGpu(allowSoftware: boolean): Promise<WebGpuInfo> {
     await tf.setBackend('webgpu');
     return loaded;
   }
-  if (!allowSoftware && !hardwarePossible()) throw new Error('webgpu: no GPU adapter (no Vulkan loader, libvulkan.so.1, to reach one)');
+  const hardware = hardwarePossible();
+  if (!allowSoftware && !hardware) throw new Error('webgpu: no GPU adapter (no Vulkan loader, libvulkan.so.1, to reach one)');
   let dawn: Dawn;
   try {
     dawn = (await import('webgpu')) as unknown as Dawn;
@@ -88,9 +89,9 @@ export async function loadWebGpu(allowSoftware: boolean): Promise<WebGpuInfo> {
   }
   // GPUBufferUsage, GPUMapMode, GPUShaderStage...: the backend reads them as globals.
   for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
-  let adapter = hardwarePossible() ? await instance(dawn, []).requestAdapter({ powerPreference: 'high-performance' }) : null;
+  let adapter = hardware ? await instance(dawn, []).requestAdapter({ powerPreference: 'high-performance' }) : null;
   if (!adapter || isSoftwareAdapter(adapter.info)) {
-    const found = adapter ? `only a software adapter (${nameOf(adapter.info)})` : hardwarePossible() ? 'no GPU adapter (Dawn found no Vulkan, Metal or D3D12 device)' : 'no GPU adapter (no Vulkan loader, libvulkan.so.1, to reach one)';
+    const found = adapter ? `only a software adapter (${nameOf(adapter.info)})` : hardware ? 'no GPU adapter (Dawn found no Vulkan, Metal or D3D12 device)' : 'no GPU adapter (no Vulkan loader, libvulkan.so.1, to reach one)';
     if (!allowSoftware) throw new Error(`webgpu: ${found}`);
     // Mesa's llvmpipe through EGL without a display.
     process.env.EGL_PLATFORM ??= 'surfaceless';

@@ -138,6 +138,12 @@ export interface GridReplication<M = unknown> {
   merge(): Promise<M>;
 }
 
+/** Every run of the grid in this process, in grid order, then the merge: what a plain `replicate` does, for tests and scripts. */
+export async function runAll<M>(g: GridReplication<M>): Promise<M> {
+  for (const run of g.runs) await g.runOne(run);
+  return g.merge();
+}
+
 /**
  * The body of experiments/<paper>/src/main.ts (the arguments are
  * report/run-grid.ts's):
