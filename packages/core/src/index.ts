@@ -93,7 +93,7 @@ export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { countMacs } from './models/macs.js';
 export { readableChart, vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
 export { writeReportsIndex } from './report/index-page.js';
-export { camvidSplit, claimVerdict, formatMeanSd, formatP, meanSd, packageVersions, prepareRunDir, readResults, replicationDirs, runAll, runReplication, selectProfile, slugify, verdictMethod, type GridReplication, type MeanSd, type ProfileBase, type ReplicationDirs, type ReplicationOptions } from './report/experiment.js';
+export { camvidSplit, claimVerdict, formatMeanSd, formatP, meanSd, packageVersions, prepareRunDir, profileTraining, readResults, replicationDirs, runAll, runReplication, selectProfile, slugify, verdictMethod, type GridReplication, type MeanSd, type ProfileBase, type ReplicationDirs, type ReplicationOptions } from './report/experiment.js';
 export { configHash, gridListing, parseGridArgs, readRunResults, runDirOf, runSelected, runStatus, selectRuns, shardRuns, type GridArgs, type GridRun, type RunStatus } from './report/run-grid.js';
 export { compareSeeds, effectSize, incompleteBeta, logGamma, permutationTest, pooledSd, seedsNeeded, studentTQuantileTwoSided, studentTTwoSided, welchTTest, type Comparison, type WelchResult } from './report/statistics.js';
 export { lossCurvesChart, seedSpreadChart } from './report/charts.js';

@@ -93,6 +93,11 @@ export interface ProfileBase {
   valImages: number;
 }
 
+/** What a CamVid replication's run takes from its profile: the schedule, one checkpoint at the end (the last one is scored), 20 log lines, no progress bar. */
+export function profileTraining(p: ProfileBase, runDir: string, seed: number) {
+  return { iters: p.iters, batchSize: p.batch, optimizer: p.optimizer, seed, runDir, checkpointEvery: p.iters, logEvery: Math.max(1, Math.floor(p.iters / 20)), quiet: true };
+}
+
 /** Where a replication reads and writes (experiments/<paper>/src/replicate.ts takes these). */
 export interface ReplicationOptions<P> {
   profile: P;
