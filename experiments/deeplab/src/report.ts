@@ -80,7 +80,7 @@ export async function writeReport(dir: string, allRuns: RunResult[], profile: Pr
     : 'not run';
   // How far test sits below val, per net and start: the v3/v3+ nets from ImageNet apart from the rest.
   const gaps = R50_NETS.flatMap((v) => [I(v), S(v)]).filter((ref) => has(runs, ref)).map((ref) => ({ ref, gap: pct(runs, ref, 'val').mean - pct(runs, ref, 'test').mean }));
-  const span = (xs: number[]) => (xs.length ? `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)} points` : '—');
+  const span = (xs: number[]) => (xs.length ? `${Math.min(...xs).toFixed(1)} to ${Math.max(...xs).toFixed(1)} points` : '—');
   const v3ImageNet = (g: (typeof gaps)[number]) => g.ref[1] === 'imagenet' && g.ref[0].startsWith('v3');
   const bestRecipe = recipe?.rows.reduce((a, r) => (r.val_miou > a.val_miou ? r : a));
   const pretraining = R50_NETS.map((v) => {
