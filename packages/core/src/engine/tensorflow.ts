@@ -187,6 +187,43 @@ const pointwise = {
     tf.tidy(() => tf.reshape(tf.matMul(sampled(x, g), tf.reshape(dy, [-1, g.outChannels]), true, false), [1, 1, g.inChannels, g.outChannels])),
 };
 
+/**
+ * oneDNN (TF 2.21) runs some convolutions, SegNet-Basic's 7x7 64->64 among
+ * them, as im2col + GEMM, and one whose im2col copy of an image passes about
+ * 1 GiB never returns (7x7x64 at 260x340; at 240x320, 963 MB, it takes 2 s).
+ * Such a convolution runs in bands of output rows, each a VALID convolution
+ * of its rows of the input padded once: the same sums, each band's copy
+ * under the limit. The backprops have no such copy and run whole.
+ */
+let im2colBandBytes = 900 * 2 ** 20;
+
+/** Sets the im2col size past which a convolution runs in bands (tests make it small); returns the previous one. */
+export function setIm2colBandBytes(bytes: number): number {
+  const previous = im2colBandBytes;
+  im2colBandBytes = bytes;
+  return previous;
+}
+
+/** TF's Conv2D for geometry `g`, in bands of output rows when an image's im2col copy would pass the limit. */
+function conv2dBanded(b: NodeBackend, x: tf.Tensor4D, filter: tf.Tensor4D, g: Geometry): tf.Tensor4D {
+  const limit = im2colBandBytes;
+  const rowBytes = g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * 4;
+  if (rowBytes * g.outHeight <= limit) return b.executeSingleOutput('Conv2D', convAttrs(b, g), [x, filter]) as tf.Tensor4D;
+  const rows = Math.max(1, Math.floor(limit / rowBytes));
+  return tf.tidy(() => {
+    const [top, bottom, left, right] = explicitPads(g);
+    const padded = tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+    const bands: tf.Tensor4D[] = [];
+    for (let r0 = 0; r0 < g.outHeight; r0 += rows) {
+      const n = Math.min(rows, g.outHeight - r0);
+      const slice = tf.slice(padded, [0, r0 * g.strideHeight, 0, 0], [-1, (n - 1) * g.strideHeight + g.effectiveFilterHeight, -1, -1]);
+      const band = conv2dInfo(slice.shape, filter.shape, { strides: [g.strideHeight, g.strideWidth], pad: 'valid', dilations: [g.dilationHeight, g.dilationWidth] }, false);
+      bands.push(b.executeSingleOutput('Conv2D', convAttrs(b, band), [slice, filter]) as tf.Tensor4D);
+    }
+    return tf.concat(bands, 1);
+  });
+}
+
 /** tfjs-node's activation step of its fused kernels. */
 interface FusedBackend {
   applyActivation(input: tf.Tensor, activation: string, preluActivationWeights?: tf.Tensor, leakyreluAlpha?: number): tf.Tensor;
@@ -196,12 +233,12 @@ const kernels: tf.KernelConfig[] = [
   kernel(tf.Conv2D, (b, { x, filter }, a) => {
     const g = conv2dInfo(x!.shape, filter!.shape, a, false);
     if (isPointwise(g)) return pointwise.forward(x as tf.Tensor4D, filter as tf.Tensor4D, g);
-    return b.executeSingleOutput('Conv2D', convAttrs(b, g), [x!, filter!]);
+    return conv2dBanded(b, x as tf.Tensor4D, filter as tf.Tensor4D, g);
   }),
   // tfjs-layers' Conv2D with a bias runs this op; tfjs-node's own kernel calls TF's Conv2D directly.
   kernel(tf.FusedConv2D, (b, { x, filter, bias, preluActivationWeights }, a) => {
     const g = conv2dInfo(x!.shape, filter!.shape, a, false);
-    let y = isPointwise(g) ? pointwise.forward(x as tf.Tensor4D, filter as tf.Tensor4D, g) : b.executeSingleOutput('Conv2D', convAttrs(b, g), [x!, filter!]);
+    let y: tf.Tensor = isPointwise(g) ? pointwise.forward(x as tf.Tensor4D, filter as tf.Tensor4D, g) : conv2dBanded(b, x as tf.Tensor4D, filter as tf.Tensor4D, g);
     if (bias) {
       const biased = tf.add(y, bias as tf.Tensor);
       y.dispose();
