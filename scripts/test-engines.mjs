@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 /**
- * `pnpm test`: typecheck, then every package's tests once per engine:
- * SEG_BACKEND=tensorflow (where it loads) and SEG_BACKEND=wasm. Every test
- * runs on both, because the engine under a test is whatever SEG_BACKEND
- * picks (tests compare it with the cpu reference). A SEG_BACKEND set by the
- * caller runs that engine alone. Then the webgpu pass: only the
+ * `pnpm test`: typecheck, then every package's tests on the first engine
+ * (SEG_BACKEND=tensorflow where it loads, else wasm), then the
+ * engine-specific tests again on wasm: @seg/core (every op and gradient
+ * against the cpu reference, the training loop, the pretrained weights) and
+ * @seg/cli (every zoo model end to end, ONNX export). The architecture
+ * packages and the replications' smoke runs are built from those ops and
+ * run once: their second pass took about 7 of CI's 30 minutes. A
+ * SEG_BACKEND set by the caller runs every test on that engine alone. Then
+ * the webgpu pass: only the
  * *.webgpu.test.ts files (@seg/core's ops and gradients, @seg/cli's zoo),
  * on whatever adapter Dawn finds, a software one included (here Mesa's
  * llvmpipe), against the cpu backend. Prints how long each part took.
@@ -54,10 +58,16 @@ if (!process.env.SEG_BACKEND && engines.length === 1) {
   process.stderr.write('seg tests: the tensorflow engine does not load here, so the suite runs on wasm only (see README, Engines).\n');
 }
 let code = step('typecheck', ['typecheck']);
-for (const e of engines) if (code === 0 && e !== 'webgpu') code = step(`tests on ${e}`, ['test', '--concurrency=1'], { SEG_BACKEND: e });
+/** Packages whose tests exercise the engine itself; the second engine runs only these. */
+const ENGINE_PACKAGES = ['@seg/core', '@seg/cli'];
+engines.forEach((e, i) => {
+  if (code !== 0 || e === 'webgpu') return;
+  const only = i === 0 ? [] : ENGINE_PACKAGES.map((p) => `--filter=${p}`);
+  code = step(i === 0 ? `tests on ${e}` : `engine tests (${ENGINE_PACKAGES.join(', ')}) on ${e}`, ['test', '--concurrency=1', ...only], { SEG_BACKEND: e });
+});
 if (code === 0 && (!process.env.SEG_BACKEND || process.env.SEG_BACKEND === 'webgpu')) {
   const adapter = webgpuAdapter();
-  if (adapter) code = step(`webgpu tests on ${adapter}`, ['test', '--concurrency=1', '--filter=@seg/core', '--filter=@seg/cli'], { SEG_BACKEND: 'webgpu' });
+  if (adapter) code = step(`webgpu tests on ${adapter}`, ['test', '--concurrency=1', ...ENGINE_PACKAGES.map((p) => `--filter=${p}`)], { SEG_BACKEND: 'webgpu' });
   else {
     process.stderr.write('seg tests: SEG_BACKEND=webgpu does not start here (no adapter, not even a software one), so its tests did not run.\n');
     if (process.env.SEG_BACKEND === 'webgpu') code = 1;
