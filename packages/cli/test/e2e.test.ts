@@ -195,6 +195,11 @@ describe('seg train / eval / predict end to end', () => {
     await initEngine({ force: true });
     if (tfLoads === true) expect(rows[2]).toMatchObject({ engine: 'tensorflow', samples: 2, mode: 'inference' });
     else expect(rows[2]).toMatchObject({ engine: 'tensorflow', mean_ms: null, samples: 0, skipped: (tfLoads as string).replace(/^SEG_BACKEND=tensorflow: /, '').replace(/\.$/, '') });
+    // cpu is timed only when a warmed pass at 1/8 of the size predicts a sample under 30 s: this small net is.
+    const c = await seg('bench', '--models', 'test-net', '--engines', 'cpu', '--size', '64x64', '--samples', '1', '--json');
+    expect(c.code).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject([{ engine: 'cpu', model: 'test-net', size: '64x64', mode: 'inference', samples: 1 }]);
+    expect(JSON.parse(c.stdout)[0].mean_ms).toBeGreaterThan(0);
     const t = await seg('bench', '--models', 'test-net', '--engines', 'onnx,wasm', '--size', '32x32', '--samples', '2', '--train', '--report', report, '--json');
     const trainRows = JSON.parse(t.stdout);
     expect(trainRows[0]).toMatchObject({ engine: 'onnx', mode: 'train', skipped: 'onnxruntime-node runs inference only' });

@@ -210,17 +210,17 @@ async function predictSeconds(build: (o: { classes: number; channels: number; si
       const shape = small.outputs[0]!.shape;
       if ((shape[1] ?? 1) <= 0 || (shape[2] ?? 1) <= 0) continue;
       const x = tf.randomUniform([1, size[0], size[1], o.channels]) as tf.Tensor4D;
-      // One untimed pass first: a GPU engine compiles its shaders on the first call, which would swamp a small pass.
-      const warm = small.predict(x) as tf.Tensor;
-      await warm.data();
-      warm.dispose();
-      const t0 = performance.now();
-      const y = small.predict(x) as tf.Tensor;
-      await y.data();
-      y.dispose();
-      const seconds = (performance.now() - t0) / 1000;
-      x.dispose();
-      return (seconds * fullMacs) / countMacs(small);
+      try {
+        // One untimed warm-up pass first: a GPU engine compiles its shaders on the first call, which would swamp a small pass.
+        const t = await timeTask('predict', async () => {
+          const y = small.predict(x) as tf.Tensor;
+          await y.data();
+          y.dispose();
+        }, { iterations: 1, warmupIterations: 1 });
+        return (t.mean_ms / 1000) * fullMacs / countMacs(small);
+      } finally {
+        x.dispose();
+      }
     } finally {
       small.dispose();
     }
