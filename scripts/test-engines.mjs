@@ -19,6 +19,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * @seg/core's ENGINES (dist may not be built yet when this starts; its
+ * engines test checks the two lists agree). tensorflow and wasm run the
+ * suite, webgpu its own tests; cpu is the reference the others are checked
+ * against.
+ */
+const ENGINES = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 const turbo = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'turbo.cmd' : 'turbo');
 
 function tensorflowLoads() {
@@ -53,7 +60,7 @@ function step(label, args, env = {}) {
 }
 
 const timings = [];
-const engines = process.env.SEG_BACKEND ? [process.env.SEG_BACKEND] : tensorflowLoads() ? ['tensorflow', 'wasm'] : ['wasm'];
+const engines = process.env.SEG_BACKEND ? [process.env.SEG_BACKEND] : ENGINES.filter((e) => e === 'wasm' || (e === 'tensorflow' && tensorflowLoads()));
 if (!process.env.SEG_BACKEND && engines.length === 1) {
   process.stderr.write('seg tests: the tensorflow engine does not load here, so the suite runs on wasm only (see README, Engines).\n');
 }

@@ -10,6 +10,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 await runReplication(
   'deeplab',
   path.resolve(here, '../../..'),
-  (dirs) => plan({ profile: profileFromEnv(), dataDir: path.join(dirs.dataRoot, 'camvid'), runsDir: dirs.runsDir, reportsDir: dirs.reportsDir }),
+  'camvid',
+  (dirs) => plan({ profile: profileFromEnv(), dataDir: dirs.dataDir, runsDir: dirs.runsDir, reportsDir: dirs.reportsDir }),
   rewriteReport,
 );

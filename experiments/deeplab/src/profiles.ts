@@ -1,5 +1,5 @@
 /**
- * The DeepLab replication as data. Data: ../shared/data/camvid (SegNet's
+ * The DeepLab replication as data. Data: seg data's camvid (SegNet's
  * CamVid, 11 classes, 360x480: train 367, val 101, test 233), downscaled in
  * the short profiles. Protocol: every setting (learning rate, backbone rate,
  * batch-norm mode, CRF parameters) is chosen on val; test is evaluated once

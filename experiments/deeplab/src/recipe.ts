@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { atomicWriteFile, camvid, datasetMedianFrequency, downscaled, evaluate, initEngine, train } from '@seg/core';
+import { atomicWriteFile, camvid, datasetMedianFrequency, datasetPath, downscaled, evaluate, initEngine, train } from '@seg/core';
 import { deeplab, IMAGENET_BACKBONE_LAYERS } from '@seg/deeplab';
 import { VARIANTS } from './profiles.js';
 
@@ -17,7 +17,7 @@ const root = path.resolve(here, '../../..');
 const [name, iters, batch, lr, mult, ds, bn, weights] = process.argv.slice(2).filter((a) => a !== '--');
 if (!weights) throw new Error('usage: recipe NAME ITERS BATCH LR BACKBONE_MULT DOWNSCALE frozen|updated none|median');
 await initEngine();
-const data = path.resolve(root, '../shared/data/camvid');
+const data = datasetPath('camvid');
 const trainSet = downscaled(await camvid(data, 'train'), Number(ds));
 const val = downscaled(await camvid(data, 'val'), Number(ds));
 // The replication's own v3+ (profiles.ts), so the recipe is tried on the net it is chosen for.

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineInfo, initEngine } from '@seg/core';
+import { CORE_DATA_DIR, engineInfo, initEngine } from '@seg/core';
 import { PROFILES } from '../src/profiles.js';
 import { replicate, variantsOf } from '../src/replicate.js';
 
@@ -16,7 +16,7 @@ describe('DeepLab replication, smoke profile', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('trains every net from ImageNet and from scratch, evaluates val and test (CRF, both output strides), writes the report, and reuses finished runs', async () => {
-    const o = { profile: PROFILES.smoke, dataDir: path.resolve(__dirname, '../../../../shared/data/camvid'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
+    const o = { profile: PROFILES.smoke, dataDir: path.join(CORE_DATA_DIR, 'camvid-sample'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
     const runs = await replicate(o);
     const variants = variantsOf(PROFILES.smoke);
     expect(variants.some((v) => v.model.backbone === 'vgg16')).toBe(false);

@@ -7,10 +7,10 @@
  */
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { initEngine, describeEngine, camvidSplit, train, evaluate, CAFFE_RESNET_LAYERS } from '@seg/core';
+import { initEngine, describeEngine, camvidSplit, datasetPath, train, evaluate, CAFFE_RESNET_LAYERS } from '@seg/core';
 import { fcn } from '@seg/fcn';
 console.error(describeEngine(await initEngine()));
-const data = '../../../shared/data/camvid';
+const data = datasetPath('camvid');
 const iters = Number(process.env.ITERS ?? 60), batch = Number(process.env.BATCH ?? 8), lr = Number(process.env.LR ?? 0.001);
 const ds = Number(process.env.DS ?? 4);
 const crop: [number, number] = ds === 4 ? [88, 120] : [176, 240];

@@ -1,5 +1,5 @@
 /**
- * The FCN replication as data. Data: ../shared/data/camvid (SegNet's CamVid,
+ * The FCN replication as data. Data: seg data's camvid (SegNet's CamVid,
  * 11 classes), downscaled in the short profiles; train split for training,
  * every setting chosen on val, test evaluated once per run for the final
  * numbers. The paper fine-tunes ImageNet VGG16; no npm package ships VGG16's

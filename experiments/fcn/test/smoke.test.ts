@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineInfo, initEngine } from '@seg/core';
+import { CORE_DATA_DIR, engineInfo, initEngine } from '@seg/core';
 import { PROFILES, VARIANTS, variantsOf } from '../src/profiles.js';
 import { replicate } from '../src/replicate.js';
 
@@ -16,7 +16,7 @@ describe('FCN replication, smoke profile', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs every variant (staged ones from their coarser run), writes results.json, charts, overlays and report.md, and reuses finished runs', async () => {
-    const o = { profile: PROFILES.smoke, dataDir: path.resolve(__dirname, '../../../../shared/data/camvid'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
+    const o = { profile: PROFILES.smoke, dataDir: path.join(CORE_DATA_DIR, 'camvid-sample'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
     const runs = await replicate(o);
     expect(runs.map((r) => r.variant)).toEqual(VARIANTS.map((v) => v.name));
     expect(variantsOf(PROFILES.quick).map((v) => v.name)).toEqual(['FCN-32s', 'FCN-16s (staged)', 'FCN-8s (staged)', 'FCN-32s, continued']);

@@ -1,7 +1,7 @@
 /**
  * The PSPNet replication as data. The paper's ablations ran on ADE20K,
  * which is not available here (no download at run time, none in
- * ../shared/data): they run on CamVid (SegNet's split, 11 classes, 360x480:
+ * seg data): they run on CamVid (SegNet's split, 11 classes, 360x480:
  * train 367, val 101, test 233), downscaled in the short profiles.
  * Protocol: every setting is chosen on val; test is evaluated once per run,
  * with the last checkpoint, for the final numbers.

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { atomicWriteFile, CAFFE_RESNET_LAYERS, camvid, datasetMedianFrequency, downscaled, evaluate, initEngine, train } from '@seg/core';
+import { atomicWriteFile, CAFFE_RESNET_LAYERS, camvid, datasetMedianFrequency, datasetPath, downscaled, evaluate, initEngine, train } from '@seg/core';
 import { AUX_OUTPUT, pspnet } from '@seg/pspnet';
 import { PROFILES, VARIANTS } from './profiles.js';
 import { runOptions } from './replicate.js';
@@ -19,7 +19,7 @@ const variant = VARIANTS.find((v) => v.name === variantName);
 if (!lr || !variant) throw new Error(`usage: recipe NAME VARIANT ITERS LR [OUTPUT_STRIDE]; VARIANT is one of ${VARIANTS.map((v) => `"${v.name}"`).join(', ')}`);
 await initEngine();
 const p = { ...PROFILES.quick, iters: Number(iters), optimizer: { ...PROFILES.quick.optimizer, lr: Number(lr) }, outputStride: (Number(os) || PROFILES.quick.outputStride) as 8 | 16 };
-const data = path.resolve(root, '../shared/data/camvid');
+const data = datasetPath('camvid');
 const trainSet = downscaled(await camvid(data, 'train'), p.downscale);
 const val = downscaled(await camvid(data, 'val'), p.downscale);
 const model = pspnet(runOptions(variant, p, trainSet.numClasses, 1));

@@ -79,7 +79,7 @@ Written by \`SEG_PROFILE=${p.name} pnpm turbo run replicate --filter pspnet\` (e
 number below is read from results.json beside this file.
 
 **Data.** The paper's ablations use ADE20K, which is not available here (nothing is downloaded at run
-time; ../shared/data holds CamVid and ISBI 2012). They run on CamVid (SegNet's split, 11 classes)
+time; seg data fetches CamVid and ISBI 2012). They run on CamVid (SegNet's split, 11 classes)
 downscaled x${p.downscale}: train ${p.trainImages} images, val ${p.valImages}, test ${p.testImages}.
 **Protocol:** every run is scored on val with its last checkpoint, and every claim below is judged
 on val over seeds (mean ± sd; Welch's t-test at α 0.05, see below). The variant with

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineInfo, initEngine } from '@seg/core';
+import { CORE_DATA_DIR, engineInfo, initEngine } from '@seg/core';
 import { PROFILES, VARIANTS, seedsOf } from '../src/profiles.js';
 import { chooseOnVal, replicate } from '../src/replicate.js';
 
@@ -16,7 +16,7 @@ describe('PSPNet replication, smoke profile', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('trains Table 2 and Table 1, scores val, evaluates test for the variant chosen on val only, writes the report, and reuses finished runs', async () => {
-    const o = { profile: PROFILES.smoke, dataDir: path.resolve(__dirname, '../../../../shared/data/camvid'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
+    const o = { profile: PROFILES.smoke, dataDir: path.join(CORE_DATA_DIR, 'camvid-sample'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
     const runs = await replicate(o);
     expect(runs.map((r) => `${r.variant}/${r.seed}`)).toEqual(VARIANTS.flatMap((v) => seedsOf(v, PROFILES.smoke).map((s) => `${v.name}/${s}`)));
     const chosen = chooseOnVal(runs);

@@ -141,7 +141,7 @@ ${weightsTable.join('\n')}
 
 ## Weights and overlays
 
-The best SegNet-Basic run by val global accuracy: \`reports/segnet/${r.weights}\`. \`seg eval --weights reports/segnet/${r.weights} --data ../shared/data/camvid --format camvid --split test${p.downscale > 1 ? ` --downscale ${p.downscale}` : ''} --bf\` recomputes its test row without training. One test image, ground truth then each decoder (first seed): overlays/.
+The best SegNet-Basic run by val global accuracy: \`reports/segnet/${r.weights}\`. \`seg eval --weights reports/segnet/${r.weights} --data camvid --split test${p.downscale > 1 ? ` --downscale ${p.downscale}` : ''} --bf\` recomputes its test row without training. One test image, ground truth then each decoder (first seed): overlays/.
 
 ![ground truth](overlays/ground-truth.png) ![SegNet-Basic](overlays/segnet-basic.png) ![FCN-Basic](overlays/fcn-basic.png) ![Bilinear](overlays/bilinear-interpolation.png)
 

@@ -9,18 +9,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROFILES } from '../src/profiles.js';
 import { gridRuns } from '../src/replicate.js';
 
 const main = path.resolve(__dirname, '../src/main.ts');
+const SAMPLE_CATALOG = path.resolve(__dirname, '../../../packages/core/test/fixtures/camvid-sample-catalog.mjs');
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 const dir = mkdtempSync(path.join(tmpdir(), 'seg-segnet-shards-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `replicate` as a worker runs it: its own process, its folders from the environment. */
 function start(args: string[], folder: string) {
-  const env = { ...process.env, SEG_PROFILE: 'smoke', SEG_DATA_DIR: path.resolve(__dirname, '../../../../shared/data'), SEG_RUNS_DIR: path.join(dir, folder, 'runs'), SEG_REPORTS_DIR: path.join(dir, folder, 'reports') };
+  // camvid is the test sample (a preload registers it), read where SEG_DATA_DIR holds none
+  const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(SAMPLE_CATALOG).href}`, SEG_PROFILE: 'smoke', SEG_DATA_DIR: path.join(dir, 'data'), SEG_RUNS_DIR: path.join(dir, folder, 'runs'), SEG_REPORTS_DIR: path.join(dir, folder, 'reports') };
   // Its own process group: tsx runs the worker in a child process, and a kill must reach it as a scheduler's would.
   const child = spawn(process.execPath, [tsx, main, ...args], { env, detached: true });
   const out = { stdout: '', stderr: '' };

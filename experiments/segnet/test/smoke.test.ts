@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initEngine } from '@seg/core';
+import { CORE_DATA_DIR, initEngine } from '@seg/core';
 import { PROFILES, TABLE1, VARIANTS } from '../src/profiles.js';
 import { replicate } from '../src/replicate.js';
 
@@ -16,7 +16,7 @@ describe('SegNet replication, smoke profile', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs every variant, keeps the best val checkpoint, scores test, measures decoder costs, writes the report and weights, and reuses finished runs', async () => {
-    const o = { profile: PROFILES.smoke, dataDir: path.resolve(__dirname, '../../../../shared/data/camvid'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
+    const o = { profile: PROFILES.smoke, dataDir: path.join(CORE_DATA_DIR, 'camvid-sample'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
     const { runs, costs, balancing } = await replicate(o);
     expect(runs.map((r) => r.variant)).toEqual(VARIANTS.map((v) => v.name));
     for (const r of runs) {

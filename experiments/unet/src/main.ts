@@ -10,6 +10,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 await runReplication(
   'unet',
   path.resolve(here, '../../..'),
-  (dirs) => plan({ profile: profileFromEnv(), dataDir: path.join(dirs.dataRoot, 'isbi2012'), runsDir: dirs.runsDir, reportsDir: dirs.reportsDir }),
+  'isbi2012',
+  (dirs) => plan({ profile: profileFromEnv(), dataDir: dirs.dataDir, runsDir: dirs.runsDir, reportsDir: dirs.reportsDir }),
   rewriteReport,
 );

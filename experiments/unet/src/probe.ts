@@ -6,7 +6,7 @@
  * Run from experiments/unet: `BW=8 ITERS=300 CROPV=428 VARIANTS=1 npx tsx src/probe.ts`.
  */
 import path from 'node:path';
-import { initEngine, describeEngine } from '@seg/core';
+import { initEngine, describeEngine, datasetPath } from '@seg/core';
 import { PROFILES, VARIANTS } from './profiles.js';
 import { replicate } from './replicate.js';
 console.error(describeEngine(await initEngine()));
@@ -19,6 +19,6 @@ const lr = Number(process.env.LR ?? 0.001);
 const profile = { ...PROFILES.quick, name: 'quick' as const, baseWidth: bw, iters, crop, optimizer: { name: 'adam' as const, lr }, seeds: (process.env.SEEDS ?? '1').split(',').map(Number) };
 const tag = process.env.TAG ?? `${bw}-${iters}`;
 const t0 = Date.now();
-const r = await replicate({ profile, dataDir: path.resolve('../../../shared/data/isbi2012'), runsDir: `/tmp/probe-unet/runs-${tag}`, reportsDir: `/tmp/probe-unet/rep-${tag}` });
+const r = await replicate({ profile, dataDir: datasetPath('isbi2012'), runsDir: `/tmp/probe-unet/runs-${tag}`, reportsDir: `/tmp/probe-unet/rep-${tag}` });
 for (const x of r) console.log(x.variant, x.seed, x.training_seconds, JSON.stringify(x.metrics));
 console.log('total', (Date.now() - t0) / 1000);

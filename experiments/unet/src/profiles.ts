@@ -2,7 +2,7 @@
  * The U-Net replication as data (STYLE.md: an experiment definition fully
  * describes the run and is written into results.json).
  *
- * Data: ../shared/data/isbi2012/train, slices 00-24 for training and 25-29
+ * Data: ISBI 2012's training slices (they ship with seg: packages/core/data/isbi2012/train), slices 00-24 for training and 25-29
  * for evaluation. The challenge's test labels were never published, so the
  * paper's test-set numbers cannot be reproduced exactly; we report ours on
  * the held-out slices beside them.

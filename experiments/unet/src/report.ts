@@ -48,7 +48,7 @@ export async function writeReport(
   const optText = opt.name === 'sgd' ? `SGD (momentum ${opt.momentum ?? 0}, lr ${opt.lr}, poly), the paper's optimiser` : `Adam (lr ${opt.lr}, poly) instead of the paper's SGD with momentum 0.99, which in this few iterations collapsed to one class or never left it (measured with the valid net: lr 0.01 -> all membrane, 0.003 -> all cell); the \`full\` profile uses the paper's SGD`;
   const md = `# U-Net (Ronneberger et al. 2015) on ISBI 2012
 
-Profile \`${profile.name}\`: base width ${profile.baseWidth}, depth ${profile.depth}, training crops ${profile.crop.valid} (valid) / ${profile.crop['same-bn']} (same-bn), ${profile.iters} iterations with batch 1 of ${optText}; seeds ${profile.seeds.join(', ')}. Trained on slices ${profile.trainSlices[0]}-${profile.trainSlices.at(-1)} of ../shared/data/isbi2012/train, evaluated on slices ${profile.evalSlices.join(', ')}: the challenge's test labels were never published, so the paper's test-set figures and ours are not on the same images.
+Profile \`${profile.name}\`: base width ${profile.baseWidth}, depth ${profile.depth}, training crops ${profile.crop.valid} (valid) / ${profile.crop['same-bn']} (same-bn), ${profile.iters} iterations with batch 1 of ${optText}; seeds ${profile.seeds.join(', ')}. Trained on slices ${profile.trainSlices[0]}-${profile.trainSlices.at(-1)} of ISBI 2012's training stack (it ships with seg), evaluated on slices ${profile.evalSlices.join(', ')}: the challenge's test labels were never published, so the paper's test-set figures and ours are not on the same images.
 
 ## Results (held-out slices)
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineInfo, initEngine } from '@seg/core';
+import { CORE_DATA_DIR, engineInfo, initEngine } from '@seg/core';
 import { PROFILES, VARIANTS } from '../src/profiles.js';
 import { replicate } from '../src/replicate.js';
 
@@ -16,7 +16,7 @@ describe('U-Net replication, smoke profile', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs every variant, writes results.json, charts, overlays and report.md, and resumes finished runs', async () => {
-    const o = { profile: PROFILES.smoke, dataDir: path.resolve(__dirname, '../../../../shared/data/isbi2012'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
+    const o = { profile: PROFILES.smoke, dataDir: path.join(CORE_DATA_DIR, 'isbi2012'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
     const runs = await replicate(o);
     expect(runs.map((r) => r.variant)).toEqual(VARIANTS.map((v) => v.name));
     const results = JSON.parse(readFileSync(path.join(dir, 'reports', 'results.json'), 'utf8'));

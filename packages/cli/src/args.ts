@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './errors.js';
+import { didYouMean } from './suggest.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -29,12 +30,16 @@ function joinNegativeValues(argv: string[], options: Options): string[] {
 }
 
 export function parseVerbArgs(verb: string, argv: string[], options: Options, allowPositionals = false): ParsedArgs {
+  const all = { ...options, help: { type: 'boolean' } } as Options;
   try {
-    return parseArgs({ args: joinNegativeValues(argv, options), options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals });
+    return parseArgs({ args: joinNegativeValues(argv, options), options: all, strict: true, allowPositionals });
   } catch (err) {
     const msg = (err as Error).message;
     const flag = /'(-{1,2}[^' ]+)/.exec(msg)?.[1];
-    if (/Unknown option/.test(msg)) throw new UsageError(`seg ${verb} does not take ${flag ?? 'that option'}; see seg ${verb} --help.`);
+    if (/Unknown option/.test(msg)) {
+      const near = flag ? didYouMean(flag.replace(/^-+/, '').replace(/=.*$/, ''), Object.keys(all), (f) => `--${f}`) : '';
+      throw new UsageError(`seg ${verb} does not take ${flag ?? 'that option'}; ${near || `see seg ${verb} --help.`}`);
+    }
     if (/argument missing/.test(msg)) throw new UsageError(`${flag ?? 'an option'} needs a value; see seg ${verb} --help.`);
     if (/Unexpected argument/.test(msg)) throw new UsageError(`seg ${verb} takes no positional arguments (got ${/'([^']+)'/.exec(msg)?.[1] ?? 'one'}); see seg ${verb} --help.`);
     throw new UsageError(`seg ${verb}: ${msg}`);

@@ -7,6 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { atomicWriteFile, writeChart, writeReportsIndex, ZOO, type VegaLiteSpec } from '@seg/core';
+import { BENCH_ENGINES } from './bench-engines.js';
 
 export interface BenchRow {
   model: string;
@@ -75,8 +76,6 @@ const key = (r: BenchRow) => `${r.model}|${r.engine}|${r.mode}`;
 /** The engine column: webgpu rows name their adapter. */
 const engineCell = (x: BenchRow) => (x.adapter ? `${x.engine} (${x.adapter})` : x.engine);
 
-const ENGINE_ORDER = ['onnx', 'wasm', 'tensorflow', 'webgpu', 'cpu'];
-
 export async function writeBenchReport(dir: string, rows: BenchRow[], o: { threads: number }): Promise<void> {
   await mkdir(dir, { recursive: true });
   const jsonPath = path.join(dir, 'latency.json');
@@ -88,7 +87,7 @@ export async function writeBenchReport(dir: string, rows: BenchRow[], o: { threa
   }
   const fresh = new Set(rows.map(key));
   // Zoo order, then engine order, inference before training.
-  const rank = (r: BenchRow) => [ZOO.findIndex((z) => z.name === r.model), ENGINE_ORDER.indexOf(r.engine), r.mode === 'inference' ? 0 : 1];
+  const rank = (r: BenchRow) => [ZOO.findIndex((z) => z.name === r.model), (BENCH_ENGINES as readonly string[]).indexOf(r.engine), r.mode === 'inference' ? 0 : 1];
   const merged = [...previous.filter((r) => !fresh.has(key(r))), ...rows].sort((a, b) => {
     const [x, y] = [rank(a), rank(b)];
     return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]! || a.model.localeCompare(b.model);

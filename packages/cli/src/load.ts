@@ -1,10 +1,18 @@
-/** Shared by eval and predict: the trained model named by --run or --weights. */
+/**
+ * Shared by eval and predict: the trained model named by --run or --weights.
+ * Its checks run before the engine loads; @seg/core is imported only to
+ * load and run the model.
+ */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { assertFiniteWeights, fileSystem, InputError, loadOnnxRuntime, OnnxNetwork, tfl, type InferOptions, type Network } from '@seg/core';
+import type { InferOptions, Network, tfl } from '@seg/core';
+import { InputError } from '@seg/core/names';
 import { UsageError } from './errors.js';
+import { loadPackages } from './registry.js';
+import { readRunConfig } from './run-config.js';
 
-export async function loadTrainedModel(run: string | undefined, weights: string | undefined): Promise<tfl.LayersModel> {
+/** The folder of the saved model that --run or --weights names, once it is there. */
+export function trainedModelDir(run: string | undefined, weights: string | undefined): string {
   if (!run && !weights) throw new UsageError('Give the model to use with --run RUN or --weights DIR.');
   if (run && weights) throw new UsageError('Give either --run or --weights, not both.');
   const dir = run ? path.join(run, 'checkpoint', 'model') : weights!;
@@ -12,15 +20,33 @@ export async function loadTrainedModel(run: string | undefined, weights: string 
   const root = (run ?? weights)!;
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new UsageError(`${flag} folder ${root} does not exist.`);
   if (!existsSync(path.join(dir, 'model.json'))) throw new UsageError(`${flag} ${root} holds no saved model (${path.join(dir, 'model.json')} is missing).`);
+  return dir;
+}
+
+export async function loadTrainedModel(run: string | undefined, weights: string | undefined): Promise<tfl.LayersModel> {
+  const dir = trainedModelDir(run, weights);
+  const core = await import('@seg/core');
   let model: tfl.LayersModel;
   try {
-    model = await tfl.loadLayersModel(fileSystem(dir));
+    model = await core.tfl.loadLayersModel(core.fileSystem(dir));
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(`${path.join(dir, 'model.json')} cannot be loaded as a model (${(err as Error).message.replace(/\.$/, '')}).`);
   }
-  await assertFiniteWeights(model, `The model in ${dir}`);
+  await core.assertFiniteWeights(model, `The model in ${dir}`);
   return model;
+}
+
+/**
+ * The side multiple inference pads a trained model's input to (its zoo
+ * model's ModelSpec.sizeMultiple): the model the run recorded, else the
+ * saved model's own name (a zoo builder names its model after itself).
+ */
+export async function sizeMultipleOf(model: tfl.LayersModel, run: string | undefined): Promise<number | undefined> {
+  await loadPackages();
+  const { modelSpec } = await import('@seg/core');
+  const recorded = run ? readRunConfig(run)?.model : undefined;
+  return modelSpec(recorded ?? model.name)?.sizeMultiple;
 }
 
 /** A non-negative integer flag such as --seed. */
@@ -81,6 +107,14 @@ export const INFERENCE_FLAGS = {
 } as const;
 
 export const ENGINES = ['tfjs', 'onnx'] as const;
+export type NetworkEngine = (typeof ENGINES)[number];
+
+/** --engine, checked before anything loads. */
+export function parseNetworkEngine(engine: unknown): NetworkEngine {
+  const name = engine ?? 'tfjs';
+  if (!(ENGINES as readonly unknown[]).includes(name)) throw new UsageError(`--engine must be one of ${ENGINES.join(', ')} (got "${String(name)}").`);
+  return name as NetworkEngine;
+}
 
 /**
  * --engine: tfjs (the backend SEG_BACKEND picks) or onnx (the model exported
@@ -88,9 +122,8 @@ export const ENGINES = ['tfjs', 'onnx'] as const;
  * Pre- and post-processing are the same either way (@seg/core's infer).
  */
 export async function inferenceEngine(model: tfl.LayersModel, engine: unknown): Promise<{ net: tfl.LayersModel | Network; close: () => Promise<void> }> {
-  const name = engine ?? 'tfjs';
-  if (name === 'tfjs') return { net: model, close: async () => {} };
-  if (name !== 'onnx') throw new UsageError(`--engine must be one of ${ENGINES.join(', ')} (got "${String(name)}").`);
+  if (parseNetworkEngine(engine) === 'tfjs') return { net: model, close: async () => {} };
+  const { loadOnnxRuntime, OnnxNetwork } = await import('@seg/core');
   await loadOnnxRuntime();
   const net = new OnnxNetwork(model);
   return { net, close: () => net.dispose() };

@@ -49,10 +49,10 @@ describe('seg models', () => {
   it('bad input ends with one sentence and a non-zero exit', async () => {
     const unknownVerb = await seg('trian');
     expect(unknownVerb.code).toBe(2);
-    expect(unknownVerb.stderr).toBe('seg: Unknown verb "trian"; the verbs are models, info, train, eval, predict, export, bench, crf (see seg --help).');
+    expect(unknownVerb.stderr).toBe('seg: Unknown verb "trian"; did you mean "train"?');
     const unknownFlag = await seg('models', '--jsn');
     expect(unknownFlag.code).toBe(2);
-    expect(unknownFlag.stderr).toMatch(/^seg: seg models does not take --jsn; see seg models --help\.$/m);
+    expect(unknownFlag.stderr).toMatch(/^seg: seg models does not take --jsn; did you mean --json\?$/m);
     expect(unknownFlag.stdout).toBe('');
   });
 });

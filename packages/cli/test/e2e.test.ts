@@ -238,7 +238,7 @@ describe('seg train / eval / predict end to end', () => {
       [['export', '--model', 'test-net', '--out', path.join(dir, 'x', 'a.onnx')], /^seg: seg export --model test-net needs --size HxW\.$/],
       [['export', '--model', 'test-net', '--size', '32x32'], /^seg: seg export needs --out FILE\.onnx; see seg export --help\.$/],
       [['export', '--run', path.join(dir, 'run'), '--classes', '4', '--out', path.join(dir, 'x', 'a.onnx')], /^seg: --classes applies to --model only: a trained model keeps its classes\.$/],
-      [['bench', '--engines', 'gpu'], /^seg: --engines takes onnx, wasm, tensorflow, webgpu, cpu \(got "gpu"\)\.$/],
+      [['bench', '--engines', 'gpu'], /^seg: --engines takes onnx, tensorflow, webgpu, wasm, cpu \(got "gpu"\)\.$/],
     ];
     for (const [argv, message] of cases) {
       const r = await seg(...argv);

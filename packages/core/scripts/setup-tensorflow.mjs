@@ -19,6 +19,9 @@
  * Then node-pre-gyp builds binding/*.cc against it, and a child process
  * loads the result and runs one op.
  *
+ * Where an engine loads, it also builds native/stderr-redirect (see
+ * buildStderrRedirect).
+ *
  * SEG_TENSORFLOW=skip skips all of this; SEG_TENSORFLOW=force rebuilds.
  * Details of every step go to node_modules/.cache/seg-tensorflow/setup.log.
  */
@@ -208,7 +211,7 @@ async function setup(pkg) {
     const version = probe(pkgDir);
     if (version) {
       log(`${pkg} already loads (TensorFlow ${version})`);
-      return;
+      return true;
     }
   }
   const deps = join(pkgDir, 'deps');
@@ -227,7 +230,7 @@ async function setup(pkg) {
       const version = probe(pkgDir);
       if (!version) throw new Error('the built addon does not load (see the log)');
       say(`tensorflow engine ready: ${pkg} built against ${from}, TensorFlow ${version} (${((Date.now() - started) / 1000).toFixed(0)} s).`);
-      return;
+      return true;
     } catch (err) {
       failures.push(`${what}: ${err.cause?.code ?? err.message}`);
       log(`${what} failed: ${err.stack ?? err}`);
@@ -236,12 +239,52 @@ async function setup(pkg) {
   const still = probe(pkgDir);
   if (still) {
     say(`rebuilding the tensorflow engine failed (${failures.join('; ')}); the existing build (TensorFlow ${still}) still loads and stays in use (details: ${logFile}).`);
-    return;
+    return true;
   }
   say(
     `the tensorflow engine is not available (${failures.join('; ')}), so seg will run on wasm. ` +
       `To get it: give this machine PyPI or storage.googleapis.com and reinstall, or set SEG_TENSORFLOW_DIR to an unpacked libtensorflow and run \`pnpm --filter @seg/core setup:tensorflow\` (details: ${logFile}).`,
   );
+  return false;
+}
+
+/** node-gyp as node-pre-gyp finds it: the one npm or pnpm names, an installed one, or npm's own beside node. */
+function findNodeGyp() {
+  const candidates = [process.env.npm_config_node_gyp];
+  try {
+    candidates.push(require.resolve('node-gyp/bin/node-gyp.js'));
+  } catch {
+    // not installed as a package
+  }
+  candidates.push(join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  return candidates.find((c) => c && existsSync(c));
+}
+
+/**
+ * native/stderr-redirect: a small addon that lets seg hold back the lines
+ * TensorFlow's library logs while it loads, which no environment variable
+ * silences (src/engine/tensorflow-log.ts). Without it seg runs the same and
+ * those lines show.
+ */
+function buildStderrRedirect() {
+  const dir = join(coreDir, 'native', 'stderr-redirect');
+  const addon = join(dir, 'build', 'Release', 'stderr_redirect.node');
+  const loads = () => {
+    try {
+      require(addon);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (process.env.SEG_TENSORFLOW !== 'force' && loads()) return;
+  const gyp = findNodeGyp();
+  const args = [gyp, 'rebuild'];
+  const nodeDir = resolve(dirname(process.execPath), '..');
+  if (existsSync(join(nodeDir, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${nodeDir}`);
+  const r = gyp ? run(process.execPath, args, { cwd: dir }) : undefined;
+  if (r?.status === 0 && loads()) log('built native/stderr-redirect');
+  else say(`building native/stderr-redirect failed (${gyp ? lastLine(r.stderr) : 'no node-gyp found'}), so TensorFlow's own log lines show when it loads (details: ${logFile}).`);
 }
 
 async function main() {
@@ -259,7 +302,9 @@ async function main() {
     say('@tensorflow/tfjs-node is not installed (it is optional), so seg will run on wasm.');
     return;
   }
-  for (const pkg of installed) await setup(pkg);
+  let ready = false;
+  for (const pkg of installed) ready = (await setup(pkg)) || ready;
+  if (ready) buildStderrRedirect();
 }
 
 main().catch((err) => {

@@ -12,6 +12,7 @@ export {
   type BackendChoice,
   type EngineInfo,
 } from './engine/backend.js';
+export { ENGINES, type Engine } from './engine/engines.js';
 export { shutdownWasmThreads } from './engine/wasm-threads.js';
 export { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad, convInfo } from './engine/conv-grad.js';
 
@@ -80,16 +81,22 @@ export {
   CITYSCAPES_CLASSES,
   CITYSCAPES_LABEL_TO_TRAIN,
 } from './data/datasets.js';
+export { censusOf, labelWarning, IGNORED_WARNING_SHARE, type LabelCensus } from './data/label-census.js';
 export { Optimizer, polyLr, type OptimizerConfig, type OptimizerState } from './train/optimizer.js';
 export { BatchLoader, type Batch } from './train/batches.js';
 export { saveCheckpoint, loadCheckpoint, loadCheckpointWeights, recoverCheckpoint, assertFiniteWeights, checkpointDir, type TrainState } from './train/checkpoint.js';
 export { readTrainingLog, train, type TrainConfig, type TrainResult } from './train/trainer.js';
 export { trainOrDiverged } from './train/train-or-diverged.js';
 export { Progress, formatDuration } from './train/progress.js';
+export { TaskProgress, formatBytes, type TaskProgressOptions } from './io/task-progress.js';
 export { infer, inferBatch, tfjsNetwork, type InferOptions, type Network, type Prediction } from './infer/predict.js';
-export { evaluate, type EvalResult } from './infer/evaluate.js';
+export { paddedToMultiple, padFill } from './infer/pad-to-multiple.js';
+export { evaluate, type EvalOptions, type EvalResult } from './infer/evaluate.js';
 export { registerModel, modelSpec, registeredModels, checkInputSize, checkPretrained, type ModelSpec, type BuildOptions } from './models/registry.js';
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
+export { DATASETS, CORE_DATA_DIR, datasetSource, manifestOf, downloadBytes, registerDataset, type DatasetSource, type ManifestFile } from './data/catalog.js';
+export { dataRoot, datasetStatus, listDatasets, datasetPath, isDatasetName, verifyDataset, fetchDataset, ensureDataset, resolveDataArg, type DatasetStatus, type DataState, type FetchOptions } from './data/store.js';
+export { downloadFile, sha256File, type Expected, type DownloadOptions } from './io/download.js';
 export { countMacs } from './models/macs.js';
 export { readableChart, vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
 export { writeReportsIndex } from './report/index-page.js';

@@ -1,4 +1,4 @@
-/** Dataset readers: the shipped CamVid and ISBI data, and VOC/Cityscapes/folder layouts written here. */
+/** Dataset readers: the CamVid sample and the ISBI slices that ship with seg, and VOC/Cityscapes/folder layouts written here. */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { encode } from 'fast-png';
 import { camvid, cityscapes, imageFolder, isbi2012, voc } from '../src/data/datasets.js';
+import { CORE_DATA_DIR } from '../src/data/catalog.js';
 
-const SHARED = path.resolve(__dirname, '../../../../shared/data');
+const DATA = CORE_DATA_DIR;
 
 async function writeRgb(file: string, w: number, h: number, fill: (x: number, y: number) => [number, number, number], format: 'png' | 'jpeg') {
   const data = Buffer.alloc(w * h * 3);
@@ -28,9 +29,9 @@ describe('datasets', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads the shipped CamVid split: 480x360 RGB, 11 classes, void -> 255', async () => {
-    const ds = await camvid(path.join(SHARED, 'camvid'), 'train');
-    expect(ds.length).toBe(367);
+  it('reads CamVid in SegNet\'s layout (the test sample): 480x360 RGB, 11 classes, void -> 255', async () => {
+    const ds = await camvid(path.join(DATA, 'camvid-sample'), 'train');
+    expect(ds.length).toBe(4);
     expect(ds.numClasses).toBe(11);
     const s = await ds.get(0);
     expect([s.width, s.height, s.channels]).toEqual([480, 360, 3]);
@@ -38,11 +39,11 @@ describe('datasets', () => {
     const values = new Set(s.mask);
     for (const v of values) expect(v < 11 || v === 255).toBe(true);
     expect(values.size).toBeGreaterThan(3);
-    expect((await camvid(path.join(SHARED, 'camvid'), 'val')).length).toBe(101);
+    expect((await camvid(path.join(DATA, 'camvid-sample'), 'val')).length).toBe(3);
   });
 
   it('reads ISBI 2012: grey 512x512, membrane 0 -> class 0, cell 255 -> class 1', async () => {
-    const ds = await isbi2012(path.join(SHARED, 'isbi2012'), 'train', [25, 26]);
+    const ds = await isbi2012(path.join(DATA, 'isbi2012'), 'train', [25, 26]);
     expect(ds.length).toBe(2);
     const s = await ds.get(0);
     expect(s.id).toBe('25');

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   assertPretrainedAvailable,
   CaffeImageNetInput,
+  CORE_DATA_DIR,
   countTrainableParams,
   dilationForOutputStride,
   initEngine,
@@ -23,10 +24,10 @@ import {
   type ResNetTaps,
 } from '../src/index.js';
 
-const DATA = path.resolve(import.meta.dirname, '../../../../shared/data');
+const DATA = CORE_DATA_DIR;
 const IMAGES = [
-  path.join(DATA, 'camvid/test', readFileSync(path.join(DATA, 'camvid/test.txt'), 'utf8').split('\n')[0]!.split(' ')[0]!.split('/').pop()!),
-  path.join(DATA, 'camvid/val', readFileSync(path.join(DATA, 'camvid/val.txt'), 'utf8').split('\n')[5]!.split(' ')[0]!.split('/').pop()!),
+  path.join(DATA, 'camvid-sample/test', readFileSync(path.join(DATA, 'camvid-sample/test.txt'), 'utf8').split('\n')[0]!.split(' ')[0]!.split('/').pop()!),
+  path.join(DATA, 'camvid-sample/val', readFileSync(path.join(DATA, 'camvid-sample/val.txt'), 'utf8').split('\n')[2]!.split(' ')[0]!.split('/').pop()!),
   path.join(DATA, 'isbi2012/train/images', '00.png'),
 ];
 

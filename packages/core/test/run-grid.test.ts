@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configHash, engineRecord, gridListing, InputError, parseGridArgs, replicationDirs, runAll, runProvenance, runSelected, runStatus, selectRuns, shardRuns, type GridRun } from '../src/index.js';
+import { configHash, CORE_DATA_DIR, engineRecord, gridListing, InputError, parseGridArgs, replicationDirs, runAll, runProvenance, runReplication, runSelected, runStatus, selectRuns, shardRuns, type GridRun } from '../src/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'seg-grid-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,6 +84,7 @@ describe('run status, --run and --list', () => {
     };
     write('a-s1', { v: 'A', seed: 1 }, true);
     write('b-s1', { v: 'B', seed: 1 }, false);
+    mkdirSync(path.join(runs, 'b-s1', 'checkpoint'));
     write('x-s1', { v: 'X', seed: 99 }, true);
     expect(grid.slice(0, 4).map((r) => runStatus(runs, r))).toEqual(['done', 'partial', 'missing', 'missing']);
     const lines = gridListing(grid, runs).trimEnd().split('\n');
@@ -97,6 +98,48 @@ describe('run status, --run and --list', () => {
     expect(() => selectRuns(grid, { list: false, report: false, run: ['d-s1'] }, runs)).toThrow('--run d-s1: it starts from b-s1, which is not done');
     expect(selectRuns(grid, { list: false, report: false, run: ['d-s1', 'b-s1'] }, runs).map((r) => r.id)).toEqual(['b-s1', 'd-s1']);
     expect(() => selectRuns(grid, { list: false, report: false, run: ['zz'] }, runs)).toThrow('--run zz: no such run in this grid');
+  });
+
+  it('a folder holding only the experiment.json written before training is not started: missing in --list, and --report re-renders the committed results.json', async () => {
+    const root = path.join(dir, 'never-trained');
+    const runs = path.join(root, 'runs', 'paper', 'p');
+    const reports = path.join(root, 'reports', 'paper');
+    // every run failed before training (e.g. its data was missing): experiment.json, and nothing else
+    for (const r of grid) {
+      mkdirSync(path.join(runs, r.id), { recursive: true });
+      writeFileSync(path.join(runs, r.id, 'experiment.json'), JSON.stringify(r.config));
+    }
+    expect(grid.map((r) => runStatus(runs, r))).toEqual(grid.map(() => 'missing'));
+    expect(gridListing(grid, runs).trimEnd().split('\n')[1]).toBe(`a-s1\tA\t1\t${configHash({ v: 'A', seed: 1 })}\tmissing\t-`);
+    // a checkpoint (or the copy a run killed mid-save set aside) makes it partial
+    mkdirSync(path.join(runs, 'a-s1', 'checkpoint.old-42-1700000000000'));
+    expect(runStatus(runs, grid[0]!)).toBe('partial');
+    rmSync(path.join(runs, 'a-s1', 'checkpoint.old-42-1700000000000'), { recursive: true });
+
+    mkdirSync(reports, { recursive: true });
+    writeFileSync(path.join(reports, 'results.json'), '{"runs": []}');
+    const keep = { env: { ...process.env }, argv: process.argv, exitCode: process.exitCode, write: process.stderr.write };
+    const logged: string[] = [];
+    let rewritten = 0;
+    try {
+      process.env.SEG_RUNS_DIR = path.join(root, 'runs');
+      process.env.SEG_REPORTS_DIR = path.join(root, 'reports');
+      process.argv = [process.execPath, 'main.js', '--report'];
+      process.stderr.write = ((s: string) => logged.push(s) > 0) as typeof process.stderr.write;
+      const fail = async () => {
+        throw new Error('no run or merge may start');
+      };
+      await runReplication('paper', root, 'isbi2012', (dirs) => ({ profile: 'p', runsDir: path.join(dirs.runsDir, 'p'), reportsDir: dirs.reportsDir, runs: grid, runOne: fail, merge: fail }), async () => void rewritten++);
+    } finally {
+      process.stderr.write = keep.write;
+      process.env = keep.env;
+      process.argv = keep.argv;
+    }
+    const exitCode = process.exitCode;
+    process.exitCode = keep.exitCode;
+    expect(logged.join('')).toContain('report.md re-rendered from the committed results.json');
+    expect(rewritten).toBe(1);
+    expect(exitCode).toBe(keep.exitCode);
   });
 });
 
@@ -162,17 +205,19 @@ describe('one worker per run', () => {
 });
 
 describe('replicationDirs', () => {
-  it('moves runs, reports and data with SEG_RUNS_DIR, SEG_REPORTS_DIR and SEG_DATA_DIR', () => {
+  it('moves runs, reports and data with SEG_RUNS_DIR, SEG_REPORTS_DIR and SEG_DATA_DIR; ISBI falls back to the copy that ships with seg', () => {
     const keep = { ...process.env };
     try {
       delete process.env.SEG_RUNS_DIR;
       delete process.env.SEG_REPORTS_DIR;
+      process.env.XDG_CACHE_HOME = '/nonexistent/cache';
       delete process.env.SEG_DATA_DIR;
-      expect(replicationDirs('fcn', '/repo')).toEqual({ dataRoot: '/shared/data', runsDir: '/repo/experiments/fcn/runs', reportsDir: '/repo/reports/fcn' });
+      expect(replicationDirs('fcn', '/repo', 'camvid')).toEqual({ dataDir: '/nonexistent/cache/seg/data/camvid', runsDir: '/repo/experiments/fcn/runs', reportsDir: '/repo/reports/fcn' });
+      expect(replicationDirs('unet', '/repo', 'isbi2012').dataDir).toBe(path.join(CORE_DATA_DIR, 'isbi2012'));
       process.env.SEG_RUNS_DIR = '/mnt/runs';
       process.env.SEG_REPORTS_DIR = '/mnt/reports';
       process.env.SEG_DATA_DIR = '/mnt/data';
-      expect(replicationDirs('fcn', '/repo')).toEqual({ dataRoot: '/mnt/data', runsDir: '/mnt/runs/fcn', reportsDir: '/mnt/reports/fcn' });
+      expect(replicationDirs('fcn', '/repo', 'camvid')).toEqual({ dataDir: '/mnt/data/camvid', runsDir: '/mnt/runs/fcn', reportsDir: '/mnt/reports/fcn' });
     } finally {
       process.env = keep;
     }

@@ -7,7 +7,7 @@
  * Writes reports/bench/crf.json and crf.md.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { atomicWriteFile, readImage, writeReportsIndex } from '@seg/core';
+import { atomicWriteFile, CORE_DATA_DIR, readImage, writeReportsIndex } from '@seg/core';
 import os from 'node:os';
 import path from 'node:path';
 import { Bench } from 'tinybench';
@@ -44,8 +44,8 @@ async function time(name: string, fn: () => void, iterations: number) {
   return { mean_ms: r.latency.mean, p50_ms: r.latency.p50, p99_ms: r.latency.p99, samples: r.latency.samples?.length ?? iterations };
 }
 
-/** A real photo as well (CamVid, ../shared/data): its bilateral lattice is sparser than the synthetic scene's. */
-const PHOTO = path.resolve(import.meta.dirname, '../../../../shared/data/camvid/train/0001TP_006690.png');
+/** A real photo as well (the CamVid test sample): its bilateral lattice is sparser than the synthetic scene's. */
+const PHOTO = path.join(CORE_DATA_DIR, 'camvid-sample/train/0001TP_006690.png');
 
 const cases: { name: string; width: number; height: number; image: Uint8Array; probs: Float32Array }[] = [250, 500, 1000].map((width) => {
   const height = Math.round((width * 3) / 4);

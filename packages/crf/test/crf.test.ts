@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { boundaryF1, readImage, readLabelPng } from '@seg/core';
+import { boundaryF1, CORE_DATA_DIR, readImage, readLabelPng } from '@seg/core';
 import { bilateralFeatures, DenseCRF, denseCrf, PermutohedralLattice, positionFeatures } from '../src/index.js';
 import { bruteGaussian, bruteMeanField } from './brute-force.js';
 
@@ -285,7 +285,7 @@ describe('agreement with densecrf v2, the C++ code under pydensecrf', () => {
   // below (computed in double precision from the float32 values) with
   // DeepLab v2's kernels, 10 iterations. densecrf is C++ and stays out of
   // this project; the labels are the reference it gives.
-  const CAMVID = path.resolve(__dirname, '../../../../shared/data/camvid');
+  const CAMVID = path.join(CORE_DATA_DIR, 'camvid-sample');
   const [W, H, X0, Y0, L] = [120, 90, 100, 150, 12];
 
   /** A 120x90 crop of a CamVid photo, and probabilities that favour its annotated class only weakly (1.6x, noisy). */

@@ -1,4 +1,4 @@
-/** The zoo names of ../shared/spec/ZOO.md as DeepLab settings. */
+/** The zoo names of docs/zoo.md as DeepLab settings. */
 import { CAFFE_RESNET_LAYERS, registerModel, type BuildOptions } from '@seg/core';
 import { deeplab, type DeepLabOptions } from './deeplab.js';
 

@@ -1,4 +1,4 @@
-/** The zoo name of ../shared/spec/ZOO.md as a PSPNet setting. */
+/** The zoo name of docs/zoo.md as a PSPNet setting. */
 import { CAFFE_RESNET_LAYERS, registerModel, type BuildOptions } from '@seg/core';
 import { AUX_OUTPUT, PAPER_AUX_WEIGHT, pspnet, type PSPNetOptions } from './pspnet.js';
 

@@ -1,5 +1,5 @@
 import { registerModel } from '@seg/core';
-import { unetPaper, unetSameBn, validOutputSize } from './unet.js';
+import { DEPTH, unetPaper, unetSameBn, validOutputSize } from './unet.js';
 
 export { unet, unetPaper, unetSameBn, validOutputSize, tileCovering, type UNetOptions } from './unet.js';
 export { unetTraining, type UNetTrainingOptions } from './training.js';
@@ -21,8 +21,8 @@ registerModel({
 registerModel({
   name: 'unet-same-bn',
   package: '@seg/unet',
-  // Four 2x2 poolings with same-size skips: the sides must divide by 16.
-  inputSides: { rule: 'each side must be a multiple of 16 (four 2x2 poolings whose skips are concatenated uncropped)', valid: (s) => s > 0 && s % 16 === 0 },
+  // Four 2x2 poolings with same-size skips: the sides must divide by 2^4 = 16 (other sizes are padded at inference).
+  sizeMultiple: 2 ** DEPTH,
   build: (o = {}) =>
     unetSameBn({ classes: o.classes, channels: o.channels, size: o.size, baseWidth: o.width ? 64 * o.width : undefined, seed: o.seed }),
 });

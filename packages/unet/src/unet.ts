@@ -20,7 +20,7 @@ export interface UNetOptions {
   channels?: number;
   /** Channels of the first level (64 in the paper); the others double per level. */
   baseWidth?: number;
-  /** Pooling steps (4 in the paper). */
+  /** Pooling steps (DEPTH, 4 in the paper). */
   depth?: number;
   /** 'valid' (the paper) or 'same' padding. */
   padding?: 'valid' | 'same';
@@ -31,8 +31,11 @@ export interface UNetOptions {
   seed?: number;
 }
 
+/** The paper's pooling steps. */
+export const DEPTH = 4;
+
 /** Output side of a valid U-Net for an input side, or null where a pooling step would see an odd size. */
-export function validOutputSize(input: number, depth = 4): number | null {
+export function validOutputSize(input: number, depth = DEPTH): number | null {
   let s = input;
   for (let i = 0; i < depth; i++) {
     s -= 4;
@@ -45,7 +48,7 @@ export function validOutputSize(input: number, depth = 4): number | null {
 }
 
 /** The smallest valid input size whose output covers `target` pixels: one overlap-tile for the whole image. */
-export function tileCovering(target: number, depth = 4): number {
+export function tileCovering(target: number, depth = DEPTH): number {
   for (let s = target; ; s++) {
     const out = validOutputSize(s, depth);
     if (out !== null && out >= target) return s;
@@ -55,7 +58,7 @@ export function tileCovering(target: number, depth = 4): number {
 export function unet(o: UNetOptions = {}): tfl.LayersModel {
   // Every random initializer draws from one seed (core's layers/seeds.ts): the same seed builds the same net.
   return seededBuild(o.seed ?? 0, () => {
-    const depth = o.depth ?? 4;
+    const depth = o.depth ?? DEPTH;
     const padding = o.padding ?? 'valid';
     const size = o.size ?? (padding === 'valid' ? [572, 572] : [null, null]);
     const width = (level: number) => scaled((o.baseWidth ?? 64) * 2 ** level);

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compareOnnx, countTrainableParams, infer, initEngine, isbi2012, modelSpec, tf, train, type Sample } from '@seg/core';
+import { compareOnnx, CORE_DATA_DIR, countTrainableParams, infer, initEngine, isbi2012, modelSpec, tf, train, type Sample } from '@seg/core';
 import { models, tileCovering, unet, unetTraining, validOutputSize } from '../src/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-const ISBI = path.resolve(__dirname, '../../../../shared/data/isbi2012');
+const ISBI = path.join(CORE_DATA_DIR, 'isbi2012');
 
 function crop(s: Sample, size: number): Sample {
   const image = new Float32Array(size * size);

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parseNpy, readImage, writePng } from '@seg/core';
 import { denseCrf } from '@seg/crf';
 import { parseVerbArgs } from '../args.js';
 import { crfParams } from '../crf.js';
@@ -33,6 +32,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   if (!existsSync(imageFile)) throw new UsageError(`--image ${imageFile} does not exist.`);
   if (!existsSync(probsFile)) throw new UsageError(`--probs ${probsFile} does not exist.`);
   const params = crfParams(v, 'iters');
+  const { parseNpy, readImage, writePng } = await import('@seg/core');
   let npy;
   try {
     npy = parseNpy(new Uint8Array(await readFile(probsFile)), `--probs ${probsFile}`);

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
-import { downscaled, evaluate, openDataset, toByteRange } from '@seg/core';
 import { refinePrediction } from '@seg/crf';
+import { resolveDataArg } from '@seg/core/data';
 import { parseVerbArgs } from '../args.js';
 import { UsageError } from '../errors.js';
-import { INFERENCE_FLAGS, inferenceEngine, inferOptions, loadTrainedModel, parsePositive } from '../load.js';
+import type { StartEngine } from '../engine-line.js';
+import { INFERENCE_FLAGS, inferenceEngine, inferOptions, loadTrainedModel, parseNetworkEngine, parsePositive, sizeMultipleOf, trainedModelDir } from '../load.js';
+import { fillFromRun } from '../run-config.js';
 import { CRF_FLAGS, crfParams } from '../crf.js';
 
-export const help = `seg eval --run RUN | --weights DIR --data DIR --format F [--split val] [--classes N]
+export const help = `seg eval --run RUN | --weights DIR --data DIR|NAME [--format F] [--split val] [--classes N]
          [--downscale N] [--bf] [--tile HxW] [--window HxW] [--scales 0.75,1,1.25] [--flip]
          [--crf [--bilateral W,TA,TB] [--gaussian W,TG] [--crf-iters N]] [--engine tfjs|onnx] [--json]
 
@@ -20,9 +22,14 @@ as the short replication profiles train and report.
 convolution U-Net); --window HxW a sliding window. --crf refines each
 softmax output with the dense CRF before scoring (DeepLab v2's parameters
 unless given). --engine onnx runs the model exported to ONNX through
-onnxruntime-node, with the same pre- and post-processing.`;
+onnxruntime-node, with the same pre- and post-processing.
+With --run, --data, --format and --classes default to what seg train
+recorded in RUN/config.json; a flag given on the command line wins.
+A model that takes only some sizes (unet-same-bn: multiples of 16) gets
+other images padded to the next such size and its output cropped back.
+Progress goes to stderr.`;
 
-export async function run(argv: string[], out: (s: string) => void): Promise<void> {
+export async function run(argv: string[], out: (s: string) => void, _err: unknown, engine: StartEngine): Promise<void> {
   const { values: v } = parseVerbArgs('eval', argv, {
     ...INFERENCE_FLAGS,
     ...CRF_FLAGS,
@@ -34,19 +41,29 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
     bf: { type: 'boolean' },
   });
   const crf = v.crf ? crfParams(v, 'crf-iters') : undefined;
+  // the model first: a missing run folder is named before what it would have supplied
+  trainedModelDir(v.run as string | undefined, v.weights as string | undefined);
+  fillFromRun(v, v.run as string | undefined);
   if (typeof v.data !== 'string') throw new UsageError('seg eval needs --data; see seg eval --help.');
+  // --data is a folder or a dataset name (seg data list); a name brings its format.
+  const resolved = resolveDataArg(v.data, v.format as string | undefined);
+  v.data = resolved.dir;
+  v.format = resolved.format;
   if (typeof v.format !== 'string') throw new UsageError('seg eval needs --format; see seg eval --help.');
   if (!existsSync(v.data)) throw new UsageError(`--data folder ${v.data} does not exist.`);
+  await engine(parseNetworkEngine(v.engine));
+  const { downscaled, evaluate, openDataset, toByteRange } = await import('@seg/core');
   const model = await loadTrainedModel(v.run as string | undefined, v.weights as string | undefined);
   const classes = v.classes === undefined ? undefined : parsePositive(v.classes as string, '--classes', 0);
   const factor = parsePositive(v.downscale as string | undefined, '--downscale', 1);
   const full = await openDataset(v.data, v.format, (v.split as string) ?? 'val', { classes, channels: model.inputs[0]!.shape[3] === 1 ? 1 : 3 });
   const dataset = factor > 1 ? downscaled(full, factor) : full;
-  const o = inferOptions(v);
+  const o = { ...inferOptions(v), sizeMultiple: await sizeMultipleOf(model, v.run as string | undefined) };
   const { net, close } = await inferenceEngine(model, v.engine);
   const r = await evaluate(net, dataset, {
     ...o,
     classBoundary: Boolean(v.bf),
+    progress: true,
     ...(crf ? { refine: (p, sample) => refinePrediction(p, toByteRange(sample.image), sample.channels === 1 ? 1 : 3, crf) } : {}),
   }).finally(close);
   if (v.json) out(JSON.stringify(r));

@@ -1,10 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { atomicWriteFile, checkInputSize, exportOnnx, packageVersions, writeError, zooEntry, type tfl } from '@seg/core';
+import type { tfl } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
+import type { StartEngine } from '../engine-line.js';
 import { UsageError } from '../errors.js';
-import { findModel } from '../registry.js';
-import { loadTrainedModel, parsePositive, parseSize } from '../load.js';
+import { checkModelName, findModel } from '../registry.js';
+import { loadTrainedModel, parsePositive, parseSize, trainedModelDir } from '../load.js';
 
 export const help = `seg export --model NAME | --run RUN | --weights DIR --out FILE.onnx
            [--size HxW] [--classes N] [--batch N] [--json]
@@ -16,7 +17,7 @@ the same outputs: input "input" float32 [N, C, H, W], output "logits"
 exports a zoo model as built (freshly initialised); --run / --weights a
 trained one.`;
 
-export async function run(argv: string[], out: (s: string) => void): Promise<void> {
+export async function run(argv: string[], out: (s: string) => void, _err: unknown, engine: StartEngine): Promise<void> {
   const { values: v } = parseVerbArgs('export', argv, {
     model: { type: 'string' },
     run: { type: 'string' },
@@ -30,6 +31,16 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
   if (typeof v.out !== 'string') throw new UsageError('seg export needs --out FILE.onnx; see seg export --help.');
   if (v.model && (v.run || v.weights)) throw new UsageError('Give either --model or --run/--weights, not both.');
   let size = parseSize(v.size as string | undefined);
+  const batch = parsePositive(v.batch as string | undefined, '--batch', 1);
+  if (typeof v.model === 'string') {
+    checkModelName(v.model);
+    if (v.classes !== undefined) parsePositive(v.classes as string, '--classes', 0);
+  } else {
+    if (v.classes !== undefined) throw new UsageError('--classes applies to --model only: a trained model keeps its classes.');
+    trainedModelDir(v.run as string | undefined, v.weights as string | undefined);
+  }
+  await engine();
+  const { atomicWriteFile, checkInputSize, exportOnnx, packageVersions, writeError, zooEntry } = await import('@seg/core');
   let model: tfl.LayersModel;
   if (typeof v.model === 'string') {
     const spec = await findModel(v.model);
@@ -41,10 +52,8 @@ export async function run(argv: string[], out: (s: string) => void): Promise<voi
     checkInputSize(spec, size);
     model = spec.build({ classes, size, channels: defaults?.[2] });
   } else {
-    if (v.classes !== undefined) throw new UsageError('--classes applies to --model only: a trained model keeps its classes.');
     model = await loadTrainedModel(v.run as string | undefined, v.weights as string | undefined);
   }
-  const batch = parsePositive(v.batch as string | undefined, '--batch', 1);
   let e;
   try {
     e = exportOnnx(model, { size, batch, version: packageVersions(['@seg/core'], import.meta.url)['@seg/core'] });

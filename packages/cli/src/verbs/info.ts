@@ -1,7 +1,7 @@
-import { checkInputSize, countMacs, countTrainableParams, zooEntry } from '@seg/core';
 import { parseVerbArgs } from '../args.js';
+import type { StartEngine } from '../engine-line.js';
 import { UsageError } from '../errors.js';
-import { findModel } from '../registry.js';
+import { checkModelName, findModel } from '../registry.js';
 import { parsePositive, parseSize } from '../load.js';
 
 export const help = `seg info --model NAME [--classes N] [--size HxW] [--json]
@@ -11,13 +11,18 @@ of one forward pass, input and output shapes. For a model with a
 training-only auxiliary head (PSPNet) these describe the inference graph;
 aux_params counts the parameters the head adds in training.`;
 
-export async function run(argv: string[], out: (s: string) => void): Promise<void> {
+export async function run(argv: string[], out: (s: string) => void, _err: unknown, engine: StartEngine): Promise<void> {
   const { values: v } = parseVerbArgs('info', argv, { model: { type: 'string' }, classes: { type: 'string' }, size: { type: 'string' }, json: { type: 'boolean' } });
   if (typeof v.model !== 'string') throw new UsageError('seg info needs --model NAME; see seg models.');
+  checkModelName(v.model);
+  const given = parseSize(v.size as string | undefined);
+  if (v.classes !== undefined) parsePositive(v.classes as string, '--classes', 0);
+  await engine();
+  const { checkInputSize, countMacs, countTrainableParams, zooEntry } = await import('@seg/core');
   const spec = await findModel(v.model);
   const zoo = zooEntry(spec.name);
   const defaults = zoo?.input ?? spec.input;
-  const size = parseSize(v.size as string | undefined) ?? (defaults ? [defaults[0], defaults[1]] : undefined);
+  const size = given ?? (defaults ? [defaults[0], defaults[1]] : undefined);
   if (!size) throw new UsageError(`seg info --model ${spec.name} needs --size HxW.`);
   const classes = parsePositive(v.classes as string | undefined, '--classes', zoo?.classes ?? spec.classes ?? 2);
   checkInputSize(spec, size as [number, number]);

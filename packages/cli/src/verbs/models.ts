@@ -1,9 +1,10 @@
 import { listModels, listVariants } from '../registry.js';
 import { parseVerbArgs } from '../args.js';
+import type { StartEngine } from '../engine-line.js';
 
 export const help = `seg models [--json]
 
-Lists every zoo model (../shared/spec/ZOO.md) with its trainable parameter
+Lists every zoo model (docs/zoo.md) with its trainable parameter
 count, default input size and classes, and whether its package is installed;
 then the paper variants the installed packages add (e.g. SegNet-Basic and
 its Table 1 decoders), with their parameters counted. The pretrained column
@@ -13,8 +14,10 @@ biases add parameters: @seg/deeplab's README counts them). The aux column
 gives the loss weight of a training-only auxiliary head (PSPNet: 0.4; seg
 train --aux-weight changes it); params counts the model without it.`;
 
-export async function run(argv: string[], out: (s: string) => void): Promise<void> {
+export async function run(argv: string[], out: (s: string) => void, _err: unknown, engine: StartEngine): Promise<void> {
   const { values } = parseVerbArgs('models', argv, { json: { type: 'boolean' } });
+  // The variants' parameters are counted by building them.
+  await engine();
   const models = [...(await listModels()), ...(await listVariants())];
   if (values.json) {
     out(JSON.stringify(models, null, 2));

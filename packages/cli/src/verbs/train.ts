@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { checkInputSize, checkPretrained, datasetMedianFrequency, engineInfo, openDataset, train, type BuildOptions, type Dataset, type ModelSpec } from '@seg/core';
+import type { BuildOptions, Dataset, ModelSpec } from '@seg/core';
+import { isDatasetName, resolveDataArg } from '@seg/core/data';
 import { parseVerbArgs } from '../args.js';
+import type { StartEngine } from '../engine-line.js';
 import { UsageError } from '../errors.js';
-import { findModel } from '../registry.js';
+import { checkModelName, findModel } from '../registry.js';
 import { parseNonNegative, parsePositive, parseSize } from '../load.js';
 
-export const help = `seg train --model NAME --data DIR --format voc|camvid|isbi|cityscapes|folder
+export const help = `seg train --model NAME --data DIR|NAME [--format voc|camvid|isbi|cityscapes|folder]
           [--split train] [--classes N] [--size HxW] [--batch N] [--iters N] [--lr X]
           [--optimizer sgd|adam] [--class-weights median|W1,W2,...] [--seed N]
           [--pretrained imagenet] [--backbone-lr-mult X] [--aux-weight X]
@@ -15,7 +17,9 @@ export const help = `seg train --model NAME --data DIR --format voc|camvid|isbi|
 Trains a zoo model with SGD (momentum 0.9, weight decay 1e-4, poly learning
 rate) on random crops of --size with flips. Progress goes to stderr, a JSONL
 log to RUN/log.jsonl, checkpoints to RUN/checkpoint (a run started again with
-the same --out resumes from its checkpoint, and says so). --format folder
+the same --out resumes from its checkpoint, and says so). --data takes a
+folder or a dataset of seg data list (camvid, isbi2012), which brings its
+--format; a missing dataset is one sentence with its seg data get command. --format folder
 reads DIR/<split>/images and DIR/<split>/masks and needs --classes.
 --class-weights weighs the loss per class: median (median-frequency
 balancing, Eigen & Fergus 2015 as SegNet uses it, computed from the training
@@ -35,11 +39,13 @@ without the head. The head is training only: eval, predict and export use
 the model without it.
 
 Every sample is checked before the first step (readable, label map the size
-of its image, labels in range). The run folder is locked while the run
+of its image, labels in range); labels that look wrong for the format (half
+or more of the pixels ignored, a class that never appears) give one warning
+line, and training goes on. The run folder is locked while the run
 writes to it; checkpoints are written atomically and only with finite
 weights. The same flags, --seed, engine and threads give the same weights.`;
 
-export async function run(argv: string[], out: (s: string) => void, err: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): Promise<void> {
+export async function run(argv: string[], out: (s: string) => void, err: (s: string) => void, engine: StartEngine): Promise<void> {
   const { values: v } = parseVerbArgs('train', argv, {
     model: { type: 'string' },
     data: { type: 'string' },
@@ -65,9 +71,14 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
     if (typeof value !== 'string') throw new UsageError(`seg train needs --${flag}; see seg train --help.`);
     return value;
   };
-  const spec = await findModel(need('model'));
-  const dataDir = need('data');
+  const modelName = need('model');
+  checkModelName(modelName);
+  const dataArg = need('data');
+  // --data is a folder or a dataset name (seg data list); a name brings its format.
+  const { dir: dataDir, format: named } = resolveDataArg(dataArg, v.format as string | undefined);
   if (!existsSync(dataDir)) throw new UsageError(`--data folder ${dataDir} does not exist.`);
+  if (named === undefined) need('format');
+  const format = named!;
   const optimizer = (v.optimizer as string | undefined) ?? 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'adam') throw new UsageError(`--optimizer must be sgd or adam (got "${optimizer}").`);
   const classes = v.classes === undefined ? undefined : parsePositive(v.classes as string, '--classes', 0);
@@ -78,15 +89,19 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   const seed = parseNonNegative(v.seed as string | undefined, '--seed', 1);
   const checkpointEvery = parsePositive(v['checkpoint-every'] as string | undefined, '--checkpoint-every', 100);
   const pretrained = v.pretrained as string | undefined;
-  if (pretrained !== undefined) checkPretrained(spec, pretrained);
   if (v['backbone-lr-mult'] !== undefined && !pretrained) throw new UsageError('--backbone-lr-mult applies to a pretrained backbone; add --pretrained imagenet.');
   const backboneLr = pretrained ? parsePositive(v['backbone-lr-mult'] as string | undefined, '--backbone-lr-mult', 0.1, false) : 1;
   if (backboneLr !== 1 && optimizer !== 'sgd') throw new UsageError('--backbone-lr-mult needs --optimizer sgd (Adam undoes a scaled gradient); pass --backbone-lr-mult 1 with adam.');
+  // The model, its weights and every sample are checked before the engine loads.
+  const { checkInputSize, checkPretrained, openDataset, train, engineInfo } = await import('@seg/core');
+  const spec = await findModel(modelName);
+  if (pretrained !== undefined) checkPretrained(spec, pretrained);
   const auxiliaryLosses = parseAuxWeight(v['aux-weight'] as string | undefined, spec);
-  const dataset = await openDataset(dataDir, need('format'), (v.split as string) ?? 'train', { classes });
+  const dataset = await openDataset(dataDir, format, (v.split as string) ?? 'train', { classes });
   // All files checked before the first sample is read (train() reuses this check).
   await dataset.check?.();
   const first = await dataset.get(0);
+  await engine();
   const classWeights = await parseClassWeights(v['class-weights'] as string | undefined, dataset, err);
   const size = crop ?? [first.height, first.width];
   checkInputSize(spec, size as [number, number], crop ? '--size' : 'The training images\' size');
@@ -97,8 +112,10 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   const model = spec.build(build);
   const config = {
     model: spec.name,
-    data: dataDir,
-    format: v.format,
+    // a dataset name stays a name (found again through SEG_DATA_DIR on any machine); a folder is kept absolute
+    data: isDatasetName(dataArg) && !existsSync(dataArg) ? dataArg : path.resolve(dataDir),
+    format,
+    classes: dataset.numClasses,
     iters,
     batchSize,
     optimizer: { name: optimizer, lr, momentum: 0.9, weightDecay: 1e-4 } as const,
@@ -137,6 +154,7 @@ function parseAuxWeight(value: string | undefined, spec: ModelSpec): Record<stri
 async function parseClassWeights(value: string | undefined, dataset: Dataset, err: (s: string) => void): Promise<number[] | undefined> {
   if (value === undefined) return undefined;
   if (value === 'median') {
+    const { datasetMedianFrequency } = await import('@seg/core');
     const w = await datasetMedianFrequency(dataset);
     err(`seg: median-frequency class weights of ${dataset.name}: ${w.map((x) => x.toFixed(4)).join(', ')}`);
     return w;

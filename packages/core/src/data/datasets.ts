@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { Dataset, Sample } from './types.js';
 import { InputError } from '../errors/input-error.js';
 import { readImage, readImageSize, readLabelPng, toUnitFloat, type RawImage } from './image-io.js';
+import { forEachLimited } from '../io/for-each-limited.js';
+import { censusOf, type LabelCensus } from './label-census.js';
 
 export const IGNORE = 255;
 
@@ -52,6 +54,8 @@ interface LabelRule {
   map: (v: number) => number | undefined;
   /** The allowed values, for the error: "0-10, or 11 (void)". */
   allowed: string;
+  /** The --format that reads it, for the label census's hint. */
+  format: string;
 }
 
 const INVALID = 256;
@@ -61,15 +65,6 @@ function invalidValues(data: Uint8Array, table: Uint16Array): number[] {
   const seen = new Set<number>();
   for (let i = 0; i < data.length && seen.size < 5; i++) if (table[data[i]!] === INVALID) seen.add(data[i]!);
   return [...seen].sort((a, b) => a - b);
-}
-
-/** Runs `fn` over `items` with at most `width` in flight. */
-async function forEachLimited<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
 function makeDataset(
@@ -93,6 +88,8 @@ function makeDataset(
   };
   // A full check is done once per dataset (train() and evaluate() both ask for it).
   let fullCheck: Promise<void> | undefined;
+  // The full check decodes every label map anyway: it counts their values too, which costs one pass over bytes already in memory.
+  const stored = new Float64Array(256);
   return {
     name,
     numClasses: classNames.length,
@@ -110,14 +107,20 @@ function makeDataset(
       for (let i = 0; i < mask.length; i++) mask[i] = table[lab.data[i]!]!;
       return { id: p.id, width: img.width, height: img.height, channels: img.channels, image: toUnitFloat(img.data), mask };
     },
-    check(indices?: number[]): Promise<void> {
-      if (indices) return checkPairs(indices);
-      fullCheck ??= checkPairs(pairs.map((_, i) => i));
-      return fullCheck;
+    check,
+    async labelCensus(): Promise<LabelCensus> {
+      await check();
+      return censusOf(stored, rule.map, classNames.length, rule.format);
     },
   };
 
-  async function checkPairs(chosen: number[]): Promise<void> {
+  function check(indices?: number[]): Promise<void> {
+    if (indices) return checkPairs(indices);
+    fullCheck ??= checkPairs(pairs.map((_, i) => i), stored);
+    return fullCheck;
+  }
+
+  async function checkPairs(chosen: number[], histogram?: Float64Array): Promise<void> {
     const problems: { index: number; why: string }[] = [];
     await forEachLimited(chosen, 8, async (index) => {
       const p = pairs[index]!;
@@ -126,6 +129,8 @@ function makeDataset(
       if (img.status === 'rejected') why.push((img.reason as Error).message.replace(/\.$/, ''));
       if (lab.status === 'rejected') why.push((lab.reason as Error).message.replace(/\.$/, ''));
       if (lab.status === 'fulfilled') {
+        const data = lab.value.data;
+        if (histogram) for (let i = 0; i < data.length; i++) histogram[data[i]!]!++;
         // the size can be compared only when the image header was read
         const { size, labels } = problemsOf(p, img.status === 'fulfilled' ? img.value : lab.value, lab.value);
         for (const w of [size, labels]) if (w) why.push(w);
@@ -150,7 +155,7 @@ export async function camvid(root: string, split = 'train'): Promise<Dataset> {
     return { id: path.basename(image, path.extname(image)), image: path.join(root, image), mask: path.join(root, mask) };
   });
   // SegNet's annotations: 0-10 the classes, 11 void; 255 is taken as ignore too.
-  return makeDataset(`camvid-${split}`, CAMVID_CLASSES, pairs, 3, { map: (v) => (v < 11 ? v : v === 11 || v === 255 ? IGNORE : undefined), allowed: '0-10, 11 (void) and 255' }, list);
+  return makeDataset(`camvid-${split}`, CAMVID_CLASSES, pairs, 3, { map: (v) => (v < 11 ? v : v === 11 || v === 255 ? IGNORE : undefined), allowed: '0-10, 11 (void) and 255', format: 'camvid' }, list);
 }
 
 /**
@@ -164,7 +169,7 @@ export async function isbi2012(root: string, split = 'train', indices?: number[]
   const files = (await readdir(path.join(dir, 'images'))).filter((f) => f.endsWith('.png')).sort();
   const chosen = indices ? indices.map((i) => String(i).padStart(2, '0') + '.png') : files;
   const pairs = chosen.map((f) => ({ id: path.basename(f, '.png'), image: path.join(dir, 'images', f), mask: path.join(dir, 'labels', f) }));
-  return makeDataset(`isbi2012-${split}`, ['membrane', 'cell'], pairs, 1, { map: (v) => (v >= 128 ? 1 : 0), allowed: '0-255' }, path.join(dir, 'images'));
+  return makeDataset(`isbi2012-${split}`, ['membrane', 'cell'], pairs, 1, { map: (v) => (v >= 128 ? 1 : 0), allowed: '0-255', format: 'isbi' }, path.join(dir, 'images'));
 }
 
 /** PASCAL VOC: ImageSets/Segmentation/<split>.txt, JPEGImages/<id>.jpg, SegmentationClass/<id>.png (palette indices, 255 ignored). */
@@ -173,7 +178,7 @@ export async function voc(root: string, split = 'train'): Promise<Dataset> {
   const list = path.join(root, 'ImageSets', 'Segmentation', `${split}.txt`);
   const ids = await readList(list, 'VOC');
   const pairs = ids.map((id) => ({ id, image: path.join(root, 'JPEGImages', `${id}.jpg`), mask: path.join(root, 'SegmentationClass', `${id}.png`) }));
-  return makeDataset(`voc-${split}`, VOC_CLASSES, pairs, 3, { map: (v) => (v < 21 ? v : v === 255 ? IGNORE : undefined), allowed: '0-20 and 255 (ignore)' }, list);
+  return makeDataset(`voc-${split}`, VOC_CLASSES, pairs, 3, { map: (v) => (v < 21 ? v : v === 255 ? IGNORE : undefined), allowed: '0-20 and 255 (ignore)', format: 'voc' }, list);
 }
 
 /** Cityscapes: leftImg8bit/<split>/<city>/*_leftImg8bit.png with gtFine/<split>/<city>/*_gtFine_labelIds.png -> 19 trainIds. */
@@ -188,7 +193,7 @@ export async function cityscapes(root: string, split = 'train'): Promise<Dataset
     }
   }
   // labelIds 0-33 (those without a trainId are ignored); 255 is taken as ignore too.
-  return makeDataset(`cityscapes-${split}`, CITYSCAPES_CLASSES, pairs, 3, { map: (v) => (v <= 33 || v === 255 ? (CITYSCAPES_LABEL_TO_TRAIN[v] ?? IGNORE) : undefined), allowed: 'the labelIds 0-33 and 255' }, imgRoot);
+  return makeDataset(`cityscapes-${split}`, CITYSCAPES_CLASSES, pairs, 3, { map: (v) => (v <= 33 || v === 255 ? (CITYSCAPES_LABEL_TO_TRAIN[v] ?? IGNORE) : undefined), allowed: 'the labelIds 0-33 and 255', format: 'cityscapes' }, imgRoot);
 }
 
 /** A plain pair of folders: every image has a mask PNG with the same stem; labels 0..classes-1, 255 ignored. */
@@ -203,5 +208,5 @@ export async function imageFolder(imagesDir: string, masksDir: string, classes: 
     return { id: stem, image: path.join(imagesDir, f), mask: path.join(masksDir, `${stem}.png`) };
   });
   const names = Array.from({ length: classes }, (_, i) => `class${i}`);
-  return makeDataset('folder', names, pairs, channels, { map: (v) => (v < classes ? v : v === IGNORE ? IGNORE : undefined), allowed: `0-${classes - 1} (--classes ${classes}) and 255 (ignore)` }, imagesDir);
+  return makeDataset('folder', names, pairs, channels, { map: (v) => (v < classes ? v : v === IGNORE ? IGNORE : undefined), allowed: `0-${classes - 1} (--classes ${classes}) and 255 (ignore)`, format: 'folder' }, imagesDir);
 }

@@ -1,3 +1,5 @@
+import type { LabelCensus } from './label-census.js';
+
 /** One image with its label map, as every dataset yields it. */
 export interface Sample {
   id: string;
@@ -25,4 +27,6 @@ export interface Dataset {
    * InputError listing the bad files. Cheap: image headers, not decodes.
    */
   check?(indices?: number[]): Promise<void>;
+  /** How often each class and the ignore value occur over every label map, counted by the full check (data/label-census.ts). */
+  labelCensus?(): Promise<LabelCensus>;
 }

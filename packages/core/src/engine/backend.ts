@@ -11,9 +11,9 @@ import { registerConvGradients } from './gradients.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { loadWasmBackend } from './wasm-threads.js';
 import { loadWebGpu } from './webgpu.js';
+import { BACKEND_CHOICES, type BackendChoice, type Engine } from './engines.js';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export { BACKEND_CHOICES, type BackendChoice };
 
 export interface EngineInfo {
   /** tfjs backend name: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
@@ -46,6 +46,7 @@ export function parseBackendChoice(value: string | undefined, source = 'SEG_BACK
 export async function initEngine(opts: { backend?: BackendChoice | string; threads?: number; force?: boolean } = {}): Promise<EngineInfo> {
   if (current && !opts.force) return current;
   const choice = parseBackendChoice(opts.backend ?? process.env.SEG_BACKEND);
+  quietCpuBackend();
   registerConvGradients();
   registerWasmTrainingKernels();
 
@@ -89,6 +90,22 @@ export async function initEngine(opts: { backend?: BackendChoice | string; threa
   return current;
 }
 
+/**
+ * tfjs's cpu backend prints "Hi, looks like you are running TensorFlow.js in
+ * Node.js..." on its first tensor write when IS_NODE is set (MathBackendCPU's
+ * `firstUse`), pointing at tfjs-node. seg chose its engine itself, so the
+ * backend starts as already used; tfjs's other warnings still print.
+ */
+function quietCpuBackend(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
+}
+
+/**
+ * SEG_THREADS: TensorFlow's intra-op threads (TF_NUM_INTRAOP_THREADS) on
+ * tensorflow, the worker threads of the wasm module (tfjs takes at most 8);
+ * webgpu and cpu have none to set. Unset: all cores.
+ */
 function threadsFromEnv(): number | undefined {
   const raw = process.env.SEG_THREADS;
   if (raw == null || raw === '') return undefined;
@@ -98,7 +115,7 @@ function threadsFromEnv(): number | undefined {
 }
 
 /** Switches the active tfjs backend to one already initialised (for tests). */
-export async function useBackend(name: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu'): Promise<void> {
+export async function useBackend(name: Engine): Promise<void> {
   if (name !== 'cpu' && !tf.findBackend(name)) {
     const active = current;
     await initEngine({ backend: name, force: true });
@@ -112,13 +129,18 @@ export function engineInfo(): EngineInfo | undefined {
   return current;
 }
 
-/** The line the CLI prints once on stderr (and a second one, when auto fell back to wasm). */
-export function describeEngine(info: EngineInfo): string {
+/**
+ * The line the CLI prints once on stderr (and a second one, when auto fell
+ * back to wasm). `onnxruntime`: the network runs there (its version), the
+ * tfjs backend only pre- and post-processes.
+ */
+export function describeEngine(info: EngineInfo, onnxruntime?: string): string {
   const via = info.provider ? ` via ${info.provider}` : '';
   const version = info.version ? ` (TensorFlow ${info.version})` : '';
-  const line = info.adapter
-    ? `seg: backend ${info.backend} on ${info.adapter}${info.software ? ' (a software adapter: correct, not fast)' : ''}`
-    : `seg: backend ${info.backend}${via}${version}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  const backend = info.adapter
+    ? `${info.backend} on ${info.adapter}${info.software ? ' (a software adapter: correct, not fast)' : ''}`
+    : `${info.backend}${via}${version}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  const line = onnxruntime ? `seg: backend onnxruntime-node ${onnxruntime} (CPU) for the network; pre- and post-processing on ${backend}` : `seg: backend ${backend}`;
   return info.note ? `${line}\nseg: ${info.note}` : line;
 }
 

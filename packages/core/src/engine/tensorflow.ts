@@ -13,6 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { tf } from './tf.js';
 import { floatType, type NodeBackend, type OpAttr } from './tensorflow-backend.js';
+import { withTensorflowLog } from './tensorflow-log.js';
 
 export const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
@@ -224,6 +225,55 @@ function conv2dBanded(b: NodeBackend, x: tf.Tensor4D, filter: tf.Tensor4D, g: Ge
   });
 }
 
+const dilationSupport = new Map<string, boolean>();
+
+/**
+ * Whether this TensorFlow's kernel for `op` takes dilations. oneDNN's do;
+ * TensorFlow's own CPU kernels refuse them for the depthwise forward and
+ * for Conv2D's backprops, and TensorFlow turns oneDNN on only on some CPUs
+ * (with AVX-512 VNNI or newer), so one install differs between machines.
+ * Probed once per op, on a 3x3 input.
+ */
+function takesDilations(b: NodeBackend, op: 'DepthwiseConv2dNative' | 'Conv2DBackpropInput'): boolean {
+  let ok = dilationSupport.get(op);
+  if (ok === undefined) {
+    try {
+      tf.tidy(() => {
+        const g = conv2dInfo([1, 3, 3, 1], [3, 3, 1, 1], { strides: 1, pad: 'same', dilations: 2 }, op === 'DepthwiseConv2dNative');
+        const zeros = tf.zeros([1, 3, 3, 1]);
+        const inputs = op === 'DepthwiseConv2dNative' ? [zeros, tf.zeros([3, 3, 1, 1])] : [tf.tensor1d([1, 3, 3, 1], 'int32'), tf.zeros([3, 3, 1, 1]), zeros];
+        b.executeSingleOutput(op, convAttrs(b, g), inputs);
+      });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    dilationSupport.set(op, ok);
+  }
+  return ok;
+}
+
+/**
+ * A dilated depthwise convolution where TensorFlow's kernel takes no
+ * dilations, computed as TensorFlow's own atrous convolution does: the
+ * padded input split by space-to-batch into d x d interleaved images, an
+ * undilated VALID depthwise convolution of each, and batch-to-space back
+ * (tfjs allows dilations only at stride 1).
+ */
+function atrousDepthwise(x: tf.Tensor4D, filter: tf.Tensor4D, g: Geometry): tf.Tensor {
+  const [top, bottom, left, right] = explicitPads(g);
+  const [dh, dw] = [g.dilationHeight, g.dilationWidth];
+  // grow the padded input to multiples of the dilation; the extra outputs are cropped
+  const eh = (dh - ((g.inHeight + top + bottom) % dh)) % dh;
+  const ew = (dw - ((g.inWidth + left + right) % dw)) % dw;
+  return tf.tidy(() => {
+    const padded = tf.pad(x, [[0, 0], [top, bottom + eh], [left, right + ew], [0, 0]]);
+    const split = tf.spaceToBatchND(padded, [dh, dw], [[0, 0], [0, 0]]);
+    const y = tf.depthwiseConv2d(split as tf.Tensor4D, filter, 1, 'valid');
+    return tf.batchToSpaceND(y, [dh, dw], [[0, eh], [0, ew]]);
+  });
+}
+
 /** tfjs-node's activation step of its fused kernels. */
 interface FusedBackend {
   applyActivation(input: tf.Tensor, activation: string, preluActivationWeights?: tf.Tensor, leakyreluAlpha?: number): tf.Tensor;
@@ -258,9 +308,11 @@ const kernels: tf.KernelConfig[] = [
     if (isPointwise(g)) return pointwise.backpropFilter(x as tf.Tensor4D, dy as tf.Tensor4D, g);
     return withSizes(a.filterShape!, (sizes) => b.executeSingleOutput('Conv2DBackpropFilter', convAttrs(b, g), [x!, sizes, dy!]));
   }),
-  kernel(tf.DepthwiseConv2dNative, (b, { x, filter }, a) =>
-    b.executeSingleOutput('DepthwiseConv2dNative', convAttrs(b, conv2dInfo(x!.shape, filter!.shape, a, true)), [x!, filter!]),
-  ),
+  kernel(tf.DepthwiseConv2dNative, (b, { x, filter }, a) => {
+    const g = conv2dInfo(x!.shape, filter!.shape, a, true);
+    if ((g.dilationHeight > 1 || g.dilationWidth > 1) && !takesDilations(b, 'DepthwiseConv2dNative')) return atrousDepthwise(x as tf.Tensor4D, filter as tf.Tensor4D, g);
+    return b.executeSingleOutput('DepthwiseConv2dNative', convAttrs(b, g), [x!, filter!]);
+  }),
   kernel(tf.DepthwiseConv2dNativeBackpropInput, (b, { dy, filter }, a) => {
     const g = conv2dInfo(a.inputShape!, filter!.shape, a, true);
     return withSizes(a.inputShape!, (sizes) => b.executeSingleOutput('DepthwiseConv2dNativeBackpropInput', convAttrs(b, g), [sizes, filter!, dy!]));
@@ -293,21 +345,23 @@ export interface TensorflowInfo {
  * is installed; throws with the reason when one is installed but broken.
  */
 export async function loadTensorflow(threads?: number): Promise<TensorflowInfo | undefined> {
-  // TensorFlow reads these when the library loads, not later.
+  // TensorFlow reads these when the library loads, not later; a level the user set stands.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   if (threads) process.env.TF_NUM_INTRAOP_THREADS = String(threads);
   let provider: string | undefined;
   const failures: string[] = [];
-  for (const pkg of TENSORFLOW_PACKAGES) {
-    try {
-      await import(pkg);
-      provider = pkg;
-      break;
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') failures.push(`${pkg}: ${(err as Error).message.split('\n')[0]}`);
+  await withTensorflowLog(async () => {
+    for (const pkg of TENSORFLOW_PACKAGES) {
+      try {
+        await import(pkg);
+        provider = pkg;
+        return;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') failures.push(`${pkg}: ${(err as Error).message.split('\n')[0]}`);
+      }
     }
-  }
+  });
   if (!provider) {
     if (failures.length) throw new Error(`the tensorflow engine is installed but does not load (${failures.join('; ')}); see node_modules/.cache/seg-tensorflow/setup.log`);
     return undefined;
@@ -349,9 +403,12 @@ export function backpropTakesDilations(
   if (tf.getBackend() !== 'tensorflow') return false;
   if (!depthwise) {
     const g = conv2dInfo(xShape, filterShape, { strides, pad, dilations, dimRoundingMode }, false);
-    if (tfPadding(g) !== 'EXPLICIT') return true;
+    if (tfPadding(g) === 'EXPLICIT') noteComposite('dilated convolutions with padding other than VALID or SAME');
+    else if (!takesDilations(tf.backend() as unknown as NodeBackend, 'Conv2DBackpropInput')) noteComposite('dilated convolutions (this TensorFlow runs without oneDNN, and its CPU kernels refuse dilations)');
+    else return true;
+    return false;
   }
-  noteComposite(depthwise ? 'dilated depthwise convolutions (TensorFlow\'s CPU kernels are wrong for them)' : 'dilated convolutions with padding other than VALID or SAME');
+  noteComposite('dilated depthwise convolutions (TensorFlow\'s CPU kernels are wrong for them)');
   return false;
 }
 

@@ -5,6 +5,7 @@ import { ConfusionMatrix } from '../metrics/confusion.js';
 import { boundaryF1, classBoundaryF1 } from '../metrics/boundary.js';
 import { InputError } from '../errors/input-error.js';
 import { inferBatch, type InferOptions, type Network, type Prediction } from './predict.js';
+import { TaskProgress, type TaskProgressOptions } from '../io/task-progress.js';
 
 export interface EvalResult {
   miou: number;
@@ -19,25 +20,39 @@ export interface EvalResult {
   bf?: number;
 }
 
+export type EvalOptions = InferOptions & {
+  onPrediction?: (p: Prediction, index: number) => void | Promise<void>;
+  /** Post-processing of each prediction before it is scored, e.g. a dense CRF. */
+  refine?: (p: Prediction, sample: Sample) => Prediction | Promise<Prediction>;
+  /** Also score boundaries (boundary F1 with this tolerance in pixels). */
+  boundaryTolerance?: number;
+  /** Also score SegNet's per-class BF (metrics/boundary.ts classBoundaryF1). */
+  classBoundary?: boolean;
+  /** Images per forward pass where they share a size (whole-image inference without test-time scales or flips); default 1. */
+  batchSize?: number;
+  /** Progress per image on stderr (io/task-progress.ts), or with these options (a label, a test's writer). */
+  progress?: boolean | (TaskProgressOptions & { label?: string });
+};
+
 export async function evaluate(
   /** The tfjs model, or a Network running it on another engine. */
   model: tfl.LayersModel | Network,
   dataset: Dataset,
-  o: InferOptions & {
-    onPrediction?: (p: Prediction, index: number) => void | Promise<void>;
-    /** Post-processing of each prediction before it is scored, e.g. a dense CRF. */
-    refine?: (p: Prediction, sample: Sample) => Prediction | Promise<Prediction>;
-    /** Also score boundaries (boundary F1 with this tolerance in pixels). */
-    boundaryTolerance?: number;
-    /** Also score SegNet's per-class BF (metrics/boundary.ts classBoundaryF1). */
-    classBoundary?: boolean;
-    /** Images per forward pass where they share a size (whole-image inference without test-time scales or flips); default 1. */
-    batchSize?: number;
-  } = {},
+  o: EvalOptions = {},
 ): Promise<EvalResult> {
   if (dataset.length === 0) throw new InputError(`Dataset ${dataset.name} holds no samples to evaluate.`);
   // Every file is checked before the first image is run: a bad one fails now, not hours in.
   await dataset.check?.();
+  const p = o.progress === true ? {} : o.progress || undefined;
+  const progress = p ? new TaskProgress(p.label ?? `seg eval ${dataset.name}`, dataset.length, { noun: 'images', ...p }) : undefined;
+  try {
+    return await evaluateAll(model, dataset, o, progress);
+  } finally {
+    progress?.end();
+  }
+}
+
+async function evaluateAll(model: tfl.LayersModel | Network, dataset: Dataset, o: EvalOptions, progress: TaskProgress | undefined): Promise<EvalResult> {
   const cm = new ConfusionMatrix(dataset.numClasses, dataset.ignoreIndex);
   let boundary = 0;
   let bfSum = 0;
@@ -68,6 +83,7 @@ export async function evaluate(
       }
     }
     await o.onPrediction?.(p, i);
+    progress?.update(i + 1);
   }
   const m = cm.metrics();
   return {

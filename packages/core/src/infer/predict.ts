@@ -8,6 +8,7 @@ import { InputError } from '../errors/input-error.js';
 import { asOutOfMemory } from '../engine/out-of-memory.js';
 import type { Sample } from '../data/types.js';
 import { withoutAuxiliary } from '../models/auxiliary.js';
+import { paddedToMultiple } from './pad-to-multiple.js';
 
 export interface InferOptions {
   mode?: 'whole' | 'slide' | 'tile';
@@ -19,6 +20,8 @@ export interface InferOptions {
   /** Test-time scales and horizontal flip (probabilities are averaged). */
   scales?: number[];
   flip?: boolean;
+  /** Pad each side up to a multiple of this and crop the logits back (the model's ModelSpec.sizeMultiple; infer/pad-to-multiple.ts). */
+  sizeMultiple?: number;
 }
 
 export interface Prediction {
@@ -40,6 +43,8 @@ export interface Network {
   /** Input [height, width, channels]; null where any value works. */
   readonly inputShape: (number | null)[];
   logits(x: tf.Tensor4D): Promise<tf.Tensor4D>;
+  /** The tfjs model it runs, where there is one (its input transform sets the padding value). */
+  readonly model?: tfl.LayersModel;
 }
 
 /** A tfjs model as a Network: its first output; auxiliary heads are not computed. */
@@ -48,11 +53,18 @@ export function tfjsNetwork(model: tfl.LayersModel): Network {
   return {
     inputShape: net.inputs[0]!.shape.slice(1),
     logits: async (x) => net.predict(x) as tf.Tensor4D,
+    model,
   };
 }
 
 function isNetwork(m: tfl.LayersModel | Network): m is Network {
   return typeof (m as Network).logits === 'function';
+}
+
+/** The Network that inference runs: padding to the model's size multiple, where it has one, wraps every forward pass. */
+function networkOf(model: tfl.LayersModel | Network, o: InferOptions): Network {
+  const net = isNetwork(model) ? model : tfjsNetwork(model);
+  return o.sizeMultiple ? paddedToMultiple(net, o.sizeMultiple) : net;
 }
 
 /** Windows at the given stride (the last one flush with the border), zero-padded if the image is smaller; logits averaged where they overlap. */
@@ -181,7 +193,7 @@ export async function infer(model: tfl.LayersModel | Network, sample: Sample, o:
 }
 
 async function inferImage(model: tfl.LayersModel | Network, sample: Sample, o: InferOptions): Promise<Prediction> {
-  const net = isNetwork(model) ? model : tfjsNetwork(model);
+  const net = networkOf(model, o);
   const { width: w, height: h, channels: c } = sample;
   const [fh, fw, fc] = net.inputShape;
   if (fc != null && fc !== c) throw new InputError(`Image ${sample.id} has ${c} channels but the model takes ${fc}.`);
@@ -238,7 +250,7 @@ export async function inferBatch(model: tfl.LayersModel | Network, samples: Samp
   const first = samples[0];
   const batchable = first && (o.mode ?? 'whole') === 'whole' && !o.flip && (o.scales ?? [1]).every((s) => s === 1) && samples.every((s) => s.height === first.height && s.width === first.width && s.channels === first.channels);
   if (!batchable || samples.length === 1) return Promise.all(samples.map((s) => infer(model, s, o)));
-  const net = isNetwork(model) ? model : tfjsNetwork(model);
+  const net = networkOf(model, o);
   const { height: h, width: w, channels: c } = first;
   const [fh, fw] = net.inputShape;
   if ((fh != null && fh !== h) || (fw != null && fw !== w)) return Promise.all(samples.map((s) => infer(model, s, o)));

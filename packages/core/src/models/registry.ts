@@ -6,6 +6,7 @@ import type { tfl } from '../engine/tf.js';
 import { seededBuild } from '../layers/seeds.js';
 import { InputError } from '../errors/input-error.js';
 import { assertPretrainedAvailable, type Pretrained } from '../backbones/pretrained.js';
+import { registered as models } from './registered.js';
 
 export interface BuildOptions {
   classes?: number;
@@ -34,6 +35,13 @@ export interface ModelSpec {
   classes?: number;
   /** Models whose input sides are constrained (U-Net's even size at every pooling): the rule, and the test of one side. */
   inputSides?: { rule: string; valid: (side: number) => boolean };
+  /**
+   * Models that take only sides divisible by this (skips joined uncropped
+   * after that much pooling: U-Net with padded convolutions): training
+   * checks --size against it (it gives `inputSides`), inference and
+   * evaluation pad other sizes up to it and crop the logits back.
+   */
+  sizeMultiple?: number;
   /** The backbone's name (`resnet50`, `vgg16` ...), for the sentence that refuses weights it lacks. */
   backbone?: string;
   /** The pretrained weights its builder accepts (BuildOptions.pretrained). */
@@ -56,11 +64,12 @@ export function checkPretrained(spec: ModelSpec, pretrained: string): void {
   throw new InputError(`${spec.name} has no pretrained backbone, so it trains from scratch; the models that take ImageNet weights are ${takers.join(', ') || 'none installed'}.`);
 }
 
-const models = new Map<string, ModelSpec>();
 
 /** Registers a zoo model; its builder runs with every initializer seeded from BuildOptions.seed (0 when unset). */
 export function registerModel(spec: ModelSpec): void {
-  models.set(spec.name, { ...spec, build: (o) => seededBuild(o?.seed ?? 0, () => spec.build(o)) });
+  const m = spec.sizeMultiple;
+  const sides = spec.inputSides ?? (m && m > 1 ? { rule: `each side must be a multiple of ${m} (its skips join the upsampled features uncropped)`, valid: (s: number) => s > 0 && s % m === 0 } : undefined);
+  models.set(spec.name, { ...spec, ...(sides ? { inputSides: sides } : {}), build: (o) => seededBuild(o?.seed ?? 0, () => spec.build(o)) });
 }
 
 /**

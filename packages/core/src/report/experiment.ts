@@ -17,6 +17,7 @@ import { InputError } from '../errors/input-error.js';
 import { atomicWriteFile } from '../io/atomic-write.js';
 import type { OptimizerConfig } from '../train/optimizer.js';
 import { camvid } from '../data/datasets.js';
+import { datasetStatus, ensureDataset } from '../data/store.js';
 import { downscaled, subset } from '../data/resample.js';
 import type { Dataset } from '../data/types.js';
 
@@ -109,22 +110,25 @@ export interface ReplicationOptions<P> {
 
 /** Where a replication reads and writes; each may be moved by an environment variable (a cluster's shared mount). */
 export interface ReplicationDirs {
-  /** SEG_DATA_DIR, default ../shared/data beside the repository: holds camvid/ and isbi2012/. */
-  dataRoot: string;
+  /** The dataset's folder: under SEG_DATA_DIR (seg data), or the copy that ships with seg (ISBI's training slices). */
+  dataDir: string;
   /** SEG_RUNS_DIR/<paper>, default experiments/<paper>/runs: one folder per profile, one per run in it. */
   runsDir: string;
   /** SEG_REPORTS_DIR/<paper>, default reports/<paper>. */
   reportsDir: string;
 }
 
-export function replicationDirs(paper: string, root: string): ReplicationDirs {
+export function replicationDirs(paper: string, root: string, dataset: string): ReplicationDirs {
   const env = (name: string) => (process.env[name] ? path.resolve(process.env[name]!) : undefined);
   return {
-    dataRoot: env('SEG_DATA_DIR') ?? path.resolve(root, '../shared/data'),
+    dataDir: datasetStatus(dataset).path,
     runsDir: path.join(env('SEG_RUNS_DIR') ?? path.join(root, 'experiments'), paper, ...(env('SEG_RUNS_DIR') ? [] : ['runs'])),
     reportsDir: path.join(env('SEG_REPORTS_DIR') ?? path.join(root, 'reports'), paper),
   };
 }
+
+/** A replication fetches a missing dataset itself up to this download size (CamVid: 187 MB); a larger one is `seg data get`'s. */
+export const REPLICATION_FETCH_LIMIT = 200e6;
 
 /**
  * What a replication's main.ts hands runReplication: its grid of runs (one
@@ -161,12 +165,13 @@ export async function runAll<M>(g: GridReplication<M>): Promise<M> {
  *   from it instead.
  * Any failure is one sentence, with exit code 2 for bad input and 1 otherwise.
  */
-export async function runReplication(paper: string, root: string, plan: (dirs: ReplicationDirs) => GridReplication | Promise<GridReplication>, rewrite?: (reportsDir: string) => Promise<void>): Promise<void> {
+export async function runReplication(paper: string, root: string, dataset: string, plan: (dirs: ReplicationDirs) => GridReplication | Promise<GridReplication>, rewrite?: (reportsDir: string) => Promise<void>): Promise<void> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
   try {
     // pnpm and turbo may pass the "--" that separates their own flags.
     const args = parseGridArgs(process.argv.slice(2).filter((a) => a !== '--'));
-    const g = await plan(replicationDirs(paper, root));
+    const dirs = replicationDirs(paper, root, dataset);
+    const g = await plan(dirs);
     const index = () => writeReportsIndex(path.dirname(g.reportsDir));
     if (args.list) {
       process.stdout.write(gridListing(g.runs, g.runsDir));
@@ -186,6 +191,8 @@ export async function runReplication(paper: string, root: string, plan: (dirs: R
       if (left) throw new InputError(`--report: ${left} of ${g.runs.length} runs in ${g.runsDir} are not done (replicate --list shows which); run them first.`);
     }
     const selected = args.report ? [] : selectRuns(g.runs, args, g.runsDir);
+    // Before the engine and any run: a missing dataset is fetched (small) or named with its command (large).
+    if (dirs.dataDir !== (await ensureDataset(dataset, { fetchUpTo: REPLICATION_FETCH_LIMIT, log }))) throw new Error(`${dataset} was fetched to another folder than ${dirs.dataDir}.`);
     log(describeEngine(await initEngine()));
     await runSelected(selected, g.runsDir, g.runOne, log);
     if (args.shard || args.run) {

@@ -10,7 +10,7 @@
  * no worker waits on another.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors/input-error.js';
@@ -48,7 +48,13 @@ export async function readRunResults<R>(runsDir: string, runs: GridRun[]): Promi
   return Promise.all(runs.map(async (r) => JSON.parse(await readFile(path.join(runDirOf(runsDir, r), 'result.json'), 'utf8')) as R));
 }
 
-/** done: result.json written for this config; partial: started for this config (a checkpoint may be there); missing: not started, or started for another config. */
+/**
+ * done: result.json written for this config; partial: trained for this
+ * config up to a checkpoint; missing: not started, started for another
+ * config, or holding only the experiment.json written before training (a
+ * run that failed before its first checkpoint has nothing to resume, and
+ * must not stop `--report` from re-rendering a fresh clone's report).
+ */
 export function runStatus(runsDir: string, run: GridRun): RunStatus {
   const dir = runDirOf(runsDir, run);
   let text: string;
@@ -58,7 +64,13 @@ export function runStatus(runsDir: string, run: GridRun): RunStatus {
     return 'missing';
   }
   if (text !== JSON.stringify(run.config)) return 'missing';
-  return existsSync(path.join(dir, 'result.json')) ? 'done' : 'partial';
+  if (existsSync(path.join(dir, 'result.json'))) return 'done';
+  return hasCheckpoint(dir) ? 'partial' : 'missing';
+}
+
+/** A checkpoint, or the copy a run killed while replacing it left aside (train() restores it: io/file-system.ts recoverFolder). */
+function hasCheckpoint(dir: string): boolean {
+  return readdirSync(dir).some((f) => f === 'checkpoint' || f.startsWith('checkpoint.old-'));
 }
 
 /** Reads --list, --report, --shard K/N (or --shard=K/N) and --run ID (repeatable) from the command line; anything else is one sentence naming it. */

@@ -14,6 +14,7 @@ import { lockRunDir } from '../io/run-lock.js';
 import { writeError } from '../io/write-error.js';
 import { setNoiseStep } from '../layers/seeds.js';
 import type { Dataset, Sample } from '../data/types.js';
+import { labelWarning } from '../data/label-census.js';
 import type { AugmentOptions } from '../data/augment.js';
 import { softmaxCrossEntropy } from '../losses/cross-entropy.js';
 import { withAuxiliary } from '../losses/auxiliary.js';
@@ -136,6 +137,10 @@ async function trainLocked(model: tfl.LayersModel, dataset: Dataset, cfg: TrainC
   // Every file is checked before the first step: a bad one fails now, not hours in.
   auxiliaryLossWeights(model, cfg.auxiliaryLosses);
   await dataset.check?.();
+  // Labels that check out but look wrong for the format (most pixels ignored, a class never seen) warn and train on.
+  const census = await dataset.labelCensus?.();
+  const warning = census && labelWarning(census, dataset.classNames);
+  if (warning) say(`Warning: ${warning}`);
   const recovered = await recoverCheckpoint(cfg.runDir);
   await removeTemporaries(cfg.runDir);
   if (recovered.restored) say(`Restored the checkpoint ${recovered.restored} (an earlier run was killed while replacing it).`);

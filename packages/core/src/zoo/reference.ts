@@ -1,5 +1,5 @@
 /**
- * The paper configurations of ../shared/spec/ZOO.md: default input, classes
+ * The paper configurations of docs/zoo.md: default input, classes
  * and the exact trainable parameter counts a faithful implementation has.
  * Architecture packages build these names; tests and the CLI compare against
  * this table.

@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "stderr_redirect",
+      "sources": ["stderr_redirect.c"]
+    }
+  ]
+}
