@@ -140,13 +140,14 @@ async function trainLocked(model: tfl.LayersModel, dataset: Dataset, cfg: TrainC
   // Labels that check out but look wrong for the format (most pixels ignored, a class never seen) warn and train on.
   const census = await dataset.labelCensus?.();
   const warning = census && labelWarning(census, dataset.classNames);
-  if (warning) say(`Warning: ${warning}`);
   const recovered = await recoverCheckpoint(cfg.runDir);
   await removeTemporaries(cfg.runDir);
   if (recovered.restored) say(`Restored the checkpoint ${recovered.restored} (an earlier run was killed while replacing it).`);
   const optimizer = new Optimizer(cfg.optimizer);
   try {
     const resumed = await loadCheckpoint(cfg.runDir, model, optimizer);
+    // said once training is sure to start: a refused resume stays one sentence
+    if (warning) say(`Warning: ${warning}`);
     if (cfg.record !== undefined) await atomicWriteFile(path.join(cfg.runDir, 'config.json'), JSON.stringify(cfg.record, null, 2));
     const log = path.join(cfg.runDir, 'log.jsonl');
     await trimLog(log, resumed?.iter ?? 0);
