@@ -85,7 +85,8 @@ describe('seg data: fetching a dataset', () => {
       if (behaviour.cut?.has(rel)) {
         behaviour.cut.delete(rel);
         res.writeHead(200, { 'Content-Length': body.length });
-        res.write(body.subarray(0, body.length >> 1), () => res.destroy());
+        // half the file, then the connection drops (after a pause, so the half reaches the client)
+        res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.destroy(), 300));
         return;
       }
       res.writeHead(from ? 206 : 200, { 'Content-Length': body.length - from, ...(from ? { 'Content-Range': `bytes ${from}-${body.length - 1}/${body.length}` } : {}) });
@@ -167,6 +168,18 @@ describe('seg data: fetching a dataset', () => {
     const from = Number(/^bytes=(\d+)-$/.exec(asked[1]!.range ?? '')?.[1]);
     expect(from).toBeGreaterThan(0);
     expect(from).toBeLessThanOrEqual(size >> 1);
+    expect((await verifyDataset('camvid-sample')).problems).toEqual([]);
+  });
+
+  it('continues the .part file a killed fetch left, from its last byte', async () => {
+    const rel = 'CamVid/val/0016E5_07959.png';
+    const bytes = files.get(rel)!;
+    const part = path.join(dir, 'data', '.partial', 'camvid-sample', 'val', '0016E5_07959.png.part');
+    mkdirSync(path.dirname(part), { recursive: true });
+    writeFileSync(part, bytes.subarray(0, 1000));
+    expect(datasetStatus('camvid-sample').status).toBe('partial');
+    await fetchDataset('camvid-sample', quiet);
+    expect(requests.filter((r) => r.path === `${REPO_PATH}${rel}`)).toEqual([{ path: `${REPO_PATH}${rel}`, range: 'bytes=1000-' }]);
     expect((await verifyDataset('camvid-sample')).problems).toEqual([]);
   });
 
