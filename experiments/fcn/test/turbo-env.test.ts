@@ -34,10 +34,10 @@ describe('turbo run replicate', () => {
     const mirror = path.join(dir, 'empty-mirror');
     mkdirSync(mirror, { recursive: true });
     const env = { SEG_PROFILE: 'smoke', SEG_RUNS_DIR: path.join(dir, 'runs'), SEG_REPORTS_DIR: path.join(dir, 'reports'), SEG_DATA_DIR: path.join(dir, 'data'), SEG_DATA_MIRROR: mirror };
-    // --report before any run: one sentence naming the smoke runs folder under SEG_RUNS_DIR
-    const report = turbo(['run', 'replicate', '--filter', 'fcn', '--', '--report'], env);
+    // --report before any run (U-Net: its data ship with seg): one sentence naming the smoke runs folder under SEG_RUNS_DIR
+    const report = turbo(['run', 'replicate', '--filter', 'unet', '--', '--report'], env);
     expect(report.status).not.toBe(0);
-    expect(report.stdout + report.stderr).toContain(`runs in ${path.join(dir, 'runs', 'fcn', 'smoke')} are not done`);
+    expect(report.stdout + report.stderr).toContain(`runs in ${path.join(dir, 'runs', 'unet', 'smoke')} are not done`);
     // a run: CamVid is looked for under SEG_DATA_DIR and fetched from SEG_DATA_MIRROR, which lacks it (no network is used)
     const run = turbo(['run', 'replicate', '--filter', 'fcn'], env);
     expect(run.status).not.toBe(0);

@@ -130,6 +130,11 @@ describe('run status, --run and --list', () => {
         throw new Error('no run or merge may start');
       };
       await runReplication('paper', root, 'isbi2012', (dirs) => ({ profile: 'p', runsDir: path.join(dirs.runsDir, 'p'), reportsDir: dirs.reportsDir, runs: grid, runOne: fail, merge: fail }), async () => void rewritten++);
+      // nor does it need the dataset, which some plans read (PSPNet's class weights): the plan does not run
+      process.env.SEG_DATA_DIR = path.join(root, 'no-data');
+      await runReplication('paper', root, 'camvid', () => {
+        throw new Error('the plan may not run');
+      }, async () => void rewritten++);
     } finally {
       process.stderr.write = keep.write;
       process.env = keep.env;
@@ -138,7 +143,7 @@ describe('run status, --run and --list', () => {
     const exitCode = process.exitCode;
     process.exitCode = keep.exitCode;
     expect(logged.join('')).toContain('report.md re-rendered from the committed results.json');
-    expect(rewritten).toBe(1);
+    expect(rewritten).toBe(2);
     expect(exitCode).toBe(keep.exitCode);
   });
 });

@@ -4,20 +4,20 @@
  * reused only for the same config), package versions for results.json, and
  * mean ± sd over seeds.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describeEngine, initEngine } from '../engine/backend.js';
 import { writeReportsIndex } from './index-page.js';
 import { compareSeeds } from './statistics.js';
-import { gridListing, parseGridArgs, runSelected, runStatus, selectRuns, type GridRun } from './run-grid.js';
+import { gridListing, hasCheckpoint, parseGridArgs, runSelected, runStatus, selectRuns, type GridRun } from './run-grid.js';
 import { InputError } from '../errors/input-error.js';
 
 import { atomicWriteFile } from '../io/atomic-write.js';
 import type { OptimizerConfig } from '../train/optimizer.js';
 import { camvid } from '../data/datasets.js';
-import { datasetStatus, ensureDataset } from '../data/store.js';
+import { datasetPath, datasetStatus, ensureDataset } from '../data/store.js';
 import { downscaled, subset } from '../data/resample.js';
 import type { Dataset } from '../data/types.js';
 
@@ -127,6 +127,17 @@ export function replicationDirs(paper: string, root: string, dataset: string): R
   };
 }
 
+/** Whether any run under runs/<paper> (any profile) got as far as a checkpoint or a result. */
+function trainedAny(runsDir: string): boolean {
+  const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()) : []);
+  return entries(runsDir).some((profile) =>
+    entries(path.join(runsDir, profile.name)).some((run) => {
+      const dir = path.join(runsDir, profile.name, run.name);
+      return existsSync(path.join(dir, 'result.json')) || hasCheckpoint(dir);
+    }),
+  );
+}
+
 /** A replication fetches a missing dataset itself up to this download size (CamVid: 187 MB); a larger one is `seg data get`'s. */
 export const REPLICATION_FETCH_LIMIT = 200e6;
 
@@ -170,8 +181,22 @@ export async function runReplication(paper: string, root: string, dataset: strin
   try {
     // pnpm and turbo may pass the "--" that separates their own flags.
     const args = parseGridArgs(process.argv.slice(2).filter((a) => a !== '--'));
+    const before = replicationDirs(paper, root, dataset);
+    // A fresh clone's --report re-renders the committed results without the dataset (some plans read it).
+    if (args.report && rewrite && !trainedAny(before.runsDir) && existsSync(path.join(before.reportsDir, 'results.json'))) {
+      await rewrite(before.reportsDir);
+      await writeReportsIndex(path.dirname(before.reportsDir));
+      log(`replicate ${paper}: no run in ${before.runsDir}; report.md re-rendered from the committed results.json; see ${path.join(before.reportsDir, 'report.md')}`);
+      return;
+    }
+    // Before the plan (PSPNet's and DeepLab's read the training labels) and the engine: a missing dataset
+    // is fetched when small, else named with its command; --list fetches nothing.
+    if (!args.list) await ensureDataset(dataset, { fetchUpTo: REPLICATION_FETCH_LIMIT, log });
     const dirs = replicationDirs(paper, root, dataset);
-    const g = await plan(dirs);
+    const g = await Promise.resolve(plan(dirs)).catch((err: unknown) => {
+      if (datasetStatus(dataset).status !== 'ready') datasetPath(dataset); // the sentence that says how to get it
+      throw err;
+    });
     const index = () => writeReportsIndex(path.dirname(g.reportsDir));
     if (args.list) {
       process.stdout.write(gridListing(g.runs, g.runsDir));
@@ -191,8 +216,6 @@ export async function runReplication(paper: string, root: string, dataset: strin
       if (left) throw new InputError(`--report: ${left} of ${g.runs.length} runs in ${g.runsDir} are not done (replicate --list shows which); run them first.`);
     }
     const selected = args.report ? [] : selectRuns(g.runs, args, g.runsDir);
-    // Before the engine and any run: a missing dataset is fetched (small) or named with its command (large).
-    if (dirs.dataDir !== (await ensureDataset(dataset, { fetchUpTo: REPLICATION_FETCH_LIMIT, log }))) throw new Error(`${dataset} was fetched to another folder than ${dirs.dataDir}.`);
     log(describeEngine(await initEngine()));
     await runSelected(selected, g.runsDir, g.runOne, log);
     if (args.shard || args.run) {

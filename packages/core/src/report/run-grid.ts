@@ -69,7 +69,7 @@ export function runStatus(runsDir: string, run: GridRun): RunStatus {
 }
 
 /** A checkpoint, or the copy a run killed while replacing it left aside (train() restores it: io/file-system.ts recoverFolder). */
-function hasCheckpoint(dir: string): boolean {
+export function hasCheckpoint(dir: string): boolean {
   return readdirSync(dir).some((f) => f === 'checkpoint' || f.startsWith('checkpoint.old-'));
 }
 
