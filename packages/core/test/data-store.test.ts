@@ -239,6 +239,11 @@ describe('seg data: fetching a dataset', () => {
     bytes[100] ^= 1;
     writeFileSync(png, bytes);
     expect((await verifyDataset('camvid-sample')).problems).toEqual(['val/0016E5_07959.png does not match its SHA-256']);
+    // get hashes what is in place and fetches that file again, and only it
+    requests.length = 0;
+    await fetchDataset('camvid-sample', quiet);
+    expect(requests.map((r) => r.path)).toEqual([`${REPO_PATH}CamVid/val/0016E5_07959.png`]);
+    expect((await verifyDataset('camvid-sample')).problems).toEqual([]);
     // above the limit it stops with the command instead
     rmSync(path.join(dir, 'data'), { recursive: true });
     await expect(ensureDataset('camvid-sample', { fetchUpTo: 1000, log: () => {} })).rejects.toThrow(/^Dataset camvid-sample is not in .*; run `seg data get camvid-sample` \(2\.\d MB to download\)/);
@@ -253,6 +258,9 @@ describe('seg data: fetching a dataset', () => {
     const isbi = datasetStatus('isbi2012');
     expect(isbi).toMatchObject({ status: 'ready', path: path.join(CORE_DATA_DIR, 'isbi2012'), embedded: 'the training slices', files: { present: 60, total: 90 } });
     expect((await verifyDataset('isbi2012')).problems).toEqual([]);
+    // a fetch of the full set that failed (offline) leaves its staging folder: the shipped copy still serves
+    mkdirSync(path.join(dir, 'data', '.partial', 'isbi2012', 'train', 'images'), { recursive: true });
+    expect(datasetStatus('isbi2012')).toMatchObject({ status: 'ready', path: path.join(CORE_DATA_DIR, 'isbi2012') });
   });
 });
 

@@ -67,8 +67,8 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
     const [name] = names(rest, action, false);
     const s = datasetStatus(name!);
     if (s.status === 'missing') throw new InputError(`Dataset ${name} is not in ${dataRoot()}; seg data get ${name} fetches it (${formatBytes(s.download)}).`);
-    const bar = new TaskProgress(`seg data verify ${name}`, s.files.present, { noun: 'files' });
-    const r = await verifyDataset(name!, s.path, (done) => bar.update(done)).finally(() => bar.end());
+    let bar: InstanceType<typeof TaskProgress> | undefined;
+    const r = await verifyDataset(name!, s.path, (done, total) => (bar ??= new TaskProgress(`seg data verify ${name}`, total, { noun: 'files' })).update(done)).finally(() => bar?.end());
     if (r.problems.length) {
       const more = r.problems.length > 3 ? `; and ${r.problems.length - 3} more` : '';
       throw new InputError(`${r.problems.length} of ${r.checked} files of ${name} in ${r.dir} do not check out: ${r.problems.slice(0, 3).join('; ')}${more}; seg data get ${name} fetches them again.`);

@@ -7,6 +7,7 @@
  * them into place at the end, so a killed or failed fetch never leaves a
  * dataset that looks ready, and the next one resumes where it stopped.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -85,7 +86,8 @@ export function datasetStatus(name: string): DatasetStatus {
   const base = { name, download, files: { present: here.count, total: files.length } };
   if (here.count === files.length) return { ...base, status: 'ready', path: dir, bytes: here.bytes };
   const started = here.count > 0 || existsSync(stagingOf(name));
-  if (!started && source.embedded) {
+  // The copy that ships with seg serves whenever the data folder's is not whole (also while, or after, a fetch fails).
+  if (source.embedded) {
     const holds = files.filter(source.embedded.holds);
     const e = present(source.embedded.dir, holds);
     if (e.count === holds.length) return { ...base, status: 'ready', path: source.embedded.dir, bytes: e.bytes, files: { present: e.count, total: files.length }, embedded: source.embedded.what };
@@ -151,6 +153,8 @@ async function lockFetch(name: string, log: (s: string) => void): Promise<RunLoc
     try {
       return lockRunDir(dir, { name: `${name}.lock`, advice: 'waiting' });
     } catch (err) {
+      // ENOENT: the fetch that held the lock removed the folder between our mkdir and open; try again
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       if (!(err instanceof InputError)) throw err;
       if (!told) {
         const h = lockHolder(dir, `${name}.lock`);
@@ -181,7 +185,7 @@ export async function fetchDataset(name: string, o: FetchOptions = {}): Promise<
   const staging = stagingOf(name);
   const lock = await lockFetch(name, log);
   try {
-    if (datasetStatus(name).path === target && datasetStatus(name).status === 'ready') return target;
+    // Even a dataset that looks ready (sizes) is hashed below: a file verify found changed is fetched again.
     const files = manifestOf(name);
     // Files already in place that verify are kept; everything else is fetched into staging.
     const todo: ManifestFile[] = [];
@@ -207,6 +211,11 @@ export async function fetchDataset(name: string, o: FetchOptions = {}): Promise<
         await downloadFile(sourceOf(d, f), fetched, f, { onBytes: count, mirrorHint: `a base URL or folder holding ${name}/${f.source.split('/')[0]}/…` });
         if (f.convert) {
           const text = (await readFile(fetched, 'utf8')).split(f.convert.stripPrefix).join('');
+          const want = stored(f);
+          if (Buffer.byteLength(text) !== want.size || createHash('sha256').update(text).digest('hex') !== want.sha256) {
+            await rm(fetched, { force: true });
+            throw new InputError(`${f.path}, rewritten from ${f.source}, does not match its pinned checksum: the source or mirror holds a different file.`);
+          }
           await atomicWriteFile(dest, text);
           await rm(fetched);
         }
@@ -215,6 +224,8 @@ export async function fetchDataset(name: string, o: FetchOptions = {}): Promise<
       bar?.end();
     }
     // Into place: the whole folder at once when there is none yet, else file by file (each whole and verified).
+    // A fetch killed while rewriting a list may have left its source beside it.
+    for (const f of files) if (f.convert) await rm(path.join(staging, `${f.path}.source`), { force: true });
     if (existsSync(staging)) {
       if (!existsSync(target)) await rename(staging, target);
       else {

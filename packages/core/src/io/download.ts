@@ -51,11 +51,15 @@ function unreachable(err: unknown): string | undefined {
 /** Appends the bytes of `url` from `from` onwards to `part`; returns false when the server ignored the Range and sent the whole file (written from 0). */
 async function fetchInto(url: string, part: string, from: number, onBytes: (n: number) => void): Promise<void> {
   const res = await fetch(url, { headers: from > 0 ? { Range: `bytes=${from}-` } : {}, redirect: 'follow' });
+  if (!res.ok || !res.body) await res.body?.cancel(); // undici holds the socket until the body is read or cancelled
   if (res.status === 404 || res.status === 410) throw new InputError(`${url} is not there (HTTP ${res.status}); the source moved or the mirror lacks the file.`);
-  if (res.status === 416) {
-    // The part is already as long as the file (or longer): start again.
-    await rm(part, { force: true });
-    throw Object.assign(new Error('range not satisfiable'), { code: 'ECONNRESET' });
+  if (res.status === 416 || res.status === 429 || res.status >= 500) {
+    // 416: the part is already as long as the file (or longer): start again; 429 and 5xx: the host's trouble, worth a retry.
+    if (res.status === 416) {
+      await rm(part, { force: true });
+      onBytes(-from);
+    }
+    throw Object.assign(new Error(`HTTP ${res.status} ${res.statusText}`), { code: 'ECONNRESET' });
   }
   if (!res.ok || !res.body) throw new InputError(`${url} answered HTTP ${res.status} ${res.statusText}.`);
   const append = from > 0 && res.status === 206;
@@ -85,7 +89,10 @@ export async function downloadFile(source: string, dest: string, expected: Expec
     for (let attempt = 1; ; attempt++) {
       const have = (await sizeOf(part)) ?? 0;
       if (have === expected.size) break;
-      if (have > expected.size) await rm(part, { force: true });
+      if (have > expected.size) {
+        await rm(part, { force: true });
+        if (attempt > 1) onBytes(-have);
+      }
       if (attempt === 1 && have > 0 && have < expected.size) onBytes(have);
       try {
         await fetchInto(source, part, have < expected.size ? have : 0, onBytes);
@@ -97,7 +104,9 @@ export async function downloadFile(source: string, dest: string, expected: Expec
           const host = new URL(source).host;
           throw new InputError(`Cannot reach ${host} (${code}) to fetch ${source}; on a machine without access to it, point SEG_DATA_MIRROR at a copy${o.mirrorHint ? ` (${o.mirrorHint})` : ''}.`);
         }
-        if (!isCut(err) || attempt >= attempts) throw new InputError(`Fetching ${source} failed after ${attempt} attempt${attempt > 1 ? 's' : ''}: ${(err as Error).message}; run the same command again to resume.`);
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        const why = `${(err as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
+        if (!isCut(err) || attempt >= attempts) throw new InputError(`Fetching ${source} failed after ${attempt} attempt${attempt > 1 ? 's' : ''}: ${why}; run the same command again to resume.`);
       }
     }
   }
