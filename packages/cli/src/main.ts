@@ -3,10 +3,9 @@
  * sentence. Verbs load when named and check their input before they ask for
  * the engine, so a wrong flag, name or path is refused without loading tfjs.
  */
-import { BACKEND_CHOICES } from '@seg/core/names';
+import { BACKEND_CHOICES, didYouMean } from '@seg/core/names';
 import { engineStarter, type StartEngine } from './engine-line.js';
 import { UsageError } from './errors.js';
-import { didYouMean } from './suggest.js';
 
 interface VerbModule {
   help: string;

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import type { ModelSpec } from '@seg/core';
 import { registeredModelNames, ZOO } from '@seg/core/names';
 import { UsageError } from './errors.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '@seg/core/names';
 
 export interface ModelListing {
   name: string;

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_CHOICES, conv, ENGINES, fileSystem, initEngine, registeredModels, tfl, writePng, ZOO } from '@seg/core';
 import { declaredModels, loadPackages } from '../src/registry.js';
-import { nearestName } from '../src/suggest.js';
+import { nearestName } from '@seg/core/names';
 import { seg, segWithEngineLine } from './seg.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));

@@ -7,3 +7,4 @@ export { ENGINES, BACKEND_CHOICES, type Engine, type BackendChoice } from './eng
 export { ZOO, zooEntry, type ZooEntry } from './zoo/reference.js';
 export { registeredModelNames } from './models/registered.js';
 export { InputError } from './errors/input-error.js';
+export { didYouMean, editDistance, nearestName } from './suggest.js';

@@ -13,6 +13,7 @@ import { mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors/input-error.js';
+import { didYouMean } from '../suggest.js';
 import { atomicWriteFile } from '../io/atomic-write.js';
 import { downloadFile, sha256File } from '../io/download.js';
 import { lockHolder, lockRunDir, type RunLock } from '../io/run-lock.js';
@@ -47,8 +48,8 @@ export interface DatasetStatus {
 function knownSource(name: string): DatasetSource {
   const d = datasetSource(name);
   if (!d) {
-    const near = DATASETS.map((x) => x.name).find((x) => x.startsWith(name.slice(0, 3)));
-    throw new InputError(`Unknown dataset "${name}"${near ? ` (did you mean "${near}"?)` : ''}; seg data list shows the datasets (${DATASETS.map((x) => x.name).join(', ')}).`);
+    const near = didYouMean(name, DATASETS.map((x) => x.name));
+    throw new InputError(`Unknown dataset "${name}"${near ? ` (${near})` : ''}; seg data list shows the datasets (${DATASETS.map((x) => x.name).join(', ')}).`);
   }
   return d;
 }
