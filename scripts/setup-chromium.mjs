@@ -20,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { which } from 'zx';
 import { browserVersion, CACHE_DIR, describeChromium, searchChromium } from './find-chromium.mjs';
 
 const CFT_VERSIONS = 'https://googlechromelabs.github.io/chrome-for-testing/last-known-good-versions-with-downloads.json';
@@ -44,10 +45,10 @@ function debianLike() {
 }
 
 /** 1. apt's chromium. */
-function fromApt(ctx) {
+async function fromApt(ctx) {
   if (process.platform !== 'linux' || !debianLike()) throw new Error('not Debian or Ubuntu');
   if (process.getuid?.() !== 0) throw new Error('not root');
-  if (ctx.run('sh', ['-c', 'command -v apt-get']).status !== 0) throw new Error('no apt-get');
+  if (!(await which('apt-get', { nothrow: true }))) throw new Error('no apt-get');
   const update = ctx.run('apt-get', ['update', '-qq']);
   if (update.status !== 0) throw new Error(`apt-get update failed: ${lastLine(update.stderr)}`);
   const install = ctx.run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env: { ...ctx.env, DEBIAN_FRONTEND: 'noninteractive' } });
@@ -58,8 +59,8 @@ function fromApt(ctx) {
 }
 
 /** How to unpack a zip here: the system's unzip, else Python's zipfile (which drops the executable bits). */
-function unzipper(ctx) {
-  if (ctx.run('sh', ['-c', 'command -v unzip']).status === 0) return { name: 'unzip', args: (zip, dir) => ['unzip', ['-q', '-o', zip, '-d', dir]], keepsModes: true };
+async function unzipper(ctx) {
+  if (await which('unzip', { nothrow: true })) return { name: 'unzip', args: (zip, dir) => ['unzip', ['-q', '-o', zip, '-d', dir]], keepsModes: true };
   for (const py of ['python3', 'python']) {
     if (ctx.run(py, ['--version']).status === 0) return { name: py, args: (zip, dir) => [py, ['-m', 'zipfile', '-e', zip, dir]], keepsModes: false };
   }
@@ -90,7 +91,7 @@ async function download(url, ms) {
 async function fromChromeForTesting(ctx) {
   const platform = cftPlatform();
   if (!platform) throw new Error(`it has no build for ${process.platform}-${process.arch}`);
-  const unzip = unzipper(ctx);
+  const unzip = await unzipper(ctx);
   if (!unzip) throw new Error('neither unzip nor python3 is here to unpack its zip');
   ctx.log(`GET ${CFT_VERSIONS}`);
   const index = await download(CFT_VERSIONS, 30_000);
@@ -140,6 +141,9 @@ export async function setupChromium(opts = {}) {
   const logFile = join(cacheDir, 'setup.log');
   const log = (line) => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
   const say = opts.say ?? ((line) => process.stderr.write(`seg: ${line}\n`));
+  // spawnSync with an argument list, not zx's $ (which always goes through a
+  // shell: bash, or PowerShell set up by hand): unzip and python run here on
+  // macOS and Windows too, and installers get this synchronous run.
   const run = (cmd, args, o = {}) => {
     log(`$ ${cmd} ${args.join(' ')}`);
     const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...o });

@@ -1,84 +1,113 @@
 #!/usr/bin/env node
 /**
- * `pnpm test`: typecheck, then every package's tests on the first engine
- * (SEG_BACKEND=tensorflow where it loads, else wasm), then the
- * engine-specific tests again on wasm: @seg/core (every op and gradient
- * against the cpu reference, the training loop, the pretrained weights) and
- * @seg/cli (every zoo model end to end, ONNX export). The architecture
- * packages and the replications' smoke runs are built from those ops and
- * run once: without their second pass the wasm pass took 222 s, not 690 s. A
- * SEG_BACKEND set by the caller runs every test on that engine alone. Then
- * the webgpu pass: only the
- * *.webgpu.test.ts files (@seg/core's ops and gradients, @seg/cli's zoo),
- * on whatever adapter Dawn finds, a software one included (here Mesa's
- * llvmpipe), against the cpu backend. Prints how long each part took.
+ * `pnpm test`: typecheck, then each engine's pass, as @seg/core's engine
+ * modules say (`testPass`, in their list's order):
+ * - 'suite': every package's tests on the first such engine that loads
+ *   here, then the engine-specific tests again on the others: @seg/core
+ *   (every op and gradient against the cpu reference, the training loop,
+ *   the pretrained weights) and @seg/cli (every zoo model end to end, ONNX
+ *   export). The architecture packages and the replications' smoke runs are
+ *   built from those ops and run once: without their second pass the wasm
+ *   pass took 222 s, not 690 s.
+ * - 'own': only the engine's *.<name>.test.ts files in those packages (their
+ *   vitest configs pick them by SEG_BACKEND; for webgpu, @seg/core's ops and
+ *   gradients and @seg/cli's zoo), against the cpu backend, wherever the
+ *   engine starts (webgpu: on a software adapter too, e.g. Mesa's llvmpipe).
+ * - 'reference': none (cpu: what the others are checked against).
+ * An engine auto may go without (tensorflow, webgpu) is asked first, in a
+ * child process, whether it starts here; one that does not is passed over
+ * with a line saying why. A SEG_BACKEND set by the caller runs that engine's
+ * pass alone (a reference engine's: the whole suite) and fails where it does
+ * not start. Prints how long each part took.
  */
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { $ } from 'zx';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-/**
- * @seg/core's ENGINES (dist may not be built yet when this starts; its
- * engines test checks the two lists agree). tensorflow and wasm run the
- * suite, webgpu its own tests; cpu is the reference the others are checked
- * against.
- */
-const ENGINES = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 const turbo = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'turbo.cmd' : 'turbo');
-
-function tensorflowLoads() {
-  // The same loader seg uses, in a child process (it takes ~1 s).
-  const core = createRequire(join(root, 'packages', 'core', 'package.json'));
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    let dir;
-    try {
-      dir = dirname(core.resolve(`${pkg}/package.json`));
-    } catch {
-      continue;
-    }
-    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(dir)})`], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, stdio: 'ignore' });
-    if (r.status === 0) return true;
-  }
-  return false;
-}
-
-/** Whether SEG_BACKEND=webgpu starts here, and on which adapter (a child process: Dawn stays loaded). */
-function webgpuAdapter() {
-  const script = `import('@seg/core').then((c) => c.initEngine({ backend: 'webgpu' })).then((i) => console.log(i.adapter + (i.software ? ' (software)' : '')), () => process.exit(1))`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(root, 'packages', 'cli'), encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-function step(label, args, env = {}) {
-  const t0 = Date.now();
-  const r = spawnSync(turbo, ['run', ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-  const s = ((Date.now() - t0) / 1000).toFixed(0);
-  timings.push(`${label}: ${s} s${r.status === 0 ? '' : ' (failed)'}`);
-  return r.status ?? 1;
-}
-
-const timings = [];
-const engines = process.env.SEG_BACKEND ? [process.env.SEG_BACKEND] : ENGINES.filter((e) => e === 'wasm' || (e === 'tensorflow' && tensorflowLoads()));
-if (!process.env.SEG_BACKEND && engines.length === 1) {
-  process.stderr.write('seg tests: the tensorflow engine does not load here, so the suite runs on wasm only (see README, Engines).\n');
-}
-let code = step('typecheck', ['typecheck']);
-/** Packages whose tests exercise the engine itself; the second engine and webgpu run only these. */
+const core = join(root, 'packages', 'core', 'dist');
+/** Packages whose tests exercise the engine itself; the later suite engines and 'own' passes run only these. */
 const ENGINE_PACKAGES = ['@seg/core', '@seg/cli'];
 const engineOnly = ENGINE_PACKAGES.map((p) => `--filter=${p}`);
-engines.forEach((e, i) => {
-  if (code !== 0 || e === 'webgpu') return;
-  code = step(i === 0 ? `tests on ${e}` : `engine tests (${ENGINE_PACKAGES.join(', ')}) on ${e}`, ['test', '--concurrency=1', ...(i === 0 ? [] : engineOnly)], { SEG_BACKEND: e });
-});
-if (code === 0 && (!process.env.SEG_BACKEND || process.env.SEG_BACKEND === 'webgpu')) {
-  const adapter = webgpuAdapter();
-  if (adapter) code = step(`webgpu tests on ${adapter}`, ['test', '--concurrency=1', ...engineOnly], { SEG_BACKEND: 'webgpu' });
-  else {
-    process.stderr.write('seg tests: SEG_BACKEND=webgpu does not start here (no adapter, not even a software one), so its tests did not run.\n');
-    if (process.env.SEG_BACKEND === 'webgpu') code = 1;
+
+const timings = [];
+
+/** `turbo run <args>` with its output on this terminal; records how long it took. */
+async function step(label, args, env = {}) {
+  const t0 = Date.now();
+  const r = await $({ cwd: root, stdio: 'inherit', nothrow: true, verbose: false, env: { ...process.env, ...env } })`${turbo} run ${args}`;
+  timings.push(`${label}: ${((Date.now() - t0) / 1000).toFixed(0)} s${r.exitCode === 0 ? '' : ' (failed)'}`);
+  return r.exitCode ?? 1;
+}
+
+function finish(code) {
+  process.stderr.write(`\n${timings.join('\n')}\n`);
+  process.exit(code);
+}
+
+/**
+ * Whether SEG_BACKEND=<engine> starts here: its part of the engine line
+ * ("webgpu on llvmpipe... (a software adapter...)"), or why not. A child
+ * process: a loaded engine (Dawn, TensorFlow) stays loaded.
+ */
+async function starts(engine) {
+  const script = `
+    const c = await import(${JSON.stringify(pathToFileURL(join(core, 'index.js')).href)});
+    try {
+      const line = c.describeEngine(await c.initEngine({ backend: ${JSON.stringify(engine)}, force: true }));
+      console.log(JSON.stringify({ on: line.replace(/^seg: backend /, '') }));
+    } catch (err) {
+      console.log(JSON.stringify({ why: err.message.replace(/^SEG_BACKEND=[^:]*: /, '').replace(/\\.$/, '') }));
+    }
+    process.exit(0);`;
+  const r = await $({ cwd: root, quiet: true, nothrow: true, verbose: false })`${process.execPath} --input-type=module -e ${script}`;
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last);
+  } catch {
+    return { why: (r.stderr.trim().split('\n').pop() ?? '') || `exit ${r.exitCode}` };
   }
 }
-process.stderr.write(`\n${timings.join('\n')}\n`);
-process.exit(code);
+
+// The engine list comes from @seg/core's light entry, which is built first.
+let code = await step('build @seg/core', ['build', '--filter=@seg/core', '--output-logs=errors-only']);
+if (code !== 0) finish(code);
+const { ENGINE_MODULES } = await import(pathToFileURL(join(core, 'names.js')).href);
+
+const named = process.env.SEG_BACKEND;
+/** The passes to run: [engine, 'suite' | 'own']. */
+let passes;
+if (named) {
+  const m = ENGINE_MODULES.find((e) => e.name === named);
+  passes = [[named, m?.testPass === 'own' ? 'own' : 'suite']];
+} else {
+  const ran = ENGINE_MODULES.filter((m) => m.testPass === 'suite' || m.testPass === 'own');
+  passes = [...ran.filter((m) => m.testPass === 'suite'), ...ran.filter((m) => m.testPass === 'own')].map((m) => [m.name, m.testPass]);
+}
+
+// Ask the engines auto may go without, all at once.
+const optional = (e) => ['prefer', 'quiet'].includes(ENGINE_MODULES.find((m) => m.name === e)?.auto);
+const found = new Map(await Promise.all(passes.filter(([e]) => optional(e)).map(async ([e]) => [e, await starts(e)])));
+const absent = passes.filter(([e]) => found.get(e)?.why !== undefined);
+passes = passes.filter(([e]) => found.get(e)?.why === undefined);
+for (const [e, pass] of absent) {
+  if (pass === 'own' || named) process.stderr.write(`seg tests: SEG_BACKEND=${e} does not start here (${found.get(e).why}), so its tests did not run.\n`);
+  else {
+    const suite = passes.filter(([, p]) => p === 'suite').map(([s]) => s);
+    process.stderr.write(`seg tests: the ${e} engine does not load here (${found.get(e).why}), so the suite runs on ${suite.join(' and ')} only (see README, Engines).\n`);
+  }
+}
+
+code = await step('typecheck', ['typecheck']);
+let suites = 0;
+for (const [e, pass] of passes) {
+  if (code !== 0) break;
+  if (pass === 'own') code = await step(`${e}'s own tests on ${found.get(e)?.on ?? e}`, ['test', '--concurrency=1', ...engineOnly], { SEG_BACKEND: e });
+  else {
+    const first = suites++ === 0;
+    code = await step(first ? `tests on ${e}` : `engine tests (${ENGINE_PACKAGES.join(', ')}) on ${e}`, ['test', '--concurrency=1', ...(first ? [] : engineOnly)], { SEG_BACKEND: e });
+  }
+}
+if (code === 0 && named && absent.length) code = 1;
+finish(code);

@@ -1,13 +1,13 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { engineTestFiles } from './src/engine/test-files.js';
 
-// *.webgpu.test.ts run in `pnpm test`'s webgpu pass only (SEG_BACKEND=webgpu; a software adapter is slow),
-// and that pass runs only them.
-const webgpu = process.env.SEG_BACKEND === 'webgpu';
+// An engine with a test pass of its own (webgpu) runs only its *.<engine>.test.ts files, and only in that pass.
+const files = engineTestFiles();
 
 export default defineConfig({
   test: {
-    include: webgpu ? ['test/**/*.webgpu.test.ts'] : ['test/**/*.test.ts'],
-    exclude: webgpu ? configDefaults.exclude : [...configDefaults.exclude, 'test/**/*.webgpu.test.ts'],
+    include: files.include,
+    exclude: [...configDefaults.exclude, ...files.exclude],
     // Tests are CPU-bound and the wasm backend already uses every core.
     fileParallelism: false,
     testTimeout: 120_000,

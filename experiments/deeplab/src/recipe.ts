@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { atomicWriteFile, camvid, datasetMedianFrequency, datasetPath, downscaled, evaluate, initEngine, train } from '@seg/core';
 import { deeplab, IMAGENET_BACKBONE_LAYERS } from '@seg/deeplab';
-import { VARIANTS } from './profiles.js';
+import { AUGMENT_SCALE, VARIANTS } from './profiles.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -31,7 +31,7 @@ await train(model, trainSet, {
   optimizer: { name: 'sgd', lr: Number(lr), momentum: 0.9, weightDecay: 1e-4 },
   lrMultipliers: Number(mult) === 1 ? [] : [{ layers: IMAGENET_BACKBONE_LAYERS, multiplier: Number(mult) }],
   ...(weights === 'median' ? { classWeights: await datasetMedianFrequency(trainSet) } : {}),
-  augment: { flip: true, scale: [0.75, 1.25], crop },
+  augment: { flip: true, scale: AUGMENT_SCALE, crop },
   seed: 1,
   runDir: path.resolve(here, '../runs/recipe', name!),
   checkpointEvery: Number(iters),

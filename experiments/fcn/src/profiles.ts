@@ -7,7 +7,7 @@
  * the ImageNet ResNet-50 we do have (Sec. 3.1: any classification net), and
  * the full profile keeps VGG16, from scratch.
  */
-import { selectProfile, type ProfileBase } from '@seg/core';
+import type { Claim, ProfileBase, RunResultOf } from '@seg/core';
 import type { FcnOptions } from '@seg/fcn';
 
 export interface Variant {
@@ -62,5 +62,26 @@ export const PAPER = {
   reference: { 'FCN-32s': 63.6, 'FCN-16s': 65.0, 'FCN-8s': 65.5 },
 } as const;
 
-/** The profile SEG_PROFILE names (default: quick). */
-export const profileFromEnv = (value = process.env.SEG_PROFILE): Profile => selectProfile(PROFILES, value);
+export interface Scores {
+  pixel_acc: number;
+  mean_acc: number;
+  miou: number;
+  fw_iou: number;
+  boundary_f1: number;
+}
+
+/** CamVid test (settings were chosen on val by the probes in README.md). */
+export type Metrics = { test: Scores };
+export type RunResult = RunResultOf<Metrics>;
+
+const test = (id: string, a: string, b: string, metric: keyof Scores = 'miou'): Claim => ({ id, a, b, metric: `test.${metric}`, paired: false, scale: 100, unit: ' points' });
+
+/** Each claim trains both sides apart, so seeds are compared unpaired. */
+export const CLAIMS: Claim[] = [
+  test('16s > 32s', 'FCN-16s (staged)', 'FCN-32s'),
+  test('8s > 16s', 'FCN-8s (staged)', 'FCN-16s (staged)'),
+  test('skips, not iterations', 'FCN-8s (staged)', 'FCN-32s, continued'),
+  test('sharper boundaries', 'FCN-8s (staged)', 'FCN-32s, continued', 'boundary_f1'),
+  test('at-once as good as staged', 'FCN-8s at-once', 'FCN-8s (staged)'),
+  test('learned upsampling', 'FCN-8s at-once', 'FCN-8s at-once, fixed x2 upsampling'),
+];

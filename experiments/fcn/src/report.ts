@@ -1,8 +1,7 @@
 /** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the FCN replication. */
 import path from 'node:path';
-import { atomicWriteFile, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, verdictMethod, type writeChart as WriteChart } from '@seg/core';
-import { PAPER, VARIANTS, type Profile } from './profiles.js';
-import type { RunResult, Scores } from './replicate.js';
+import { atomicWriteFile, claimRan, judgeClaim, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, verdictMethod, type writeChart as WriteChart } from '@seg/core';
+import { CLAIMS, PAPER, VARIANTS, type Profile, type RunResult, type Scores } from './profiles.js';
 
 const METRICS: { key: keyof Scores; label: string }[] = [
   { key: 'pixel_acc', label: 'pixel acc.' },
@@ -14,9 +13,11 @@ const METRICS: { key: keyof Scores; label: string }[] = [
 
 const pct = (runs: RunResult[], variant: string, key: keyof Scores) => meanSd(runs.filter((r) => r.variant === variant).map((r) => 100 * r.metrics.test[key]));
 
-/** A claim on test; a variant this profile does not run is said so. */
-const compare = (runs: RunResult[], a: string, b: string, key: keyof Scores = 'miou') =>
-  runs.some((r) => r.variant === a) && runs.some((r) => r.variant === b) ? claimVerdict(pct(runs, a, key), pct(runs, b, key), { unit: ' points' }) : 'not run in this profile (the full profile runs it)';
+/** A claim's verdict on test; a variant this profile does not run is said so. */
+const compare = (runs: RunResult[], id: string) => {
+  const claim = CLAIMS.find((c) => c.id === id)!;
+  return claimRan(runs, claim) ? judgeClaim(runs, claim) : 'not run in this profile (the full profile runs it)';
+};
 
 export async function writeReport(dir: string, runs: RunResult[], profile: Profile, writeChart: typeof WriteChart): Promise<void> {
   const variants = VARIANTS.filter((v) => runs.some((r) => r.variant === v.name));
@@ -33,7 +34,7 @@ export async function writeReport(dir: string, runs: RunResult[], profile: Profi
       const ours = !v.name.includes('at-once') && !v.name.includes('continued');
       const paper = ours ? PAPER.table2[key] : '-';
       const ref = ours ? PAPER.reference[key] : '-';
-      const iters = runs.find((r) => r.variant === v.name)?.config.iters ?? '';
+      const iters = Math.max(1, Math.round(profile.iters * v.itersFactor));
       return `| ${v.name} | ${iters}${v.from ? ` (from ${v.from})` : ''} | ${METRICS.map((m) => formatMeanSd(pct(runs, v.name, m.key), 2)).join(' | ')} | ${paper} | ${ref} |`;
     }),
   ];
@@ -60,12 +61,12 @@ ${verdictMethod({ seeds: profile.seeds.length })}
 
 ## The paper's claims here
 
-- FCN-16s beats FCN-32s (Table 2: 62.4 vs 59.4): ${compare(runs, 'FCN-16s (staged)', 'FCN-32s')}.
-- FCN-8s beats FCN-16s (Table 2: 62.7 vs 62.4): ${compare(runs, 'FCN-8s (staged)', 'FCN-16s (staged)')}.
-- The gain is the skips', not the stages' extra iterations: FCN-8s (staged) beats FCN-32s trained for the same total, ${compare(runs, 'FCN-8s (staged)', 'FCN-32s, continued')}.
-- The skips sharpen boundaries (Fig. 4): boundary F1 of FCN-8s vs FCN-32s at equal iterations, ${compare(runs, 'FCN-8s (staged)', 'FCN-32s, continued', 'boundary_f1')}.
-- All-at-once FCN-8s is as good as staged (the reference implementation's finding; here at-once trains for the staged pipeline's total iterations), tested as "at-once beats staged": ${compare(runs, 'FCN-8s at-once', 'FCN-8s (staged)')}.
-- Learned vs fixed x2 upsampling (Sec. 3.3: learning them helps a little), learned beats fixed: ${compare(runs, 'FCN-8s at-once', 'FCN-8s at-once, fixed x2 upsampling')}.
+- FCN-16s beats FCN-32s (Table 2: 62.4 vs 59.4): ${compare(runs, '16s > 32s')}.
+- FCN-8s beats FCN-16s (Table 2: 62.7 vs 62.4): ${compare(runs, '8s > 16s')}.
+- The gain is the skips', not the stages' extra iterations: FCN-8s (staged) beats FCN-32s trained for the same total, ${compare(runs, 'skips, not iterations')}.
+- The skips sharpen boundaries (Fig. 4): boundary F1 of FCN-8s vs FCN-32s at equal iterations, ${compare(runs, 'sharper boundaries')}.
+- All-at-once FCN-8s is as good as staged (the reference implementation's finding; here at-once trains for the staged pipeline's total iterations), tested as "at-once beats staged": ${compare(runs, 'at-once as good as staged')}.
+- Learned vs fixed x2 upsampling (Sec. 3.3: learning them helps a little), learned beats fixed: ${compare(runs, 'learned upsampling')}.
 
 The first val image (seed ${profile.seeds[0]}), side by side: ground truth, FCN-32s, FCN-16s, FCN-8s (staged); each variant's overlay alone is in overlays/.
 
@@ -76,10 +77,4 @@ The first val image (seed ${profile.seeds[0]}), side by side: ground truth, FCN-
 Every run's config, metrics, training time and package versions: results.json. Regenerate with \`pnpm turbo run replicate --filter fcn\` (SEG_PROFILE=${profile.name}).
 `;
   await atomicWriteFile(path.join(dir, 'report.md'), md);
-}
-
-/** `replicate --report` where no run of the grid is on disk (a fresh clone): report.md and charts again from results.json (no training). */
-export async function rewriteReport(dir: string): Promise<void> {
-  const r = await readResults<{ profile: Profile; runs: RunResult[] }>(dir);
-  await writeReport(dir, r.runs, r.profile, defaultWriteChart);
 }

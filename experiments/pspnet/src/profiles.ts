@@ -10,7 +10,7 @@
  * ResNet-50, no pyramid pooling). Table 1: the pyramid's bins, pooling and
  * dimension reduction (DR), all with the auxiliary loss at alpha 0.4.
  */
-import { selectProfile, type ProfileBase } from '@seg/core';
+import type { Claim, ProfileBase, RunResultOf } from '@seg/core';
 import type { PSPNetOptions } from '@seg/pspnet';
 
 export type Table = 'table2' | 'table1';
@@ -64,6 +64,9 @@ export interface Profile extends ProfileBase {
 
 const SGD = { name: 'sgd', momentum: 0.9, weightDecay: 1e-4 } as const;
 
+/** Sec. 5.1: the "poly" learning rate, lr x (1 - iter / iters) ^ 0.9. */
+export const POLY_POWER = 0.9;
+
 export const PROFILES: Record<Profile['name'], Profile> = {
   smoke: { name: 'smoke', downscale: 8, crop: [40, 56], iters: 2, batch: 2, optimizer: { ...SGD, lr: 0.01 }, seeds: [1], table1Seeds: [1], outputStride: 8, init: 'scratch', width: 1 / 16, backboneLr: 1, classWeights: 'median', scale: [0.75, 1.25], trainImages: 4, valImages: 2, testImages: 2 },
   // Chosen on val: lr 0.01 (reports/pspnet/recipe.json, baseline with alpha 0.4, seed 1, 40
@@ -99,7 +102,41 @@ export const PAPER_TABLE1: Record<string, { miou: number; pixelAcc: number }> = 
   'B1236+AVE+DR': { miou: 41.68, pixelAcc: 80.04 },
 };
 
-export const seedsOf = (v: Variant, p: Profile) => (v.table === 'table1' ? p.table1Seeds : p.seeds);
+export const seedsOf = (v: Variant, p: Pick<Profile, 'seeds' | 'table1Seeds'>) => (v.table === 'table1' ? p.table1Seeds : p.seeds);
 
-/** The profile SEG_PROFILE names (default: quick). */
-export const profileFromEnv = (value = process.env.SEG_PROFILE): Profile => selectProfile(PROFILES, value);
+/**
+ * The paper's claims, each judged on val mIoU over seeds (test is evaluated
+ * once, for the variant chosen on val). Every claim compares variants trained
+ * apart (another auxiliary weight, another pyramid), so none is paired.
+ */
+const onVal = (id: string, a: string, b: string): Claim => ({ id, a, b, metric: 'val.miou', paired: false, scale: 100, unit: ' points' });
+
+export const CLAIMS: Claim[] = [
+  onVal('auxiliary loss helps', 'baseline, alpha 0.4', 'baseline, no auxiliary loss'),
+  // "0.4 is the best alpha": against every other weight.
+  ...VARIANTS.filter((v) => v.table === 'table2' && v.alpha !== null && v.alpha !== 0.4).map((v) => onVal(`alpha 0.4 vs ${v.alpha}`, 'baseline, alpha 0.4', v.name)),
+  onVal('pyramid pooling helps', 'B1236+AVE+DR', 'baseline, alpha 0.4'),
+  onVal('AVE > MAX, B1', 'B1+AVE', 'B1+MAX'),
+  onVal('AVE > MAX, B1236', 'B1236+AVE', 'B1236+MAX'),
+  onVal('AVE > MAX, B1236+DR', 'B1236+AVE+DR', 'B1236+MAX+DR'),
+  onVal('B1236 > B1, AVE', 'B1236+AVE', 'B1+AVE'),
+  onVal('B1236 > B1, MAX', 'B1236+MAX', 'B1+MAX'),
+  onVal('DR helps, AVE', 'B1236+AVE+DR', 'B1236+AVE'),
+  onVal('DR helps, MAX', 'B1236+MAX+DR', 'B1236+MAX'),
+];
+
+export interface Scores {
+  miou: number;
+  pixel_acc: number;
+  mean_acc: number;
+  per_class_iou: (number | null)[];
+}
+
+/** Val for every run; test only for the runs of the variant chosen on val (evaluated once, by the merge). */
+export type Metrics = { val: Scores; test?: Scores };
+
+/**
+ * result.json of a run. A diverged run has no val scores: its metrics are {}
+ * (null in results.json written before the shared runner).
+ */
+export type RunResult = RunResultOf<Metrics> & { table: Table; evaluation_seconds?: number };

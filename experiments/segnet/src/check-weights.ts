@@ -8,19 +8,22 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { camvid, downscaled, ensureDataset, evaluate, fileSystem, initEngine, subset, tfl } from '@seg/core';
+import { asRun, type StoredRun } from './profiles.js';
 
 const reports = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../reports/segnet');
 const results = JSON.parse(readFileSync(path.join(reports, 'results.json'), 'utf8'));
 const p = results.profile;
 const seed = Number(/-s(\d+)$/.exec(results.weights)![1]);
-const run = results.runs.find((r: { variant: string; seed: number }) => r.variant === 'SegNet-Basic' && r.seed === seed);
+// results.json in the runner's shape (metrics.test) or the one before it (test)
+const run = (results.runs as StoredRun[]).map(asRun).find((r) => r.variant === 'SegNet-Basic' && r.seed === seed)!;
 const full = await camvid(await ensureDataset('camvid', { fetchUpTo: 200e6 }), 'test');
 await initEngine();
 const model = await tfl.loadLayersModel(fileSystem(path.join(reports, results.weights)));
 const test = subset(p.downscale > 1 ? downscaled(full, p.downscale) : full, Array.from({ length: Math.min(p.testImages, full.length) }, (_, i) => i));
 const e = await evaluate(model, test, { classBoundary: true });
 // engines round differently: a few pixels may flip, never a tenth of a point
-const rows: [string, number, number][] = [['G', e.pixel_acc, run.test.global], ['C', e.mean_acc, run.test.class_avg], ['mIoU', e.miou, run.test.miou], ['BF', e.bf!, run.test.bf]];
+const { test: want } = run.metrics;
+const rows: [string, number, number][] = [['G', e.pixel_acc, want.global], ['C', e.mean_acc, want.class_avg], ['mIoU', e.miou, want.miou], ['BF', e.bf!, want.bf]];
 let off = 0;
 for (const [name, got, want] of rows) {
   const ok = Math.abs(got - want) < 1e-3;

@@ -5,7 +5,7 @@
  * run keeps the checkpoint with the best global accuracy on val, and only that
  * one is evaluated on test, once.
  */
-import { selectProfile, type OptimizerConfig, type ProfileBase } from '@seg/core';
+import type { Claim, OptimizerConfig, ProfileBase, RunResultOf } from '@seg/core';
 import type { SegNetBasicDecoder } from '@seg/segnet';
 
 export interface Variant {
@@ -73,4 +73,71 @@ export const TABLE1: Record<string, { params: number; storage: string; median: [
   'FCN-Basic-NoAddition-NoDimReduction': { params: 1.625, storage: '0', median: [80.5, 61.6, 45.9, 30.47], natural: [83.7, 54.8, 45.5, 33.17] },
 };
 
-export const profileFromEnv = (value = process.env.SEG_PROFILE): Profile => selectProfile(PROFILES, value);
+/** Table 1's measures, as fractions: G (global accuracy), C (class average accuracy), mIoU, BF. */
+export interface Scores {
+  global: number;
+  class_avg: number;
+  miou: number;
+  bf: number;
+}
+
+/** The val scores of the kept checkpoint and its CamVid test scores (evaluated once). */
+export type Metrics = { val: Scores; test: Scores };
+
+/** result.json of one run: the runner's fields, and which checkpoint val chose. */
+export type RunResult = RunResultOf<Metrics> & {
+  /** The iteration of the kept checkpoint, and val after each segment. */
+  best_iter: number;
+  val_curve: { iter: number; global: number; miou: number }[];
+  test_per_class_iou: (number | null)[];
+};
+
+/** A run of results.json: the runner's shape, or the one before it (`val` and `test` beside `config`, no `metrics`). */
+export type StoredRun = Record<string, unknown> & Partial<Metrics> & { metrics?: Metrics };
+
+/** A stored run in the runner's shape (`metrics.val`, `metrics.test`). */
+export const asRun = (r: StoredRun) => (r.metrics ? r : { ...r, metrics: { val: r.val!, test: r.test! } }) as RunResult;
+
+/** One decoder's cost at 360x480 with the paper's 64 features. */
+export interface DecoderCost {
+  variant: string;
+  params: number;
+  storage_bytes: number;
+  index_bytes: number;
+  map_bytes: number;
+  /** With the indices packed to 2 bits each (the paper's accounting). */
+  packed_bytes: number;
+  /** Median inference ms per engine (batch 1), null where not timed. */
+  ms: Record<string, number | null>;
+}
+
+/** The median-frequency weights computed from the training labels, beside the tutorial's (the runs use the tutorial's). */
+export interface Balancing {
+  computed: number[];
+  tutorial: number[];
+}
+
+/** "a beats b" on CamVid test, stated in points. */
+const test = (id: string, a: string, b: string, metric: keyof Scores, lowerIsBetter = false): Claim => ({ id, a, b, metric: `test.${metric}`, lowerIsBetter, paired: false, scale: 100, digits: 1, unit: ' points' });
+
+/**
+ * Table 1's claims. Every one compares nets trained apart (another decoder, or
+ * another class balancing), so seeds are compared unpaired.
+ */
+export const CLAIMS: Claim[] = [
+  test('SegNet-Basic vs FCN-Basic, mIoU', 'SegNet-Basic', 'FCN-Basic', 'miou'),
+  test('SegNet-Basic vs FCN-Basic, BF', 'SegNet-Basic', 'FCN-Basic', 'bf'),
+  test('SegNet-Basic vs bilinear, mIoU', 'SegNet-Basic', 'Bilinear-Interpolation', 'miou'),
+  test('FCN-Basic vs bilinear, mIoU', 'FCN-Basic', 'Bilinear-Interpolation', 'miou'),
+  test('SegNet-Basic vs bilinear, BF', 'SegNet-Basic', 'Bilinear-Interpolation', 'bf'),
+  test('median frequency raises C', 'SegNet-Basic', 'SegNet-Basic (natural frequency)', 'class_avg'),
+  test('natural frequency raises G', 'SegNet-Basic (natural frequency)', 'SegNet-Basic', 'global'),
+  // The other decoders: tested when they ran 3 seeds or more (the report says why).
+  test('EncoderAddition above SegNet-Basic', 'SegNet-Basic-EncoderAddition', 'SegNet-Basic', 'miou'),
+  test('FCN-Basic-NoAddition below FCN-Basic', 'FCN-Basic-NoAddition', 'FCN-Basic', 'miou', true),
+  test('SingleChannelDecoder below SegNet-Basic', 'SegNet-Basic-SingleChannelDecoder', 'SegNet-Basic', 'miou', true),
+  test('FCN-Basic-NoDimReduction above FCN-Basic', 'FCN-Basic-NoDimReduction', 'FCN-Basic', 'miou'),
+];
+
+/** The claims about the decoders outside the main comparison (`otherSeeds`). */
+export const OTHER_DECODER_CLAIMS = CLAIMS.filter((c) => VARIANTS.some((v) => !v.main && v.name === c.a));

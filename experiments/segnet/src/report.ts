@@ -1,8 +1,7 @@
 /** results.json -> charts and report.md for the SegNet replication: Table 1 beside ours, each claim with its seed spread. */
 import path from 'node:path';
-import { atomicWriteFile, CAMVID_CLASSES, claimVerdict, pooledSd, readResults, seedsNeeded, writeChart as defaultWriteChart, formatMeanSd, lossCurvesChart, meanSd, seedSpreadChart, verdictMethod, type writeChart as WriteChart } from '@seg/core';
-import { PROFILES, TABLE1, VARIANTS, type Profile } from './profiles.js';
-import type { Balancing, DecoderCost, RunResult, Scores } from './replicate.js';
+import { atomicWriteFile, CAMVID_CLASSES, judgeClaim, pooledSd, seedsNeeded, sideStats, sideValues, formatMeanSd, lossCurvesChart, seedSpreadChart, verdictMethod, type Claim, type writeChart as WriteChart } from '@seg/core';
+import { asRun, CLAIMS, OTHER_DECODER_CLAIMS, PROFILES, TABLE1, VARIANTS, type Balancing, type DecoderCost, type Profile, type RunResult, type Scores, type StoredRun } from './profiles.js';
 
 const METRICS: { key: keyof Scores; label: string }[] = [
   { key: 'global', label: 'G' },
@@ -11,8 +10,8 @@ const METRICS: { key: keyof Scores; label: string }[] = [
   { key: 'bf', label: 'BF' },
 ];
 
-const pct = (runs: RunResult[], variant: string, key: keyof Scores) => meanSd(runs.filter((r) => r.variant === variant).map((r) => 100 * r.test[key]));
-const claim = (runs: RunResult[], a: string, b: string, key: keyof Scores) => claimVerdict(pct(runs, a, key), pct(runs, b, key), { unit: ' points', digits: 1 });
+const pct = (runs: RunResult[], variant: string, key: keyof Scores) => sideStats(runs, variant, `test.${key}`, 100);
+const claim = (runs: RunResult[], id: string) => judgeClaim(runs, CLAIMS.find((c) => c.id === id)!);
 const mib = (b: number) => (b / 2 ** 20).toFixed(2);
 
 /** Where the computed weights differ most from the tutorial's, in one sentence. */
@@ -29,11 +28,20 @@ function memoryClaim(costs: DecoderCost[]): string {
   return `Measured: SegNet-Basic keeps ${mib(basic.packed_bytes)} MiB with packed indices vs FCN-Basic's ${mib(fcn.packed_bytes)} MiB (x${(fcn.packed_bytes / basic.packed_bytes).toFixed(1)}) and EncoderAddition's ${mib(add.packed_bytes)} MiB (x${(add.packed_bytes / basic.packed_bytes).toFixed(1)}); with our int32 indices, ${mib(basic.storage_bytes)} vs ${mib(fcn.storage_bytes)} MiB.`;
 }
 
-export interface ReportInput {
-  runs: RunResult[];
+/** reports/segnet/results.json: its runs in the runner's shape or the one before it (`test` beside `config`). */
+export interface Results {
+  profile: Profile;
+  runs: StoredRun[];
   costs: DecoderCost[];
   balancing: Balancing;
   weights: string;
+}
+
+/** The gap Table 1 reports for a claim (median-frequency columns), in the claimed direction. */
+function table1Gap(c: Claim): number {
+  const k = METRICS.findIndex((m) => `test.${m.key}` === c.metric);
+  const [a, b] = [TABLE1[c.a as string]!.median[k]!, TABLE1[c.b as string]!.median[k]!];
+  return c.lowerIsBetter ? b - a : a - b;
 }
 
 /**
@@ -42,31 +50,26 @@ export interface ReportInput {
  * gap Table 1 reports would need at the main comparison's seed spread.
  */
 function otherDecoders(runs: RunResult[], p: Profile): string {
-  const rows: [string, string, string, boolean, number][] = [
-    ['EncoderAddition above SegNet-Basic', 'SegNet-Basic-EncoderAddition', 'SegNet-Basic', false, 48.5 - 47.7],
-    ['FCN-Basic-NoAddition below FCN-Basic', 'FCN-Basic-NoAddition', 'FCN-Basic', true, 47.3 - 44.1],
-    ['SingleChannelDecoder below SegNet-Basic', 'SegNet-Basic-SingleChannelDecoder', 'SegNet-Basic', true, 47.7 - 46.1],
-    ['FCN-Basic-NoDimReduction above FCN-Basic', 'FCN-Basic-NoDimReduction', 'FCN-Basic', false, 50.1 - 47.3],
-  ];
   const seeds = p.otherSeeds ?? [p.seeds[0]!];
   if (seeds.length >= 3) {
-    return `- Table 1's other decoders (${seeds.length} seeds): ${rows.map(([what, a, b, lower, gap]) => `${what} (Table 1: ${gap.toFixed(1)} points): ${claimVerdict(pct(runs, a, 'miou'), pct(runs, b, 'miou'), { lowerIsBetter: lower, unit: ' points', digits: 1 })}`).join('; ')}.`;
+    return `- Table 1's other decoders (${seeds.length} seeds): ${OTHER_DECODER_CLAIMS.map((c) => `${c.id} (Table 1: ${table1Gap(c).toFixed(1)} points): ${judgeClaim(runs, c)}`).join('; ')}.`;
   }
   // The seed sd of the main comparison (SegNet-Basic and FCN-Basic), pooled.
-  const main = (v: string) => runs.filter((r) => r.variant === v).map((r) => 100 * r.test.miou);
+  const main = (v: string) => sideValues(runs, v, 'test.miou', 100).map((x) => x.value);
   const sd = pooledSd(main('SegNet-Basic'), main('FCN-Basic'));
-  return `- Table 1's other decoders ran ${seeds.length === 1 ? 'one seed' : `${seeds.length} seeds`} here, so no claim about them is tested; their gaps, for what one seed shows: ${rows
-    .map(([what, a, b, , gap]) => `${what} (Table 1: ${gap.toFixed(1)} points): ${pct(runs, a, 'miou').mean.toFixed(1)} vs ${pct(runs, b, 'miou').mean.toFixed(1)}, seeds needed for Table 1's gap: about ${seedsNeeded(gap / sd)}`)
+  return `- Table 1's other decoders ran ${seeds.length === 1 ? 'one seed' : `${seeds.length} seeds`} here, so no claim about them is tested; their gaps, for what one seed shows: ${OTHER_DECODER_CLAIMS
+    .map((c) => `${c.id} (Table 1: ${table1Gap(c).toFixed(1)} points): ${sideStats(runs, c.a, c.metric, 100).mean.toFixed(1)} vs ${sideStats(runs, c.b, c.metric, 100).mean.toFixed(1)}, seeds needed for Table 1's gap: about ${seedsNeeded(table1Gap(c) / sd)}`)
     .join('; ')} (α 0.05, power 0.8, at the main comparison's pooled seed sd of ${sd.toFixed(2)} points). The quick budget holds 3 seeds of the main comparison only; \`otherSeeds\` in profiles.ts runs these at more (the full profile: ${PROFILES.full.otherSeeds.join(', ')}).`;
 }
 
-export async function writeReport(dir: string, r: ReportInput, p: Profile, writeChart: typeof WriteChart): Promise<void> {
-  const { runs, costs, balancing } = r;
+export async function writeReport(dir: string, r: Results, writeChart: typeof WriteChart): Promise<void> {
+  const { profile: p, costs, balancing } = r;
+  const runs = r.runs.map(asRun);
   const order = VARIANTS.map((v) => v.name).filter((n) => runs.some((x) => x.variant === n));
-  const rows = runs.flatMap((x) => METRICS.map((m) => ({ variant: x.variant, seed: x.seed, metric: m.label, value: 100 * x.test[m.key] })));
+  const rows = runs.filter((x) => !x.diverged).flatMap((x) => METRICS.map((m) => ({ variant: x.variant, seed: x.seed, metric: m.label, value: 100 * x.metrics.test[m.key] })));
   await writeChart(path.join(dir, 'metrics'), seedSpreadChart({ title: `SegNet variants on CamVid test (${p.name} profile; dots: seeds, bar: mean, rule: ±1 sd), %`, rows, order, width: 150, height: 200 }), { png: true });
   await writeChart(path.join(dir, 'loss'), lossCurvesChart({ title: 'Training loss per run', runs }), { png: true });
-  const seedsOf = (name: string) => runs.filter((x) => x.variant === name).length;
+  const seedsOf = (name: string) => runs.filter((x) => x.variant === name && !x.diverged).length;
   const paperCols = (name: string, natural: boolean) => {
     const base = name.replace(' (natural frequency)', '');
     const t = TABLE1[base];
@@ -120,9 +123,9 @@ Goal: SegNet-Basic ≥ 40% mIoU on test in the quick profile; measured ${formatM
 
 ${verdictMethod({ seeds: p.seeds.length, scope: 'on test' })}
 
-- SegNet-Basic matches FCN-Basic (Table 1: 47.7 vs 47.3 mIoU) at a fraction of the decoder memory: SegNet-Basic beats FCN-Basic on mIoU ${claim(runs, 'SegNet-Basic', 'FCN-Basic', 'miou')}; on BF ${claim(runs, 'SegNet-Basic', 'FCN-Basic', 'bf')}.
-- Both learned decoders beat fixed bilinear upsampling (Table 1: 47.7 and 47.3 vs 43.3 mIoU): SegNet-Basic ${claim(runs, 'SegNet-Basic', 'Bilinear-Interpolation', 'miou')}; FCN-Basic ${claim(runs, 'FCN-Basic', 'Bilinear-Interpolation', 'miou')}; on BF (35.78 vs 20.83) SegNet-Basic ${claim(runs, 'SegNet-Basic', 'Bilinear-Interpolation', 'bf')}.
-- Median-frequency balancing raises the class average accuracy (C 62.0 vs 54.6) and lowers global accuracy (G 82.7 vs 84.0): C ${claim(runs, 'SegNet-Basic', 'SegNet-Basic (natural frequency)', 'class_avg')}; G (natural above median) ${claim(runs, 'SegNet-Basic (natural frequency)', 'SegNet-Basic', 'global')}.
+- SegNet-Basic matches FCN-Basic (Table 1: 47.7 vs 47.3 mIoU) at a fraction of the decoder memory: SegNet-Basic beats FCN-Basic on mIoU ${claim(runs, 'SegNet-Basic vs FCN-Basic, mIoU')}; on BF ${claim(runs, 'SegNet-Basic vs FCN-Basic, BF')}.
+- Both learned decoders beat fixed bilinear upsampling (Table 1: 47.7 and 47.3 vs 43.3 mIoU): SegNet-Basic ${claim(runs, 'SegNet-Basic vs bilinear, mIoU')}; FCN-Basic ${claim(runs, 'FCN-Basic vs bilinear, mIoU')}; on BF (35.78 vs 20.83) SegNet-Basic ${claim(runs, 'SegNet-Basic vs bilinear, BF')}.
+- Median-frequency balancing raises the class average accuracy (C 62.0 vs 54.6) and lowers global accuracy (G 82.7 vs 84.0): C ${claim(runs, 'median frequency raises C')}; G (natural above median) ${claim(runs, 'natural frequency raises G')}.
 ${otherDecoders(runs, p)}
 
 ## The memory claim, measured
@@ -150,10 +153,4 @@ The best SegNet-Basic run by val global accuracy: \`reports/segnet/${r.weights}\
 Every run's config, val curve, test scores, time and package versions: results.json. Regenerate with \`pnpm turbo run replicate --filter segnet\` (SEG_PROFILE=${p.name}).
 `;
   await atomicWriteFile(path.join(dir, 'report.md'), md);
-}
-
-/** `replicate --report` where no run of the grid is on disk (a fresh clone): report.md and charts again from results.json (no training). */
-export async function rewriteReport(dir: string): Promise<void> {
-  const r = await readResults<ReportInput & { profile: Profile }>(dir);
-  await writeReport(dir, { runs: r.runs, costs: r.costs, balancing: r.balancing, weights: r.weights }, r.profile, defaultWriteChart);
 }

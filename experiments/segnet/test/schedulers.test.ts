@@ -6,14 +6,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { shardRuns } from '@seg/core';
+import { planReplication, shardRuns } from '@seg/core';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { PROFILES } from '../src/profiles.js';
-import { gridRuns } from '../src/replicate.js';
+import { replication } from '../src/replication.js';
 
 const cluster = path.resolve(__dirname, '../../../cluster');
-const grid = gridRuns(PROFILES.full);
+// The grid `replicate --list` deals (planning reads no data and starts no engine).
+const { runs: grid } = await planReplication(replication, { profile: PROFILES.full, dataDir: '/nonexistent', runsDir: '/nonexistent', reportsDir: '/nonexistent' });
 const n = grid.length;
 
 interface Container {

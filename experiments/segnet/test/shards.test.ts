@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROFILES } from '../src/profiles.js';
-import { gridRuns } from '../src/replicate.js';
+import { replication } from '../src/replication.js';
 
 const main = path.resolve(__dirname, '../src/main.ts');
 const SAMPLE_CATALOG = path.resolve(__dirname, '../../../packages/core/test/fixtures/camvid-sample-catalog.mjs');
@@ -50,7 +50,7 @@ function withoutTimings(text: string) {
 
 describe('SegNet smoke grid: one process vs three shards on one folder', () => {
   it('lists the grid, runs each run once across the shards, and merges to the same results.json and report.md', async () => {
-    const grid = gridRuns(PROFILES.smoke);
+    const grid = replication.grid(PROFILES.smoke);
     const listing = (await replicate(['--list'], 'three')).stdout.trimEnd().split('\n');
     expect(listing).toHaveLength(grid.length + 1);
     expect(listing.slice(1).map((l) => l.split('\t')[4])).toEqual(grid.map(() => 'missing'));
@@ -78,7 +78,7 @@ describe('SegNet smoke grid: one process vs three shards on one folder', () => {
     for (const s of shards) expect(s.code, s.stderr).toBe(0);
     // each run is in one shard only: trained there, or found done there (the killed worker's finished runs) or resumed
     const mentioned = shards.flatMap((s) => [...s.stderr.matchAll(/^(.+), seed (\d+): (training|done earlier)/gm)].map((m) => `${m[1]} ${m[2]}`));
-    expect(mentioned.sort()).toEqual(grid.map((r) => `${r.variant} ${r.seed}`).sort());
+    expect(mentioned.sort()).toEqual(grid.map((r) => `${r.name} ${r.seed}`).sort());
     expect((await replicate(['--list'], 'three')).stdout.trimEnd().split('\n').slice(1).map((l) => l.split('\t')[4])).toEqual(grid.map(() => 'done'));
     const merged = await replicate(['--report'], 'three');
     expect(merged.code, merged.stderr).toBe(0);

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORE_DATA_DIR, initEngine } from '@seg/core';
-import { PROFILES, TABLE1, VARIANTS } from '../src/profiles.js';
-import { replicate } from '../src/replicate.js';
+import { CORE_DATA_DIR, initEngine, replicate } from '@seg/core';
+import { PROFILES, TABLE1, VARIANTS, type Balancing, type DecoderCost, type RunResult } from '../src/profiles.js';
+import { replication } from '../src/replication.js';
 
 describe('SegNet replication, smoke profile', () => {
   let dir: string;
@@ -17,10 +17,13 @@ describe('SegNet replication, smoke profile', () => {
 
   it('runs every variant, keeps the best val checkpoint, scores test, measures decoder costs, writes the report and weights, and reuses finished runs', async () => {
     const o = { profile: PROFILES.smoke, dataDir: path.join(CORE_DATA_DIR, 'camvid-sample'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
-    const { runs, costs, balancing } = await replicate(o);
+    const runs = (await replicate(replication, o)) as RunResult[];
+    const results = JSON.parse(readFileSync(path.join(dir, 'reports', 'results.json'), 'utf8')) as { costs: DecoderCost[]; balancing: Balancing };
+    const { costs, balancing } = results;
     expect(runs.map((r) => r.variant)).toEqual(VARIANTS.map((v) => v.name));
     for (const r of runs) {
-      expect(Object.keys(r.test).sort()).toEqual(['bf', 'class_avg', 'global', 'miou']);
+      expect(Object.keys(r.metrics.test).sort()).toEqual(['bf', 'class_avg', 'global', 'miou']);
+      expect(Object.keys(r.metrics.val).sort()).toEqual(['bf', 'class_avg', 'global', 'miou']);
       expect(r.val_curve.map((c) => c.iter)).toEqual([1, 2]);
       expect(r.val_curve.map((c) => c.iter)).toContain(r.best_iter);
     }
@@ -37,7 +40,13 @@ describe('SegNet replication, smoke profile', () => {
     }
     const md = readFileSync(path.join(dir, 'reports', 'report.md'), 'utf8');
     for (const paper of ['47.7', '47.3', '43.3', '35.78']) expect(md).toContain(paper);
-    const again = await replicate(o);
-    expect(again.runs.map((r) => r.test)).toEqual(runs.map((r) => r.test));
+    // everything that shapes a run is in its config: the tutorial's weights and Caffe's normalisation where median-frequency balanced
+    const config = (name: string) => runs.find((r) => r.variant === name)!.config;
+    expect(config('SegNet-Basic')).toMatchObject({ training: { schedule: 'constant', lossNormalize: 'pixels', augment: { flip: true, crop: [40, 56] }, checkpointEvery: 1 }, evaluations: 2, evaluation: { classBoundary: true }, data: { dataset: 'camvid', testImages: 2 } });
+    expect((config('SegNet-Basic').training as { classWeights: number[] }).classWeights).toHaveLength(11);
+    expect(config('SegNet-Basic (natural frequency)').training).not.toHaveProperty('classWeights');
+    expect(config('SegNet-Basic').packages).toHaveProperty('@seg/segnet');
+    const again = (await replicate(replication, o)) as RunResult[];
+    expect(again.map((r) => r.metrics)).toEqual(runs.map((r) => r.metrics));
   });
 });

@@ -7,7 +7,7 @@
  * paper's test-set numbers cannot be reproduced exactly; we report ours on
  * the held-out slices beside them.
  */
-import { selectProfile, type OptimizerConfig } from '@seg/core';
+import type { Claim, OptimizerConfig, RunResultOf } from '@seg/core';
 
 export interface Variant {
   name: string;
@@ -45,15 +45,19 @@ export const VARIANTS: Variant[] = [
 export type MetricKey = 'pixel_error' | 'rand_error' | 'miou' | 'boundary_f1';
 
 /**
- * The three ablations: pairs of variants that differ in one thing, each
- * judged by the metric its claim is about (the others are reported too).
+ * The three ablations: pairs of variants that differ in one thing, trained
+ * apart (unpaired), each judged by the metric its claim is about (the others
+ * are reported too).
  */
-export const ABLATIONS: { name: string; claim: string; judgedBy: MetricKey; a: Variant; b: Variant }[] = [
+export const ABLATIONS: (Claim & { claim: string })[] = [
   // Sec. 3: the weights force the net to learn the small separation borders between touching cells: splits and merges, i.e. the Rand error.
-  { name: 'weighted vs unweighted loss', claim: 'the weighted loss (eq. 2) separates touching cells better', judgedBy: 'rand_error', a: VARIANTS[0]!, b: VARIANTS[1]! },
-  { name: 'elastic deformation on vs off', claim: 'elastic deformations are key with very few training images', judgedBy: 'rand_error', a: VARIANTS[0]!, b: VARIANTS[2]! },
-  { name: 'valid + overlap-tile vs same-padding BN', claim: 'unpadded convolutions with overlap-tile give seamless, accurate maps', judgedBy: 'pixel_error', a: VARIANTS[0]!, b: VARIANTS[3]! },
+  { id: 'weighted vs unweighted loss', claim: 'the weighted loss (eq. 2) separates touching cells better', metric: 'rand_error', lowerIsBetter: true, a: VARIANTS[0]!.name, b: VARIANTS[1]!.name, paired: false, digits: 4 },
+  { id: 'elastic deformation on vs off', claim: 'elastic deformations are key with very few training images', metric: 'rand_error', lowerIsBetter: true, a: VARIANTS[0]!.name, b: VARIANTS[2]!.name, paired: false, digits: 4 },
+  { id: 'valid + overlap-tile vs same-padding BN', claim: 'unpadded convolutions with overlap-tile give seamless, accurate maps', metric: 'pixel_error', lowerIsBetter: true, a: VARIANTS[0]!.name, b: VARIANTS[3]!.name, paired: false, digits: 4 },
 ];
+
+export type Metrics = { pixel_error: number; rand_error: number; miou: number; boundary_f1: number };
+export type RunResult = RunResultOf<Metrics>;
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
@@ -67,6 +71,3 @@ export const PROFILES: Record<Profile['name'], Profile> = {
 
 /** The paper's ISBI 2012 results (Table 1, challenge test set). */
 export const PAPER = { warpingError: 0.000353, randError: 0.0382, pixelError: 0.0611 };
-
-/** The profile SEG_PROFILE names (default: quick). */
-export const profileFromEnv = (value = process.env.SEG_PROFILE): Profile => selectProfile(PROFILES, value);

@@ -1,8 +1,7 @@
 /** results.json -> charts (Vega-Lite, SVG, PNG) and report.md for the U-Net replication. */
 import path from 'node:path';
-import { atomicWriteFile, claimVerdict, readResults, writeChart as defaultWriteChart, formatMeanSd as fmt, lossCurvesChart, meanSd as stats, seedSpreadChart, verdictMethod, type writeChart as WriteChart } from '@seg/core';
-import { ABLATIONS, PAPER, type MetricKey, type Profile, type Variant } from './profiles.js';
-import type { RunResult } from './replicate.js';
+import { atomicWriteFile, judgeClaim, formatMeanSd as fmt, lossCurvesChart, meanSd as stats, seedSpreadChart, verdictMethod, type writeChart as WriteChart } from '@seg/core';
+import { ABLATIONS, PAPER, type MetricKey, type Profile, type RunResult } from './profiles.js';
 
 const METRICS = [
   { key: 'pixel_error', label: 'pixel error', lowerIsBetter: true },
@@ -17,7 +16,6 @@ export async function writeReport(
   dir: string,
   runs: RunResult[],
   profile: Profile,
-  ablations: { name: string; claim: string; judgedBy: MetricKey; a: Variant; b: Variant }[],
   writeChart: typeof WriteChart,
 ): Promise<void> {
   const rows = runs.flatMap((r) => METRICS.map((m) => ({ variant: r.variant, seed: r.seed, metric: m.label, value: r.metrics[m.key] })));
@@ -36,11 +34,10 @@ export async function writeReport(
     }),
   ];
   // Verdict on the metric the claim is about (core's claimVerdict: Welch's t over seeds, effect in pooled sd).
-  const verdicts = ablations.map(({ name, claim, judgedBy, a, b }) => {
-    const text = METRICS.map((m) => `${m.label} ${fmt(of(runs, a.name, m.key))} vs ${fmt(of(runs, b.name, m.key))}`);
-    const m = METRICS.find((x) => x.key === judgedBy)!;
-    const verdict = claimVerdict(of(runs, a.name, m.key), of(runs, b.name, m.key), { lowerIsBetter: m.lowerIsBetter, digits: 4 });
-    return `- **${name}** (paper: ${claim}; judged by ${m.label}): ${verdict}. "${a.name}" vs "${b.name}": ${text.join('; ')} (mean ± sd over ${profile.seeds.length} seed${profile.seeds.length > 1 ? 's' : ''}).`;
+  const verdicts = ABLATIONS.map((c) => {
+    const text = METRICS.map((m) => `${m.label} ${fmt(of(runs, c.a as string, m.key))} vs ${fmt(of(runs, c.b as string, m.key))}`);
+    const m = METRICS.find((x) => x.key === c.metric)!;
+    return `- **${c.id}** (paper: ${c.claim}; judged by ${m.label}): ${judgeClaim(runs, c)}. "${c.a as string}" vs "${c.b as string}": ${text.join('; ')} (mean ± sd over ${profile.seeds.length} seed${profile.seeds.length > 1 ? 's' : ''}).`;
   });
   const best = [...variants].sort((x, y) => of(runs, x, 'pixel_error').mean - of(runs, y, 'pixel_error').mean)[0]!;
   const bestPe = of(runs, best, 'pixel_error');
@@ -71,10 +68,4 @@ ${verdicts.join('\n')}
 Overlays (seed ${profile.seeds[0]}; membranes predicted in red, errors in yellow) are in overlays/: every evaluation slice for the paper's set-up, the first one for the other variants.\n\n![overlay](overlays/valid-weighted-elastic-slice${profile.evalSlices[0]!.toString().padStart(2, '0')}.png) All runs, configs and package versions: results.json. Regenerate with \`pnpm turbo run replicate --filter unet\` (SEG_PROFILE=${profile.name}).
 `;
   await atomicWriteFile(path.join(dir, 'report.md'), md);
-}
-
-/** `replicate --report` where no run of the grid is on disk (a fresh clone): report.md and charts again from results.json (no training). */
-export async function rewriteReport(dir: string): Promise<void> {
-  const r = await readResults<{ profile: Profile; runs: RunResult[] }>(dir);
-  await writeReport(dir, r.runs, r.profile, ABLATIONS, defaultWriteChart);
 }

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORE_DATA_DIR, engineInfo, initEngine } from '@seg/core';
+import { CORE_DATA_DIR, engineInfo, initEngine, replicate } from '@seg/core';
 import { PROFILES, VARIANTS } from '../src/profiles.js';
-import { replicate } from '../src/replicate.js';
+import { replication } from '../src/replication.js';
 
 describe('U-Net replication, smoke profile', () => {
   let dir: string;
@@ -17,7 +17,7 @@ describe('U-Net replication, smoke profile', () => {
 
   it('runs every variant, writes results.json, charts, overlays and report.md, and resumes finished runs', async () => {
     const o = { profile: PROFILES.smoke, dataDir: path.join(CORE_DATA_DIR, 'isbi2012'), runsDir: path.join(dir, 'runs'), reportsDir: path.join(dir, 'reports'), log: () => {} };
-    const runs = await replicate(o);
+    const runs = await replicate(replication, o);
     expect(runs.map((r) => r.variant)).toEqual(VARIANTS.map((v) => v.name));
     const results = JSON.parse(readFileSync(path.join(dir, 'reports', 'results.json'), 'utf8'));
     expect(results.runs).toHaveLength(VARIANTS.length);
@@ -37,10 +37,10 @@ describe('U-Net replication, smoke profile', () => {
     expect(md).toContain('0.0382');
     expect(md.match(/^- \*\*/gm)).toHaveLength(3);
     // a second replicate reuses the finished runs
-    const again = await replicate(o);
+    const again = await replicate(replication, o);
     expect(again.map((r) => r.metrics)).toEqual(runs.map((r) => r.metrics));
     // and a fresh one (new run folders) reproduces them: seeded weights, batches and augmentation
-    const fresh = await replicate({ ...o, runsDir: path.join(dir, 'runs2'), reportsDir: path.join(dir, 'reports2') });
+    const fresh = await replicate(replication, { ...o, runsDir: path.join(dir, 'runs2'), reportsDir: path.join(dir, 'reports2') });
     expect(fresh.map((r) => r.metrics)).toEqual(runs.map((r) => r.metrics));
   });
 });

@@ -1,13 +1,15 @@
 /**
  * `seg bench --report DIR`: latency.json (every row, merged across runs by
  * model, engine and mode), latency.md (the table, the machine, the date and
- * the goals) and a Vega-Lite chart with its SVG.
+ * the goals, against the PyTorch timings each registration states in
+ * ModelSpec.pytorchMs) and a Vega-Lite chart with its SVG.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { atomicWriteFile, writeChart, writeReportsIndex, ZOO, type VegaLiteSpec } from '@seg/core';
+import { atomicWriteFile, modelSpec, registeredModels, writeChart, writeReportsIndex, type VegaLiteSpec } from '@seg/core';
 import { BENCH_ENGINES } from './bench-engines.js';
+import { loadPackages } from './registry.js';
 
 export interface BenchRow {
   model: string;
@@ -30,40 +32,6 @@ export interface BenchRow {
   skipped?: string;
 }
 
-/**
- * onnxruntime-node on the same architectures exported from PyTorch, batch 1,
- * 2 threads, at the paper input sizes, in ms (issue 8, measured on this kind
- * of machine). PyTorch eager took 1.0x to 1.8x these.
- */
-export const PYTORCH_ONNX_MS: Record<string, number> = {
-  'fcn8s-vgg16': 1256,
-  unet: 1698,
-  'unet-same-bn': 2183,
-  'segnet-vgg16': 1275,
-  'pspnet-resnet50': 1675,
-  'deeplabv1-largefov': 527,
-  'deeplabv2-aspp-l': 808,
-  'deeplabv3-resnet50': 523,
-  'deeplabv3plus-resnet50': 788,
-};
-
-/**
- * One training step in PyTorch eager with OpenBLAS, 256x256, batch 2, in ms
- * (issue 14, measured on this kind of machine; PSPNet with its auxiliary
- * head). The tensorflow engine's goal is within 1.2x of these.
- */
-export const PYTORCH_TRAIN_MS: Record<string, number> = {
-  'fcn8s-vgg16': 3258,
-  unet: 1534,
-  'unet-same-bn': 4705,
-  'segnet-vgg16': 3522,
-  'pspnet-resnet50': 4278,
-  'deeplabv1-largefov': 2652,
-  'deeplabv2-aspp-l': 4260,
-  'deeplabv3-resnet50': 1116,
-  'deeplabv3plus-resnet50': 1558,
-};
-
 interface Report {
   machine: string;
   date: string;
@@ -77,6 +45,8 @@ const key = (r: BenchRow) => `${r.model}|${r.engine}|${r.mode}`;
 const engineCell = (x: BenchRow) => (x.adapter ? `${x.engine} (${x.adapter})` : x.engine);
 
 export async function writeBenchReport(dir: string, rows: BenchRow[], o: { threads: number }): Promise<void> {
+  // The registrations give the rows' order and the PyTorch timings.
+  await loadPackages();
   await mkdir(dir, { recursive: true });
   const jsonPath = path.join(dir, 'latency.json');
   let previous: BenchRow[] = [];
@@ -86,8 +56,10 @@ export async function writeBenchReport(dir: string, rows: BenchRow[], o: { threa
     // no earlier report (or an unreadable one): start afresh
   }
   const fresh = new Set(rows.map(key));
-  // Zoo order, then engine order, inference before training.
-  const rank = (r: BenchRow) => [ZOO.findIndex((z) => z.name === r.model), (BENCH_ENGINES as readonly string[]).indexOf(r.engine), r.mode === 'inference' ? 0 : 1];
+  // Registration order (models no longer registered last), then engine order, inference before training.
+  const order = registeredModels().map((m) => m.name);
+  const modelRank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
+  const rank = (r: BenchRow) => [modelRank(r.model), (BENCH_ENGINES as readonly string[]).indexOf(r.engine), r.mode === 'inference' ? 0 : 1];
   const merged = [...previous.filter((r) => !fresh.has(key(r))), ...rows].sort((a, b) => {
     const [x, y] = [rank(a), rank(b)];
     return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]! || a.model.localeCompare(b.model);
@@ -137,15 +109,16 @@ function markdown(r: Report): string {
     lines.push('Our ONNX export within 1.10x of onnxruntime-node running the same architecture exported from PyTorch (batch 1, 2 threads, measured on this kind of machine; the issue\'s numbers), and tfjs-wasm within 2x of our ONNX path:', '');
     lines.push('| model | ours (onnx) | PyTorch export (onnx) | ratio | within 1.10x | wasm | wasm / onnx | within 2x |', '|---|---|---|---|---|---|---|---|');
     for (const [model, ours] of onnx) {
-      const ref = PYTORCH_ONNX_MS[model];
+      const ref = modelSpec(model)?.pytorchMs?.onnx;
       const w = wasm.get(model);
       const ratio = ref ? ours / ref : undefined;
       const wr = w != null ? w / ours : undefined;
       lines.push(`| ${model} | ${ms(ours)} | ${ref ? ms(ref) : '-'} | ${ratio ? ratio.toFixed(2) : '-'} | ${ratio ? (ratio <= 1.1 ? 'yes' : 'no') : '-'} | ${ms(w ?? null)} | ${wr ? wr.toFixed(2) : '-'} | ${wr ? (wr <= 2 ? 'yes' : 'no') : '-'} |`);
     }
-    const missing = Object.keys(PYTORCH_ONNX_MS).filter((m) => !onnx.has(m));
+    // Registered models with a PyTorch reference that this report has no onnx row for.
+    const missing = registeredModels().filter((m) => m.pytorchMs?.onnx !== undefined && !onnx.has(m.name)).map((m) => m.name);
     lines.push('');
-    if (missing.length) lines.push(`Not measured (the architecture has not landed yet): ${missing.join(', ')}.`, '');
+    if (missing.length) lines.push(`Not measured on onnx in this report: ${missing.join(', ')} (\`seg bench --models ${missing.join(',')} --engines onnx --report DIR\` adds ${missing.length > 1 ? 'them' : 'it'}).`, '');
     if ([...wasm].some(([m, w]) => onnx.has(m) && w / onnx.get(m)! > 2)) {
       const rate = (engine: string) => {
         const r = inf.filter((x) => x.engine === engine && x.gmacs_per_s != null).map((x) => x.gmacs_per_s!);
@@ -169,7 +142,7 @@ function tensorflowGoals(rows: BenchRow[]): string[] {
     lines.push('One training step (256x256, batch 2) within 1.2x of PyTorch eager + OpenBLAS on this CPU (the issue\'s numbers):', '');
     lines.push('| model | tensorflow | PyTorch eager | ratio | within 1.2x |', '|---|---|---|---|---|');
     for (const x of train) {
-      const ref = PYTORCH_TRAIN_MS[x.model];
+      const ref = modelSpec(x.model)?.pytorchMs?.train;
       const ratio = ref ? x.mean_ms! / ref : undefined;
       lines.push(`| ${x.model} | ${ms(x.mean_ms)} | ${ref ? ms(ref) : '-'} | ${ratio ? ratio.toFixed(2) : '-'} | ${ratio ? (ratio <= 1.2 ? 'yes' : 'no') : '-'} |`);
     }

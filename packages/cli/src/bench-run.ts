@@ -6,6 +6,7 @@ import os from 'node:os';
 import {
   countMacs,
   countTrainableParams,
+  engineModule,
   exportOnnx,
   initEngine,
   isOutOfMemory,
@@ -19,24 +20,24 @@ import {
   tf,
   timeTask,
   trainStep,
-  zooEntry,
   type tfl,
 } from '@seg/core';
 import type { BenchEngine as Engine } from './bench-engines.js';
-import { findModel, listModels } from './registry.js';
+import { benchTargets } from './bench-models.js';
 import { writeBenchReport, type BenchRow } from './bench-report.js';
 
 /** The most a cpu sample may take (the issue's limit). */
 const CPU_LIMIT_S = 30;
 /**
- * wasm memory is 32-bit (4 GiB). A training step keeps about 8 copies of the
- * weights and 3 of every layer's output; calibrated on what failed here:
- * FCN-32s (134 M parameters) aborts a 32x32 step with "memory access out of
- * bounds", and DeepLab v2 ASPP-L at 256x256, batch 2 (estimated 4.3 GiB) did
- * not finish one step in 13 minutes, while DeepLab v3 (2.0 GiB) takes 9.5 s.
+ * An engine whose memory has a hard limit (wasm's is 32-bit, 4 GiB) skips
+ * the training rows that would not fit. A training step keeps about 8
+ * copies of the weights and 3 of every layer's output; calibrated on wasm,
+ * on what failed here: FCN-32s (134 M parameters) aborts a 32x32 step with
+ * "memory access out of bounds", and DeepLab v2 ASPP-L at 256x256, batch 2
+ * (estimated 4.3 GiB) did not finish one step in 13 minutes, while DeepLab
+ * v3 (2.0 GiB) takes 9.5 s.
  */
-const WASM_HEAP_BYTES = 4 * 2 ** 30;
-const WASM_TRAIN_COPIES = 8;
+const TRAIN_WEIGHT_COPIES = 8;
 const ACTIVATION_COPIES = 3;
 
 function trainingBytes(model: tfl.LayersModel, batch: number): number {
@@ -45,11 +46,11 @@ function trainingBytes(model: tfl.LayersModel, batch: number): number {
     const shape = layer.outputShape as number[] | number[][];
     for (const s of (Array.isArray(shape[0]) ? shape : [shape]) as number[][]) outputs += s.slice(1).reduce((a, b) => a * (b ?? 1), 1);
   }
-  return 4 * (countTrainableParams(model) * WASM_TRAIN_COPIES + outputs * batch * ACTIVATION_COPIES);
+  return 4 * (countTrainableParams(model) * TRAIN_WEIGHT_COPIES + outputs * batch * ACTIVATION_COPIES);
 }
 
 export interface BenchOptions {
-  /** --models; all the available ones when unset. */
+  /** --models; every registered one when unset. */
   models?: string[];
   engines: Engine[];
   size?: [number, number];
@@ -63,20 +64,15 @@ export interface BenchOptions {
 export async function runBench(o: BenchOptions, out: (s: string) => void): Promise<void> {
   const { engines, size, batch, samples, train } = o;
   const mode = train ? 'train' : 'inference';
-  const names = o.models ?? (await listModels()).filter((m) => m.available).map((m) => m.name);
-  const specs = await Promise.all(names.map((n) => findModel(n)));
+  const targets = await benchTargets({ models: o.models, size, train });
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
   const available = await availableEngines(engines);
-  const slow = (engine: Engine) => engine === 'cpu' || (engine === 'webgpu' && available.get(engine)!.software === true);
+  const slow = (engine: Engine) => available.get(engine)!.slow === true;
   const rows: BenchRow[] = [];
   // Every model on every engine runs for many minutes: each row's line says how many of the rows are done.
-  const count = () => `[${rows.length}/${specs.length * engines.length}]`;
-  for (const spec of specs) {
-    const zoo = zooEntry(spec.name);
-    const hw: [number, number] = size ?? (train ? [256, 256] : zoo ? [zoo.input[0], zoo.input[1]] : [256, 256]);
-    const channels = zoo?.input[2] ?? 3;
-    const classes = zoo?.classes ?? 2;
+  const count = () => `[${rows.length}/${targets.length * engines.length}]`;
+  for (const { spec, size: hw, channels, classes } of targets) {
     for (const engine of engines) {
       const adapter = available.get(engine)!.adapter;
       const base = { model: spec.name, engine, size: `${hw[0]}x${hw[1]}`, batch, mode, ...(adapter ? { adapter } : {}) } as const;
@@ -98,10 +94,11 @@ export async function runBench(o: BenchOptions, out: (s: string) => void): Promi
       const withAux = train && spec.auxiliaryLosses !== undefined;
       const model = spec.build({ classes, size: hw, channels, ...(withAux ? { auxiliary: true } : {}) });
       try {
-        if (train && engine === 'wasm') {
+        const limit = engineModule(engine)?.memory.limit;
+        if (train && limit) {
           const need = trainingBytes(model, batch);
-          if (need > WASM_HEAP_BYTES) {
-            skip(`a training step needs about ${(need / 2 ** 30).toFixed(1)} GiB (weights x${WASM_TRAIN_COPIES} for gradients, momentum and XNNPACK's packed filters; layer outputs x${ACTIVATION_COPIES}), over tfjs-wasm's 4 GiB heap`);
+          if (need > limit.bytes) {
+            skip(`a training step needs about ${(need / 2 ** 30).toFixed(1)} GiB (weights x${TRAIN_WEIGHT_COPIES} for gradients, momentum and XNNPACK's packed filters; layer outputs x${ACTIVATION_COPIES}), over ${limit.name}`);
             continue;
           }
         }
@@ -117,7 +114,7 @@ export async function runBench(o: BenchOptions, out: (s: string) => void): Promi
             continue;
           }
         }
-        // cpu and a software adapter: at most 2 samples, no warm-up (a sample may take 30 s).
+        // A slow engine (cpu, a software adapter): at most 2 samples, no warm-up (a sample may take 30 s).
         const timing = slow(engine) ? { iterations: Math.min(samples, 2), warmupIterations: 0 } : { iterations: samples, warmupIterations: 1 };
         let t: Awaited<ReturnType<typeof timeInference>>;
         try {
@@ -148,9 +145,10 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 interface Availability {
   ok: boolean;
   why?: string;
-  /** webgpu: the adapter, marked when it is a software one. */
+  /** The engine's adapter where it names one (webgpu), marked when it is a software one. */
   adapter?: string;
-  software?: boolean;
+  /** For correctness rather than speed, as loaded (cpu, a software adapter). */
+  slow?: boolean;
 }
 
 async function availableEngines(engines: Engine[]): Promise<Map<Engine, Availability>> {
@@ -163,21 +161,16 @@ async function availableEngines(engines: Engine[]): Promise<Map<Engine, Availabi
       } catch (err) {
         m.set(e, { ok: false, why: (err as Error).message });
       }
-    } else if (e === 'tensorflow') {
+    } else {
       try {
-        await initEngine({ backend: 'tensorflow', force: true });
-        m.set(e, { ok: true });
+        const info = await initEngine({ backend: e, force: true });
+        const adapter = info.adapter ? { adapter: `${info.adapter}${info.software ? ', software: not a speed figure' : ''}` } : {};
+        m.set(e, { ok: true, slow: engineModule(e)!.slow(info), ...adapter });
       } catch (err) {
-        m.set(e, { ok: false, why: (err as Error).message.replace(/^SEG_BACKEND=tensorflow: /, '').replace(/\.$/, '') });
+        const why = (err as Error).message;
+        m.set(e, { ok: false, why: (why.startsWith(`SEG_BACKEND=${e}: `) ? why.slice(`SEG_BACKEND=${e}: `.length) : why).replace(/\.$/, '') });
       }
-    } else if (e === 'webgpu') {
-      try {
-        const info = await initEngine({ backend: 'webgpu', force: true });
-        m.set(e, { ok: true, adapter: `${info.adapter}${info.software ? ', software: not a speed figure' : ''}`, software: info.software });
-      } catch (err) {
-        m.set(e, { ok: false, why: (err as Error).message.replace(/^SEG_BACKEND=webgpu: /, '').replace(/\.$/, '') });
-      }
-    } else m.set(e, { ok: true });
+    }
   }
   return m;
 }
@@ -236,7 +229,7 @@ async function timeInference(model: tfl.LayersModel, engine: Engine, batch: numb
   }
 }
 
-/** Steps after which a tensorflow train row records RSS: native memory must not grow between them. */
+/** Steps after which a train row on an engine with native memory (tensorflow) records RSS: it must not grow between them. */
 const RSS_STEPS = [3, 10] as const;
 
 async function timeTraining(model: tfl.LayersModel, engine: Engine, batch: number, [h, w]: [number, number], c: number, classes: number, timing: Timing, auxiliaryLosses?: Record<string, number>) {
@@ -256,8 +249,8 @@ async function timeTraining(model: tfl.LayersModel, engine: Engine, batch: numbe
     const t = await timeTask('train', step, timing);
     // The peak of this row's steps (Linux resets the mark per row; elsewhere it is the process's).
     const peak = canReset ? peakRssMb() : undefined;
-    // On tensorflow (native memory outside tfjs's accounting), untimed steps up to the last RSS mark.
-    if (engine === 'tensorflow') while (steps < RSS_STEPS[RSS_STEPS.length - 1]) await step();
+    // Where tensors live in native memory outside tfjs's accounting, untimed steps up to the last RSS mark.
+    if (engineModule(engine)?.memory.native) while (steps < RSS_STEPS[RSS_STEPS.length - 1]) await step();
     const memory: Pick<BenchRow, 'peak_rss_mb' | 'rss_mb_by_step'> = {};
     if (peak != null) memory.peak_rss_mb = peak;
     if (Object.keys(rssAt).length) memory.rss_mb_by_step = rssAt;

@@ -1,123 +1,111 @@
 /**
- * Which zoo models can be built here: an architecture package registers its
- * models when it is imported; one that is not installed is listed as
- * unavailable. Importing them loads tfjs, so a name is first checked
- * against the models each package declares in its package.json
- * (`"seg": { "models": [...] }`; a test keeps the two in step).
+ * The models seg can build and what the registry states of them. Names are
+ * checked against the architecture packages' package.json lists before
+ * anything loads; importing a package registers its models with their
+ * paper, default input, classes and parameter counts (core's
+ * models/registry.ts), which `seg models`, `info`, `export` and `bench` read.
  */
-import { createRequire } from 'node:module';
 import type { ModelSpec } from '@seg/core';
-import { registeredModelNames, ZOO } from '@seg/core/names';
+import { didYouMean, registeredModelNames } from '@seg/core/names';
+import { architecturePackages } from './architecture-packages.js';
 import { UsageError } from './errors.js';
-import { didYouMean } from '@seg/core/names';
 
 export interface ModelListing {
   name: string;
   package: string;
-  params: number;
-  input: [number, number];
-  classes: number;
+  /** The paper, default input and classes and trainable parameters, as registered; null where the package did not load. */
+  paper: string | null;
+  params: number | null;
+  input: [number, number] | null;
+  classes: number | null;
   available: boolean;
   /** Pretrained weights it accepts (`seg train --pretrained`). */
   pretrained: string[];
   /** Loss weight of each training-only auxiliary head, by output name (`seg train --aux-weight`). */
   auxiliary: Record<string, number>;
-  /** Trainable parameters with the auxiliary heads (ZOO.md), where the model has them. */
+  /** Trainable parameters with the auxiliary heads, where the model has them. */
   params_with_aux?: number;
 }
 
-const ZOO_PACKAGES = [...new Set(ZOO.map((e) => e.package))];
-
-function packageJson(pkg: string): { seg?: { models?: string[] } } | undefined {
-  try {
-    return createRequire(import.meta.url)(`${pkg}/package.json`) as { seg?: { models?: string[] } };
-  } catch {
-    return undefined; // not installed
-  }
+/** Every name seg knows: the architecture packages' and any registered in this process (a library user's own). */
+function knownNames(): string[] {
+  return [...new Set([...architecturePackages().packages.flatMap((p) => p.models), ...registeredModelNames()])];
 }
 
-/** The models an installed architecture package declares it registers (undefined: not installed, or declares none). */
-export function declaredModels(pkg: string): string[] | undefined {
-  return packageJson(pkg)?.seg?.models;
+function unknownModel(name: string): UsageError {
+  const near = didYouMean(name, knownNames());
+  if (near) return new UsageError(`Unknown model "${name}" (--model); ${near}`);
+  const { missing } = architecturePackages();
+  const absent = missing.length ? `, and ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not installed` : '';
+  return new UsageError(`Unknown model "${name}" (--model); seg models lists them${absent}.`);
 }
 
-function unknownModel(name: string, names: string[]): UsageError {
-  return new UsageError(`Unknown model "${name}" (--model); ${didYouMean(name, names) || 'seg models lists them.'}`);
-}
-
-/**
- * Refuses a model name that no installed package builds, without loading
- * one. Models registered in this process (a library user's own) count too;
- * where an installed package declares no names, an unknown name is left to
- * findModel.
- */
+/** Refuses a model name that no installed package registers, without loading one. */
 export function checkModelName(name: string): void {
-  const known: string[] = registeredModelNames();
-  let complete = true;
-  for (const pkg of ZOO_PACKAGES) {
-    const zoo = ZOO.filter((e) => e.package === pkg).map((e) => e.name);
-    const json = packageJson(pkg);
-    if (!json && zoo.includes(name) && !known.includes(name)) throw new UsageError(`Model ${name} needs ${pkg}, which is not installed.`);
-    if (json && !json.seg?.models) complete = false;
-    known.push(...(json?.seg?.models ?? zoo));
-  }
-  if (complete && !known.includes(name)) throw unknownModel(name, known);
+  if (!knownNames().includes(name)) throw unknownModel(name);
 }
 
 let loaded: Promise<void> | undefined;
+/** Why each architecture package that did not load failed. */
+const failures = new Map<string, Error>();
 
-/** Imports every architecture package that is installed (each registers its models). */
+/** Imports every architecture package (each registers its models); one that fails is listed as unavailable. */
 export function loadPackages(): Promise<void> {
   loaded ??= (async () => {
-    for (const pkg of ZOO_PACKAGES) {
+    for (const { name } of architecturePackages().packages) {
       try {
-        await import(pkg);
-      } catch {
-        // not installed: its models are listed as unavailable
+        await import(name);
+      } catch (err) {
+        failures.set(name, err as Error);
       }
     }
   })();
   return loaded;
 }
 
+/**
+ * Every model of the architecture packages, the papers' configurations
+ * first, then the variants they study; a package that did not load gives
+ * its declared names, unavailable.
+ */
 export async function listModels(): Promise<ModelListing[]> {
   await loadPackages();
-  const { modelSpec } = await import('@seg/core');
-  return ZOO.map((e) => ({
-    name: e.name,
-    package: e.package,
-    params: e.params,
-    input: [e.input[0], e.input[1]],
-    classes: e.classes,
-    available: modelSpec(e.name) !== undefined,
-    pretrained: modelSpec(e.name)?.pretrained ?? [],
-    auxiliary: modelSpec(e.name)?.auxiliaryLosses ?? {},
-    ...(e.paramsWithAux ? { params_with_aux: e.paramsWithAux } : {}),
-  }));
+  const { registeredModels } = await import('@seg/core');
+  const rows: { listing: ModelListing; variant: boolean }[] = [];
+  for (const p of architecturePackages().packages) {
+    if (failures.has(p.name)) {
+      for (const name of p.models) rows.push({ listing: { name, package: p.name, paper: null, params: null, input: null, classes: null, available: false, pretrained: [], auxiliary: {} }, variant: false });
+      continue;
+    }
+    for (const s of registeredModels().filter((m) => m.package === p.name)) rows.push({ listing: listing(s), variant: s.variant === true });
+  }
+  return [...rows.filter((r) => !r.variant), ...rows.filter((r) => r.variant)].map((r) => r.listing);
 }
 
-/** Paper variants the installed packages register beside ZOO.md's names (each built once to count its parameters). */
-export async function listVariants(): Promise<ModelListing[]> {
-  await loadPackages();
-  const { countTrainableParams, registeredModels } = await import('@seg/core');
-  const zoo = new Set(ZOO.map((e) => e.name));
-  return registeredModels()
-    .filter((s) => !zoo.has(s.name) && s.input)
-    .map((s) => {
-      const [h, w, c] = s.input!;
-      const model = s.build({ size: [h, w], channels: c, classes: s.classes });
-      const params = countTrainableParams(model);
-      model.dispose();
-      return { name: s.name, package: s.package, params, input: [h, w] as [number, number], classes: s.classes ?? 0, available: true, pretrained: s.pretrained ?? [], auxiliary: s.auxiliaryLosses ?? {} };
-    });
+function listing(s: ModelSpec): ModelListing {
+  return {
+    name: s.name,
+    package: s.package,
+    paper: s.paper ?? null,
+    params: s.params ?? null,
+    input: s.input ? [s.input[0], s.input[1]] : null,
+    classes: s.classes ?? null,
+    available: true,
+    pretrained: s.pretrained ?? [],
+    auxiliary: s.auxiliaryLosses ?? {},
+    ...(s.paramsWithAux ? { params_with_aux: s.paramsWithAux } : {}),
+  };
 }
 
 export async function findModel(name: string): Promise<ModelSpec> {
   await loadPackages();
-  const { modelSpec, registeredModels } = await import('@seg/core');
+  const { modelSpec } = await import('@seg/core');
   const spec = modelSpec(name);
   if (spec) return spec;
-  const zoo = ZOO.find((e) => e.name === name);
-  if (zoo) throw new UsageError(`Model ${name} needs ${zoo.package}, which is not installed.`);
-  throw unknownModel(name, [...new Set([...ZOO.map((e) => e.name), ...registeredModels().map((s) => s.name)])]);
+  const owner = architecturePackages().packages.find((p) => p.models.includes(name));
+  if (!owner) throw unknownModel(name);
+  const failure = failures.get(owner.name);
+  if (!failure) throw new UsageError(`${owner.name} lists ${name} in its package.json but does not register it.`);
+  const notInstalled = (failure as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && failure.message.includes(`'${owner.name}'`);
+  throw new UsageError(`Model ${name} needs ${owner.name}, which ${notInstalled ? 'is not installed' : `did not load (${failure.message.split('\n')[0]!.replace(/\.$/, '')})`}.`);
 }

@@ -1,28 +1,27 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ZOO } from '@seg/core';
+import { modelSpec } from '@seg/core';
+import { architecturePackages } from '../src/architecture-packages.js';
 import { segWithEngineLine as seg } from './seg.js';
 
+/** Every model the architecture packages declare. */
+const declared = architecturePackages().packages.flatMap((p) => p.models);
 
 describe('seg models', () => {
-  it('--json lists every zoo model with its reference parameter count', async () => {
+  it('--json lists every registered model with its registered parameter count', async () => {
     const r = await seg('models', '--json');
     expect(r.code).toBe(0);
-    const models = JSON.parse(r.stdout) as { name: string; params: number; input: number[]; classes: number; package: string }[];
-    // the zoo first, then the paper variants the packages register (SegNet-Basic and Table 1's decoders)
-    expect(models.slice(0, ZOO.length).map((m) => m.name)).toEqual(ZOO.map((z) => z.name));
-    expect(models.slice(ZOO.length).map((m) => m.name)).toEqual([
-      'segnet-basic',
-      'segnet-basic-single-channel-decoder',
-      'segnet-basic-encoder-addition',
-      'fcn-basic',
-      'fcn-basic-no-addition',
-      'fcn-basic-no-dim-reduction',
-      'fcn-basic-no-addition-no-dim-reduction',
-      'bilinear-interpolation',
-    ]);
-    expect(models.find((m) => m.name === 'segnet-basic')).toMatchObject({ params: 1_416_075, input: [360, 480], classes: 11, package: '@seg/segnet' });
-    expect(models.find((m) => m.name === 'deeplabv1-largefov')).toMatchObject({ params: 20_505_429, input: [321, 321], classes: 21, package: '@seg/deeplab' });
+    const models = JSON.parse(r.stdout) as { name: string; params: number; input: number[]; classes: number; package: string; paper: string }[];
+    // every declared model once: the papers' configurations first, then the variants they study (SegNet-Basic and Table 1's decoders)
+    expect(models.map((m) => m.name).sort()).toEqual([...declared].sort());
+    const variant = (name: string) => modelSpec(name)!.variant === true;
+    const firstVariant = models.findIndex((m) => variant(m.name));
+    expect(models.slice(0, firstVariant).some((m) => variant(m.name))).toBe(false);
+    expect(models.slice(firstVariant).every((m) => variant(m.name))).toBe(true);
+    expect(models.slice(firstVariant).map((m) => m.name)).toContain('segnet-basic');
+    expect(models.find((m) => m.name === 'segnet-basic')).toMatchObject({ params: 1_416_075, input: [360, 480], classes: 11, package: '@seg/segnet', paper: 'Badrinarayanan et al. 2017 (Table 1)' });
+    expect(models.find((m) => m.name === 'deeplabv1-largefov')).toMatchObject({ params: 20_505_429, input: [321, 321], classes: 21, package: '@seg/deeplab', paper: 'Chen et al. 2015 (v1)' });
+    expect(models.find((m) => m.name === 'pspnet-resnet50')).toMatchObject({ params: 46_592_597, params_with_aux: 48_957_802, pretrained: ['imagenet'], auxiliary: { aux_upsample: 0.4 } });
     // the engine line goes to stderr, once
     expect(r.stderr.match(/seg: backend \w+.*\d+ threads?/g)?.length).toBe(1);
   });
@@ -63,8 +62,8 @@ describe('the seg binary', () => {
   it('runs as a process: engine line on stderr, JSON on stdout, exit 0', async () => {
     const { execFileSync } = await import('node:child_process');
     const stdout = execFileSync('node', [bin, 'models', '--json'], { encoding: 'utf8', env: { ...process.env, SEG_BACKEND: 'cpu' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    // the zoo and the eight SegNet-Basic variants
-    expect(JSON.parse(stdout)).toHaveLength(ZOO.length + 8);
+    // the configurations and the eight SegNet-Basic variants
+    expect(JSON.parse(stdout)).toHaveLength(declared.length);
   });
 
   it('a bad SEG_BACKEND ends with one sentence naming it and exit 1', async () => {
@@ -79,8 +78,9 @@ describe('the seg binary', () => {
     const { spawnSync } = await import('node:child_process');
     const hide = fileURLToPath(new URL('./fixtures/hide-pspnet.mjs', import.meta.url));
     const run = (...args: string[]) => spawnSync('node', ['--import', hide, bin, ...args], { encoding: 'utf8', env: { ...process.env, SEG_BACKEND: 'cpu' } });
-    const listed = JSON.parse(run('models', '--json').stdout) as { name: string; available: boolean }[];
-    expect(listed.find((m) => m.name === 'pspnet-resnet50')?.available).toBe(false);
+    const listed = JSON.parse(run('models', '--json').stdout) as { name: string; available: boolean; params: number | null }[];
+    // its package.json still names it; what only the registration states is unknown
+    expect(listed.find((m) => m.name === 'pspnet-resnet50')).toMatchObject({ available: false, params: null });
     expect(listed.find((m) => m.name === 'unet')?.available).toBe(true);
     const info = run('info', '--model', 'pspnet-resnet50');
     expect(info.status).toBe(2);

@@ -28,6 +28,7 @@ import {
   resize,
   onnxSession,
   runOnnx,
+  seededBuild,
   tf,
   tfl,
   writePng,
@@ -40,22 +41,24 @@ registerModel({
   package: '@seg/cli (tests)',
   build: (o = {}) => {
     const input = tfl.input({ shape: [...(o.size ?? [null, null]), o.channels ?? 3] });
-    const skip = convBnRelu(input, 16, { seed: 1 });
+    const skip = convBnRelu(input, 16);
     let x = maxPool(skip);
-    x = convBnRelu(x, 32, { seed: 2 });
-    x = atrousConv(x, 32, 2, { seed: 3 });
+    x = convBnRelu(x, 32);
+    x = atrousConv(x, 32, 2);
     x = resize(x, { like: skip });
     x = tfl.layers.concatenate().apply([x, skip]) as tfl.SymbolicTensor;
-    x = convBnRelu(x, 16, { seed: 4 });
-    return tfl.model({ inputs: input, outputs: conv(x, o.classes ?? 2, { kernel: 1, seed: 5 }) });
+    x = convBnRelu(x, 16);
+    return tfl.model({ inputs: input, outputs: conv(x, o.classes ?? 2, { kernel: 1 }) });
   },
 });
 
 /** Valid 3x3 convolutions at a fixed 44x44 input: output 40x40, like U-Net's fixed tiles. */
 function validNet() {
-  const input = tfl.input({ shape: [44, 44, 3] });
-  const x = convBnRelu(input, 8, { padding: 'valid', seed: 1 });
-  return tfl.model({ inputs: input, outputs: conv(x, 3, { padding: 'valid', seed: 2 }) });
+  return seededBuild(1, () => {
+    const input = tfl.input({ shape: [44, 44, 3] });
+    const x = convBnRelu(input, 8, { padding: 'valid' });
+    return tfl.model({ inputs: input, outputs: conv(x, 3, { padding: 'valid' }) });
+  });
 }
 
 describe('seg train / eval / predict end to end', () => {

@@ -18,11 +18,11 @@ registerModel({
   sizeMultiple: 4,
   build: (o = {}) => {
     const input = tfl.input({ shape: [...(o.size ?? [null, null]), o.channels ?? 3] });
-    const skip = convBnRelu(input, 8, { seed: 1 });
-    const deep = convBnRelu(maxPool(maxPool(skip)), 8, { seed: 2 });
+    const skip = convBnRelu(input, 8);
+    const deep = convBnRelu(maxPool(maxPool(skip)), 8);
     const up = tfl.layers.upSampling2d({ size: [4, 4] }).apply(deep) as tfl.SymbolicTensor;
     const x = tfl.layers.concatenate().apply([skip, up]) as tfl.SymbolicTensor;
-    return tfl.model({ inputs: input, outputs: conv(x, o.classes ?? 2, { kernel: 1, seed: 3 }), name: 'pool-skip-net' });
+    return tfl.model({ inputs: input, outputs: conv(x, o.classes ?? 2, { kernel: 1 }), name: 'pool-skip-net' });
   },
 });
 

@@ -25,13 +25,13 @@
  * SEG_TENSORFLOW=skip skips all of this; SEG_TENSORFLOW=force rebuilds.
  * Details of every step go to node_modules/.cache/seg-tensorflow/setup.log.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { arch, platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
 
 /** The wheel whose C library we build against (any cp311 manylinux x86_64 Python reads it; we only unzip it). */
 export const WHEEL = {
@@ -72,18 +72,35 @@ function say(line) {
   log(line);
 }
 
-function run(cmd, args, opts = {}) {
-  log(`$ ${cmd} ${args.join(' ')}${opts.cwd ? ` (in ${opts.cwd})` : ''}`);
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
-  log(`exit ${r.status}${r.error ? ` (${r.error.message})` : ''}\n${(r.stdout ?? '').slice(-4000)}${(r.stderr ?? '').slice(-8000)}`);
-  return r;
+/**
+ * zx as every command here runs: quiet and without its command echo (what
+ * `pnpm install` shows is this script's own lines, whatever ZX_VERBOSE
+ * says), and not throwing: each step reads the exit itself.
+ */
+const sh = $({ quiet: true, verbose: false, nothrow: true });
+
+/** sh, with the command, its exit and the end of its output in the log: run(opts)`cmd`. */
+function run(opts = {}) {
+  return async (pieces, ...args) => {
+    const p = sh(opts)(pieces, ...args);
+    log(`$ ${p.cmd}${opts.cwd ? ` (in ${opts.cwd})` : ''}`);
+    const r = await p;
+    log(`exit ${r.exitCode}${r.cause ? ` (${r.cause.message})` : ''}\n${r.stdout.slice(-4000)}${r.stderr.slice(-8000)}`);
+    return r;
+  };
+}
+
+/** `--nodedir=` for Node's headers beside its binary (Debian's nodejs, official tarballs): no header download. */
+function nodeDirArgs(header) {
+  const nodeDir = resolve(dirname(process.execPath), '..');
+  return existsSync(join(nodeDir, 'include', 'node', header)) ? [`--nodedir=${nodeDir}`] : [];
 }
 
 /** Loads the package in a fresh process and runs one op: the only proof that counts. */
-function probe(pkgDir) {
+async function probe(pkgDir) {
   const code = `const tf=require(${JSON.stringify(pkgDir)});tf.add(tf.scalar(1),tf.scalar(2)).dataSync();process.stdout.write(tf.backend().binding.TF_Version)`;
-  const r = run(process.execPath, ['-e', code], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
-  return r.status === 0 ? r.stdout.trim() : undefined;
+  const r = await run({ env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } })`${process.execPath} -e ${code}`;
+  return r.ok ? r.stdout.trim() : undefined;
 }
 
 function sha256(file) {
@@ -137,24 +154,23 @@ async function fromGoogle(deps, gpu) {
   const out = join(cacheDir, `libtensorflow-${gpu ? 'gpu' : 'cpu'}-${LIBTENSORFLOW_VERSION}`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const r = run('tar', ['-xzf', tarball, '-C', out]);
+  const r = await run()`tar -xzf ${tarball} -C ${out}`;
   rmSync(tarball, { force: true });
-  if (r.status !== 0) throw new Error(`could not unpack ${url}`);
+  if (!r.ok) throw new Error(`could not unpack ${url}`);
   stageLibrary(deps, join(out, 'lib'), join(out, 'include'));
   return `libtensorflow ${LIBTENSORFLOW_VERSION} from ${url}`;
 }
 
-function findPython() {
+async function findPython() {
   for (const py of [process.env.PYTHON, 'python3', 'python'].filter(Boolean)) {
-    const r = spawnSync(py, ['-m', 'pip', '--version'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
+    if ((await sh`${py} -m pip --version`).ok) return py;
   }
   return undefined;
 }
 
 /** 3. The pinned tensorflow-cpu wheel through pip; only its C library and headers are unpacked. */
 async function fromWheel(deps, tfjsNodeDir) {
-  const py = findPython();
+  const py = await findPython();
   if (!py) throw new Error('no python3 with pip found (needed to fetch the tensorflow-cpu wheel)');
   const dl = join(cacheDir, 'wheel');
   rmSync(dl, { recursive: true, force: true });
@@ -162,9 +178,9 @@ async function fromWheel(deps, tfjsNodeDir) {
   const req = join(dl, 'requirements.txt');
   writeFileSync(req, `${WHEEL.project}==${WHEEL.version} --hash=sha256:${WHEEL.sha256}\n`);
   // --python-version/--platform: the wheel is fetched whatever Python this machine has.
-  const r = run(py, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--require-hashes', '--python-version', WHEEL.python, '--implementation', 'cp', '--platform', WHEEL.platform, '-d', dl, '-r', req]);
+  const r = await run()`${py} -m pip download --no-deps --only-binary=:all: --require-hashes --python-version ${WHEEL.python} --implementation cp --platform ${WHEEL.platform} -d ${dl} -r ${req}`;
   const wheel = join(dl, WHEEL.file);
-  if (r.status !== 0 || !existsSync(wheel)) throw new Error(`pip could not fetch ${WHEEL.file}: ${lastLine(r.stderr)}`);
+  if (!r.ok || !existsSync(wheel)) throw new Error(`pip could not fetch ${WHEEL.file}: ${lastLine(r.stderr)}`);
   const digest = await sha256(wheel);
   if (digest !== WHEEL.sha256) throw new Error(`${wheel} has sha256 ${digest}, not the pinned ${WHEEL.sha256}`);
   const out = join(cacheDir, `tensorflow-cpu-${WHEEL.version}`);
@@ -194,21 +210,17 @@ function lastLine(s) {
   return (s ?? '').trim().split('\n').filter(Boolean).pop() ?? '';
 }
 
-function build(pkgDir) {
+async function build(pkgDir) {
   const preGyp = createRequire(join(pkgDir, 'package.json')).resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp');
-  const args = [preGyp, 'install', '--build-from-source'];
-  // Node's headers beside its binary (Debian's nodejs, official tarballs): no header download.
-  const nodeDir = resolve(dirname(process.execPath), '..');
-  if (existsSync(join(nodeDir, 'include', 'node', 'node.h'))) args.push(`--nodedir=${nodeDir}`);
-  const r = run(process.execPath, args, { cwd: pkgDir });
-  if (r.status !== 0) throw new Error(`building the addon failed: ${lastLine(r.stderr.split('\n').filter((l) => /error/i.test(l)).join('\n')) || lastLine(r.stderr)}`);
+  const r = await run({ cwd: pkgDir })`${process.execPath} ${preGyp} install --build-from-source ${nodeDirArgs('node.h')}`;
+  if (!r.ok) throw new Error(`building the addon failed: ${lastLine(r.stderr.split('\n').filter((l) => /error/i.test(l)).join('\n')) || lastLine(r.stderr)}`);
 }
 
 async function setup(pkg) {
   const pkgDir = dirname(realpathSync(require.resolve(`${pkg}/package.json`)));
   const gpu = pkg.endsWith('-gpu');
   if (process.env.SEG_TENSORFLOW !== 'force') {
-    const version = probe(pkgDir);
+    const version = await probe(pkgDir);
     if (version) {
       log(`${pkg} already loads (TensorFlow ${version})`);
       return true;
@@ -226,8 +238,8 @@ async function setup(pkg) {
     const started = Date.now();
     try {
       const from = await get();
-      build(pkgDir);
-      const version = probe(pkgDir);
+      await build(pkgDir);
+      const version = await probe(pkgDir);
       if (!version) throw new Error('the built addon does not load (see the log)');
       say(`tensorflow engine ready: ${pkg} built against ${from}, TensorFlow ${version} (${((Date.now() - started) / 1000).toFixed(0)} s).`);
       return true;
@@ -236,7 +248,7 @@ async function setup(pkg) {
       log(`${what} failed: ${err.stack ?? err}`);
     }
   }
-  const still = probe(pkgDir);
+  const still = await probe(pkgDir);
   if (still) {
     say(`rebuilding the tensorflow engine failed (${failures.join('; ')}); the existing build (TensorFlow ${still}) still loads and stays in use (details: ${logFile}).`);
     return true;
@@ -266,7 +278,7 @@ function findNodeGyp() {
  * silences (src/engine/tensorflow-log.ts). Without it seg runs the same and
  * those lines show.
  */
-function buildStderrRedirect() {
+async function buildStderrRedirect() {
   const dir = join(coreDir, 'native', 'stderr-redirect');
   const addon = join(dir, 'build', 'Release', 'stderr_redirect.node');
   const loads = () => {
@@ -279,11 +291,8 @@ function buildStderrRedirect() {
   };
   if (process.env.SEG_TENSORFLOW !== 'force' && loads()) return;
   const gyp = findNodeGyp();
-  const args = [gyp, 'rebuild'];
-  const nodeDir = resolve(dirname(process.execPath), '..');
-  if (existsSync(join(nodeDir, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${nodeDir}`);
-  const r = gyp ? run(process.execPath, args, { cwd: dir }) : undefined;
-  if (r?.status === 0 && loads()) log('built native/stderr-redirect');
+  const r = gyp ? await run({ cwd: dir })`${process.execPath} ${gyp} rebuild ${nodeDirArgs('node_api.h')}` : undefined;
+  if (r?.ok && loads()) log('built native/stderr-redirect');
   else say(`building native/stderr-redirect failed (${gyp ? lastLine(r.stderr) : 'no node-gyp found'}), so TensorFlow's own log lines show when it loads (details: ${logFile}).`);
 }
 
@@ -304,7 +313,7 @@ async function main() {
   }
   let ready = false;
   for (const pkg of installed) ready = (await setup(pkg)) || ready;
-  if (ready) buildStderrRedirect();
+  if (ready) await buildStderrRedirect();
 }
 
 main().catch((err) => {

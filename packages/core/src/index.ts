@@ -12,7 +12,8 @@ export {
   type BackendChoice,
   type EngineInfo,
 } from './engine/backend.js';
-export { ENGINES, type Engine } from './engine/engines.js';
+export { ENGINES, ENGINE_MODULES, engineModule, type Engine } from './engine/engines.js';
+export { EngineUnavailable, type EngineModule, type EngineMemory, type AutoPolicy, type TestPass } from './engine/engine-module.js';
 export { shutdownWasmThreads } from './engine/wasm-threads.js';
 export { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad, convInfo } from './engine/conv-grad.js';
 
@@ -30,12 +31,18 @@ export * from './blocks/conv-blocks.js';
 export { bilinearKernel, bilinearTransposeWeights, transposedUpsample, type TransposedUpsampleOptions } from './blocks/upsample.js';
 
 // Backbones
-export { vgg16, VGG16_STAGES, type Vgg16Options, type Vgg16Taps } from './backbones/vgg.js';
-export { resnet, RESNET_BLOCKS, dilationForOutputStride, type ResNetOptions, type ResNetTaps } from './backbones/resnet.js';
+export { vgg16, vgg16Encoder, VGG16_STAGES, type Vgg16Options, type Vgg16Taps } from './backbones/vgg.js';
+export { resnet, resnetEncoder, RESNET_BLOCKS, dilationForOutputStride, type ResNetOptions, type ResNetTaps } from './backbones/resnet.js';
 export { resnetCaffe, caffeBlockName, caffeBnName, CAFFE_RESNET_LAYERS } from './backbones/resnet-caffe.js';
 export { type ResNetLayout } from './backbones/resnet-options.js';
 export { loadImageNetWeights, readImageNetWeights, assertPretrainedAvailable, resolveBackboneStart, PRETRAINED_WEIGHTS, type BackboneStartOptions, type Pretrained } from './backbones/pretrained.js';
 export { scaled } from './backbones/width.js';
+export { atStride, deepest, tap, type Encoder, type Tap } from './backbones/encoder.js';
+export { backboneEncoder, type BackboneName, type BackboneOptions, type ResNetBackbone, type Vgg16Backbone } from './backbones/backbone.js';
+
+// Heads and the segmentation-model shape
+export { fcnHead, type FcnHeadOptions } from './heads/fcn-head.js';
+export { segmentationModel, type AuxiliaryHead, type SegmentationModelOptions } from './models/segmentation-model.js';
 
 // Models, losses, training, I/O
 export { countTrainableParams } from './models/params.js';
@@ -49,7 +56,6 @@ export { InputError, RunFailure, OutOfMemory, TrainingDiverged } from './errors/
 export { isOutOfMemory, asOutOfMemory } from './engine/out-of-memory.js';
 export { encodeNpy, parseNpy, type NpyArray } from './io/npy.js';
 export { atomicWriteFile } from './io/atomic-write.js';
-export { ZOO, zooEntry, type ZooEntry } from './zoo/reference.js';
 export { timeTask, type Timing } from './bench/timing.js';
 export { peakRssMb, resetPeakRss, rssMb } from './bench/memory.js';
 
@@ -93,6 +99,7 @@ export { infer, inferBatch, tfjsNetwork, type InferOptions, type Network, type P
 export { paddedToMultiple, padFill } from './infer/pad-to-multiple.js';
 export { evaluate, type EvalOptions, type EvalResult } from './infer/evaluate.js';
 export { registerModel, modelSpec, registeredModels, checkInputSize, checkPretrained, type ModelSpec, type BuildOptions } from './models/registry.js';
+export { builtFacts, statedFacts, type ModelFacts } from './models/facts.js';
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
 export { DATASETS, CORE_DATA_DIR, datasetSource, manifestOf, downloadBytes, registerDataset, type DatasetSource, type ManifestFile } from './data/catalog.js';
 export { dataRoot, datasetStatus, listDatasets, datasetPath, isDatasetName, verifyDataset, fetchDataset, ensureDataset, resolveDataArg, type DatasetStatus, type DataState, type FetchOptions } from './data/store.js';
@@ -100,11 +107,15 @@ export { downloadFile, sha256File, type Expected, type DownloadOptions } from '.
 export { countMacs } from './models/macs.js';
 export { readableChart, vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';
 export { writeReportsIndex } from './report/index-page.js';
-export { camvidSplit, claimVerdict, formatMeanSd, formatP, meanSd, packageVersions, prepareRunDir, profileTraining, readResults, replicationDirs, runAll, runReplication, selectProfile, slugify, verdictMethod, type GridReplication, type MeanSd, type ProfileBase, type ReplicationDirs, type ReplicationOptions } from './report/experiment.js';
+export { camvidSplit, claimVerdict, formatMeanSd, formatP, meanSd, packageVersions, prepareRunDir, readResults, replicationDirs, runAll, runReplication, selectProfile, slugify, verdictMethod, type GridReplication, type MeanSd, type ProfileBase, type ReplicationDirs } from './report/experiment.js';
 export { configHash, gridListing, parseGridArgs, readRunResults, runDirOf, runSelected, runStatus, selectRuns, shardRuns, type GridArgs, type GridRun, type RunStatus } from './report/run-grid.js';
 export { compareSeeds, effectSize, incompleteBeta, logGamma, permutationTest, pooledSd, seedsNeeded, studentTQuantileTwoSided, studentTTwoSided, welchTTest, type Comparison, type WelchResult } from './report/statistics.js';
 export { lossCurvesChart, seedSpreadChart } from './report/charts.js';
 export { lossCurve, runProvenance, type RunProvenance } from './report/run-record.js';
+export { planReplication, replicate, replicationMain, rewriteReport, runIdOf, type PlanOptions } from './replication/plan.js';
+export type { MergeContext, PlannedRun, ProfileLike, ReplicationDefinition, RunResultOf, RunSetup, ScoreContext, Scored, TrainContext, TrainedNet } from './replication/definition.js';
+export { camvidSplits, medianWeights, once, type CamvidSplits } from './replication/data.js';
+export { claimRan, judgeClaim, sideStats, sideValues, type Claim, type Side } from './replication/claims.js';
 export { CAMVID_PALETTE, labelOverlay } from './report/overlay.js';
 
 // ONNX export and the onnx engine

@@ -19,6 +19,7 @@ import {
   InputError,
   readTrainingLog,
   resize,
+  seededBuild,
   setNoiseStep,
   softmaxCrossEntropy,
   syntheticDataset,
@@ -30,12 +31,14 @@ import {
 
 /** A main head at 1/2 resolution and an auxiliary head on an earlier feature, both upsampled to the input. */
 function deeplySupervised(seed: number) {
-  const input = tfl.input({ shape: [null, null, 3] });
-  const early = convBnRelu(input, 6, { stride: 2, seed });
-  const late = convBnRelu(early, 6, { seed: seed + 1 });
-  const main = resize(conv(late, 3, { kernel: 1, seed: seed + 2 }), { like: input, name: 'main_up' });
-  const aux = resize(conv(early, 3, { kernel: 1, seed: seed + 3 }), { like: input, name: 'aux_up' });
-  return tfl.model({ inputs: input, outputs: [main, aux] });
+  return seededBuild(seed, () => {
+    const input = tfl.input({ shape: [null, null, 3] });
+    const early = convBnRelu(input, 6, { stride: 2 });
+    const late = convBnRelu(early, 6);
+    const main = resize(conv(late, 3, { kernel: 1 }), { like: input, name: 'main_up' });
+    const aux = resize(conv(early, 3, { kernel: 1 }), { like: input, name: 'aux_up' });
+    return tfl.model({ inputs: input, outputs: [main, aux] });
+  });
 }
 
 const data = syntheticDataset({ count: 6, height: 24, width: 24, classes: 3, seed: 8 });

@@ -23,6 +23,7 @@ import {
   maxUnpool,
   resize,
   separableConvBnRelu,
+  seededBuild,
   tf,
   tfl,
   transposedUpsample,
@@ -32,9 +33,12 @@ import { onBackend, relErr, seeded, engineName } from './helpers.js';
 type T = tfl.SymbolicTensor;
 const TOL = 1e-4;
 
-function build(shape: number[], f: (x: T) => T | T[]) {
-  const input = tfl.input({ shape });
-  return tfl.model({ inputs: input, outputs: f(input) });
+/** A model of `f`, its initial weights from `seed` (layers/seeds.ts) when given. */
+function build(shape: number[], f: (x: T) => T | T[], seed?: number) {
+  return seededBuild(seed, () => {
+    const input = tfl.input({ shape });
+    return tfl.model({ inputs: input, outputs: f(input) });
+  });
 }
 
 /** Gradients of sum(model(x) * r) w.r.t. the input and every trainable weight. */
@@ -76,7 +80,7 @@ describe('building blocks', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('conv-bn-relu: shape, stride-2 PyTorch padding, gradients in training mode', async () => {
-    const m = build([9, 11, 3], (x) => convBnRelu(convBnRelu(x, 5, { seed: 1 }), 6, { stride: 2, seed: 2 }));
+    const m = build([9, 11, 3], (x) => convBnRelu(convBnRelu(x, 5), 6, { stride: 2 }), 1);
     expect(m.outputs[0]!.shape).toEqual([null, 5, 6, 6]);
     await checkGradients(m, [9, 11, 3]);
   });
@@ -88,7 +92,7 @@ describe('building blocks', () => {
       [1, 2, false],
     ] as const) {
       const shape = [9, 10, 3];
-      const fused = build(shape, (x) => convBn(x, 4, { stride, dilation, relu, seed: 7 }));
+      const fused = build(shape, (x) => convBn(x, 4, { stride, dilation, relu }), 7);
       const composed = build(shape, (x) => {
         const z = new Conv2D({ filters: 4, kernelSize: 3, strides: stride, dilationRate: dilation, padding: dilation, useBias: false }).apply(x) as T;
         const b = tfl.layers.batchNormalization({ axis: -1, epsilon: 1e-5 }).apply(z) as T;
@@ -134,7 +138,7 @@ describe('building blocks', () => {
   });
 
   it('atrous conv: rates 2 and 12 keep the size, gradients match', async () => {
-    const m = build([27, 25, 3], (x) => atrousConv(atrousConv(x, 4, 2, { seed: 3 }), 5, 12, { seed: 4 }));
+    const m = build([27, 25, 3], (x) => atrousConv(atrousConv(x, 4, 2), 5, 12), 3);
     expect(m.outputs[0]!.shape).toEqual([null, 27, 25, 5]);
     await checkGradients(m, [27, 25, 3]);
   });
@@ -254,7 +258,7 @@ describe('building blocks', () => {
   });
 
   it('depthwise-separable conv (atrous) has the right shape and gradients', async () => {
-    const m = build([11, 9, 6], (x) => separableConvBnRelu(x, 5, { dilation: 2, seed: 5 }));
+    const m = build([11, 9, 6], (x) => separableConvBnRelu(x, 5, { dilation: 2 }), 5);
     expect(m.outputs[0]!.shape).toEqual([null, 11, 9, 5]);
     // depthwise 3x3x6 (no bias) + BN(6) + pointwise 6x5 (no bias) + BN(5)
     expect(m.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a! * b!, 1)!, 0)).toBe(54 + 12 + 30 + 10);
@@ -276,15 +280,15 @@ describe('building blocks', () => {
 
   it('a model using every custom layer saves and loads with identical outputs; corrupt files are reported', async () => {
     const m = build([16, 16, 3], (x) => {
-      const a = convBnRelu(x, 4, { seed: 1 });
-      const b = atrousConv(a, 4, 2, { seed: 2 });
+      const a = convBnRelu(x, 4);
+      const b = atrousConv(a, 4, 2);
       const [p, idx] = maxPoolWithArgmax(b);
-      const s = separableConvBnRelu(p, 4, { dilation: 2, seed: 3 });
+      const s = separableConvBnRelu(p, 4, { dilation: 2 });
       const u = maxUnpool(s, idx, b);
       const pooled = resize(adaptiveAvgPool(u, 2), { like: u });
       const up = transposedUpsample(tfl.layers.maxPooling2d({ poolSize: 2 }).apply(pooled) as T, { factor: 2 });
       return centerCrop(tfl.layers.concatenate().apply([up, resize(u, { scale: 1 })]) as T, x);
-    });
+    }, 1);
     const x = tf.tensor4d(seeded(16 * 16 * 3, 5), [1, 16, 16, 3]);
     const before = (m.predict(x) as tf.Tensor).dataSync();
     const where = path.join(dir, 'model');

@@ -1,10 +1,12 @@
 /** evaluate() reports its progress per image through TaskProgress, to the writer it is given. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { conv, evaluate, initEngine, syntheticDataset, tfl } from '../src/index.js';
+import { conv, evaluate, initEngine, seededBuild, syntheticDataset, tfl } from '../src/index.js';
 
 function sameNet() {
-  const input = tfl.input({ shape: [null, null, 3] });
-  return tfl.model({ inputs: input, outputs: conv(input, 3, { kernel: 1, seed: 2 }) });
+  return seededBuild(2, () => {
+    const input = tfl.input({ shape: [null, null, 3] });
+    return tfl.model({ inputs: input, outputs: conv(input, 3, { kernel: 1 }) });
+  });
 }
 
 describe('evaluate progress', () => {

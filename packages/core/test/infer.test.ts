@@ -1,18 +1,22 @@
 /** Inference modes agree with direct inference where they must. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { conv, convRelu, infer, inferBatch, initEngine, OnnxNetwork, syntheticSample, tf, tfl, evaluate, syntheticDataset, type InferOptions } from '../src/index.js';
+import { conv, convRelu, infer, inferBatch, initEngine, OnnxNetwork, seededBuild, syntheticSample, tf, tfl, evaluate, syntheticDataset, type InferOptions } from '../src/index.js';
 import { relErr } from './helpers.js';
 
 function sameNet() {
-  const input = tfl.input({ shape: [null, null, 3] });
-  return tfl.model({ inputs: input, outputs: conv(convRelu(input, 4, { seed: 1 }), 3, { kernel: 1, seed: 2 }) });
+  return seededBuild(1, () => {
+    const input = tfl.input({ shape: [null, null, 3] });
+    return tfl.model({ inputs: input, outputs: conv(convRelu(input, 4), 3, { kernel: 1 }) });
+  });
 }
 
 /** Two valid 3x3 convs: output is the input minus 2 pixels on every side. */
 function validNet() {
-  const input = tfl.input({ shape: [null, null, 3] });
-  const x = convRelu(input, 4, { padding: 'valid', seed: 3 });
-  return tfl.model({ inputs: input, outputs: conv(x, 3, { padding: 'valid', seed: 4 }) });
+  return seededBuild(3, () => {
+    const input = tfl.input({ shape: [null, null, 3] });
+    const x = convRelu(input, 4, { padding: 'valid' });
+    return tfl.model({ inputs: input, outputs: conv(x, 3, { padding: 'valid' }) });
+  });
 }
 
 describe('inference', () => {

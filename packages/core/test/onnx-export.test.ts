@@ -25,6 +25,7 @@ import {
   maxPoolWithArgmax,
   maxUnpool,
   resize,
+  seededBuild,
   separableConvBnRelu,
   tf,
   tfl,
@@ -67,56 +68,66 @@ describe('ONNX export', () => {
   });
 
   it('SegNet-style max-pooling with indices and unpooling (odd sizes)', async () => {
-    const input = tfl.input({ shape: [30, 22, 3] });
-    const e1 = convBnRelu(input, 8, { seed: 1 });
-    const [p1, i1] = maxPoolWithArgmax(e1);
-    const e2 = convBnRelu(p1, 8, { seed: 2 });
-    const [p2, i2] = maxPoolWithArgmax(e2);
-    const d2 = convBnRelu(maxUnpool(convBnRelu(p2, 8, { seed: 3 }), i2, e2), 8, { seed: 4 });
-    const d1 = convBnRelu(maxUnpool(d2, i1, e1), 8, { seed: 5 });
-    const model = tfl.model({ inputs: input, outputs: conv(d1, 4, { seed: 6 }) });
+    const model = seededBuild(1, () => {
+      const input = tfl.input({ shape: [30, 22, 3] });
+      const e1 = convBnRelu(input, 8);
+      const [p1, i1] = maxPoolWithArgmax(e1);
+      const e2 = convBnRelu(p1, 8);
+      const [p2, i2] = maxPoolWithArgmax(e2);
+      const d2 = convBnRelu(maxUnpool(convBnRelu(p2, 8), i2, e2), 8);
+      const d1 = convBnRelu(maxUnpool(d2, i1, e1), 8);
+      return tfl.model({ inputs: input, outputs: conv(d1, 4) });
+    });
     const r = await expectFaithful(model, 30, 22);
     expect(r.pixels).toBe(30 * 22);
   });
 
   it('PSPNet-style pyramid pooling: adaptive bins 1, 2, 3, 6 (overlapping on 9x11), bilinear up, concat', async () => {
-    const input = tfl.input({ shape: [35, 41, 3] });
-    const feat = convBnRelu(convBnRelu(input, 8, { stride: 2, seed: 1 }), 8, { stride: 2, dilation: 1, seed: 2 });
-    const dilated = convBnRelu(feat, 8, { dilation: 2, seed: 3 });
-    const branches = [1, 2, 3, 6].map((bins, i) => resize(convBnRelu(adaptiveAvgPool(dilated, bins), 4, { kernel: 1, seed: 10 + i }), { like: dilated }));
-    const fused = tfl.layers.concatenate().apply([dilated, ...branches]) as T;
-    const head = conv(dropout(convBnRelu(fused, 8, { seed: 20 }), 0.1), 5, { kernel: 1, seed: 21 });
-    const model = tfl.model({ inputs: input, outputs: resize(head, { like: input }) });
+    const model = seededBuild(1, () => {
+      const input = tfl.input({ shape: [35, 41, 3] });
+      const feat = convBnRelu(convBnRelu(input, 8, { stride: 2 }), 8, { stride: 2, dilation: 1 });
+      const dilated = convBnRelu(feat, 8, { dilation: 2 });
+      const branches = [1, 2, 3, 6].map((bins) => resize(convBnRelu(adaptiveAvgPool(dilated, bins), 4, { kernel: 1 }), { like: dilated }));
+      const fused = tfl.layers.concatenate().apply([dilated, ...branches]) as T;
+      const head = conv(dropout(convBnRelu(fused, 8), 0.1), 5, { kernel: 1 });
+      return tfl.model({ inputs: input, outputs: resize(head, { like: input }) });
+    });
     await expectFaithful(model, 35, 41);
   });
 
   it('adaptive max pooling: bins 1, 2, 3, 6 (overlapping on 9x11), as PSPNet Table 1\'s MAX', async () => {
-    const input = tfl.input({ shape: [35, 41, 3] });
-    const feat = convBnRelu(convBnRelu(input, 8, { stride: 2, seed: 1 }), 8, { stride: 2, seed: 2 });
-    const branches = [1, 2, 3, 6].map((bins) => resize(adaptiveMaxPool(feat, bins), { like: feat }));
-    const fused = tfl.layers.concatenate().apply([feat, ...branches]) as T;
-    const model = tfl.model({ inputs: input, outputs: resize(conv(fused, 5, { kernel: 1, seed: 21 }), { like: input }) });
+    const model = seededBuild(1, () => {
+      const input = tfl.input({ shape: [35, 41, 3] });
+      const feat = convBnRelu(convBnRelu(input, 8, { stride: 2 }), 8, { stride: 2 });
+      const branches = [1, 2, 3, 6].map((bins) => resize(adaptiveMaxPool(feat, bins), { like: feat }));
+      const fused = tfl.layers.concatenate().apply([feat, ...branches]) as T;
+      return tfl.model({ inputs: input, outputs: resize(conv(fused, 5, { kernel: 1 }), { like: input }) });
+    });
     await expectFaithful(model, 35, 41);
   });
 
   it('"same" padding on odd sizes, strides, dilation, separable convs, pools, transposed convs, crops, align-corners resize', async () => {
-    const input = tfl.input({ shape: [27, 31, 3] });
-    const a = new Conv2D({ kernelSize: 3, strides: 2, padding: 'same', filters: 6, seed: 1 }).apply(input) as T; // 14x16
-    const b = separableConvBnRelu(a, 8, { dilation: 2, seed: 2 });
-    const c = batchNorm(tfl.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(b) as T); // 7x8
-    const d = maxPool(convRelu(c, 8, { seed: 3 }), { size: 3, stride: 1, padding: 'same' });
-    const up1 = tfl.layers.conv2dTranspose({ filters: 6, kernelSize: 4, strides: 2, padding: 'same', useBias: true, biasInitializer: 'glorotUniform' }).apply(d) as T; // 14x16
-    const up2 = tfl.layers.conv2dTranspose({ filters: 6, kernelSize: 3, strides: 2, padding: 'valid', useBias: false }).apply(up1) as T; // 29x33
-    const cropped = centerCrop(up2, input); // 27x31
-    const sum = tfl.layers.add().apply([cropped, resize(a, { like: input, alignCorners: true })]) as T;
-    const out = conv(tfl.layers.activation({ activation: 'relu' }).apply(sum) as T, 4, { kernel: 1, seed: 4 });
-    const model = tfl.model({ inputs: input, outputs: out });
+    const model = seededBuild(1, () => {
+      const input = tfl.input({ shape: [27, 31, 3] });
+      const a = new Conv2D({ kernelSize: 3, strides: 2, padding: 'same', filters: 6 }).apply(input) as T; // 14x16
+      const b = separableConvBnRelu(a, 8, { dilation: 2 });
+      const c = batchNorm(tfl.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(b) as T); // 7x8
+      const d = maxPool(convRelu(c, 8), { size: 3, stride: 1, padding: 'same' });
+      const up1 = tfl.layers.conv2dTranspose({ filters: 6, kernelSize: 4, strides: 2, padding: 'same', useBias: true, biasInitializer: 'glorotUniform' }).apply(d) as T; // 14x16
+      const up2 = tfl.layers.conv2dTranspose({ filters: 6, kernelSize: 3, strides: 2, padding: 'valid', useBias: false }).apply(up1) as T; // 29x33
+      const cropped = centerCrop(up2, input); // 27x31
+      const sum = tfl.layers.add().apply([cropped, resize(a, { like: input, alignCorners: true })]) as T;
+      const out = conv(tfl.layers.activation({ activation: 'relu' }).apply(sum) as T, 4, { kernel: 1 });
+      return tfl.model({ inputs: input, outputs: out });
+    });
     await expectFaithful(model, 27, 31);
   });
 
   it('writes an opset-13 NCHW graph with the declared input and output shapes', () => {
-    const input = tfl.input({ shape: [null, null, 1] });
-    const model = tfl.model({ inputs: input, outputs: conv(input, 2, { seed: 1 }) });
+    const model = seededBuild(1, () => {
+      const input = tfl.input({ shape: [null, null, 1] });
+      return tfl.model({ inputs: input, outputs: conv(input, 2) });
+    });
     const e = exportOnnx(model, { size: [20, 24] });
     expect(e.opset).toBe(13);
     expect(e.inputs).toEqual([{ name: 'input', shape: [1, 1, 20, 24], layout: 'NCHW' }]);

@@ -1,18 +1,26 @@
 /** Padding to a model's size multiple: the fill is 0 in the model's normalised input (mmsegmentation's), the logits are cropped back. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CaffeImageNetInput, conv, CAFFE_BGR_MEAN, infer, initEngine, padFill, syntheticSample, tf, tfl } from '../src/index.js';
+import { CaffeImageNetInput, conv, CAFFE_BGR_MEAN, infer, initEngine, padFill, seededBuild, syntheticSample, tf, tfl } from '../src/index.js';
 import { relErr } from './helpers.js';
 
-/** A same-padded 3x3 conv on the Caffe ImageNet transform: border pixels see the padding. */
+/**
+ * A same-padded 3x3 conv on the Caffe ImageNet transform: border pixels see
+ * the padding. Seed 2 gives weights under which the fill visibly changes the
+ * border's probabilities (under some seeds the softmax saturates there).
+ */
 function imagenetNet() {
-  const input = tfl.input({ shape: [null, null, 3] });
-  const x = new CaffeImageNetInput().apply(input) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: input, outputs: conv(x, 2, { kernel: 3, seed: 7 }) });
+  return seededBuild(2, () => {
+    const input = tfl.input({ shape: [null, null, 3] });
+    const x = new CaffeImageNetInput().apply(input) as tfl.SymbolicTensor;
+    return tfl.model({ inputs: input, outputs: conv(x, 2, { kernel: 3 }) });
+  });
 }
 
 function plainNet() {
-  const input = tfl.input({ shape: [null, null, 3] });
-  return tfl.model({ inputs: input, outputs: conv(input, 2, { kernel: 3, seed: 7 }) });
+  return seededBuild(2, () => {
+    const input = tfl.input({ shape: [null, null, 3] });
+    return tfl.model({ inputs: input, outputs: conv(input, 2, { kernel: 3 }) });
+  });
 }
 
 /** Softmax of the model on `image` padded at the bottom and right to ph x pw with `fill`, cropped to h x w. */

@@ -7,13 +7,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchLoader, conv, convBnRelu, initEngine, lossCurve, syntheticDataset, tf, tfl, train, TrainingDiverged, trainOrDiverged, type Sample, type TrainConfig } from '../src/index.js';
+import { BatchLoader, conv, convBnRelu, initEngine, lossCurve, seededBuild, syntheticDataset, tf, tfl, train, TrainingDiverged, trainOrDiverged, type Sample, type TrainConfig } from '../src/index.js';
 import { relErr } from './helpers.js';
 
 function smallNet(seed: number) {
-  const input = tfl.input({ shape: [24, 24, 3] });
-  const x = convBnRelu(input, 6, { seed });
-  return tfl.model({ inputs: input, outputs: conv(convBnRelu(x, 6, { dilation: 2, seed: seed + 1 }), 3, { kernel: 1, seed: seed + 2 }) });
+  return seededBuild(seed, () => {
+    const input = tfl.input({ shape: [24, 24, 3] });
+    const x = convBnRelu(input, 6);
+    return tfl.model({ inputs: input, outputs: conv(convBnRelu(x, 6, { dilation: 2 }), 3, { kernel: 1 }) });
+  });
 }
 
 const data = syntheticDataset({ count: 10, height: 32, width: 32, classes: 3, seed: 5 });

@@ -1,9 +1,9 @@
 /**
  * DeepLab as one builder over its options: backbone, head, output stride,
- * multi-grid, decoder, separable convolutions. The four zoo names in zoo.ts
- * are settings of it.
+ * multi-grid, decoder, separable convolutions, and torchvision's auxiliary
+ * FCN head. The four zoo names in zoo.ts are settings of it.
  */
-import { conv, dilationForOutputStride, dropout, loadImageNetWeights, resize, resnet, resolveBackboneStart, seededBuild, tfl, vgg16, type BackboneStartOptions } from '@seg/core';
+import { conv, deepest, dropout, fcnHead, resolveBackboneStart, segmentationModel, tap, tfl, type BackboneOptions, type BackboneStartOptions, type Encoder } from '@seg/core';
 import { asppV2, V2_RATES } from './heads/aspp-v2.js';
 import { asppV3 } from './heads/aspp-v3.js';
 import { decoderV3plus } from './heads/decoder.js';
@@ -27,6 +27,11 @@ export interface DeepLabOptions extends BackboneStartOptions {
   decoder?: boolean;
   /** Depthwise-separable 3x3 convolutions in ASPP (v3) and decoder. */
   separable?: boolean;
+  /**
+   * torchvision's auxiliary FCN head on ResNet's layer3 (training only; its
+   * output is `aux_upsample`, torchvision weighs its loss 0.5). Not in the papers.
+   */
+  auxiliary?: boolean;
   classes?: number;
   /** Width multiplier for the backbone and the head. */
   width?: number;
@@ -45,6 +50,7 @@ export function resolveOptions(o: DeepLabOptions = {}): Required<Omit<DeepLabOpt
   if (outputStride !== 8 && outputStride !== 16) throw new Error(`outputStride must be 8 or 16 (got ${outputStride}).`);
   if (o.decoder && backbone === 'vgg16') throw new Error('The v3+ decoder needs a ResNet backbone (its low-level features are layer1).');
   if (o.decoder && head !== 'aspp-v3') throw new Error('The v3+ decoder follows the v3 ASPP (head "aspp-v3").');
+  if (o.auxiliary && backbone === 'vgg16') throw new Error('The auxiliary FCN head reads ResNet\'s layer3; VGG16 has no such stage.');
   const start = resolveBackboneStart(backbone, o);
   if (start.backboneLayout === 'caffe' && backbone === 'vgg16') throw new Error('backboneLayout is an option of the ResNet backbones.');
   return {
@@ -55,6 +61,7 @@ export function resolveOptions(o: DeepLabOptions = {}): Required<Omit<DeepLabOpt
     imagePooling: o.imagePooling ?? true,
     decoder: o.decoder ?? false,
     separable: o.separable ?? false,
+    auxiliary: o.auxiliary ?? false,
     classes: o.classes ?? 21,
     width: o.width ?? 1,
     size: o.size ?? [null, null],
@@ -65,45 +72,49 @@ export function resolveOptions(o: DeepLabOptions = {}): Required<Omit<DeepLabOpt
 }
 
 export function deeplab(options: DeepLabOptions = {}): tfl.LayersModel {
-  // Every random initializer draws from one seed (core's layers/seeds.ts): the same seed builds the same net.
-  return seededBuild(options.seed ?? 0, () => {
-    const o = resolveOptions(options);
-    const input = tfl.input({ shape: [o.size[0], o.size[1], o.channels], name: 'image' });
-    let features: T;
-    let lowLevel: T | undefined;
-    if (o.backbone === 'vgg16') {
-      // DeepLab v1 Sec. 3.1: pool4/pool5 at stride 1, conv5 at rate 2 -> output stride 8.
-      features = vgg16(input, { deeplab: true, width: o.width, seed: o.seed }).pool5;
-    } else {
-      const taps = resnet(input, {
-        depth: o.backbone === 'resnet101' ? 101 : 50,
-        width: o.width,
-        replaceStrideWithDilation: dilationForOutputStride(o.outputStride),
-        ...(o.multiGrid ? { multiGrid: o.multiGrid } : {}),
-        layout: o.backboneLayout,
-        frozenBatchNorm: o.frozenBatchNorm,
-        seed: o.seed,
-      });
-      features = taps.layer4;
-      lowLevel = taps.layer1;
-    }
-    let scores: T;
-    if (o.head === 'aspp-v3') {
-      // v3 Sec. 3.3: rates (6, 12, 18) at output stride 16, doubled at 8.
-      const rates = [6, 12, 18].map((r) => (r * 16) / o.outputStride);
-      let y = asppV3(features, { rates, imagePooling: o.imagePooling, separable: o.separable, width: o.width, seed: o.seed + 1000 });
-      if (o.decoder && lowLevel) y = decoderV3plus(y, lowLevel, { separable: o.separable, width: o.width, seed: o.seed + 1100 });
-      else y = dropout(y, 0.1, { name: 'head_dropout' });
-      scores = conv(y, o.classes, { kernel: 1, name: 'classifier', seed: o.seed + 1200 });
-    } else {
-      scores = asppV2(features, { rates: V2_RATES[o.head], classes: o.classes, branch: o.backbone === 'vgg16' ? 'vgg' : 'conv', width: o.width, seed: o.seed + 1000 });
-    }
-    // Bilinear upsampling of the scores to the input (x8, x16, or x4 after the decoder).
-    const logits = resize(scores, { like: input, name: 'upsample' });
-    const model = tfl.model({ inputs: input, outputs: logits, name: `deeplab-${o.backbone}-${o.head}${o.decoder ? '-decoder' : ''}` });
-    if (o.pretrained) loadImageNetWeights(model);
-    return model;
+  const o = resolveOptions(options);
+  // The scores are resized bilinearly to the input (x8, x16, or x4 after the decoder).
+  return segmentationModel({
+    name: `deeplab-${o.backbone}-${o.head}${o.decoder ? '-decoder' : ''}`,
+    size: o.size,
+    channels: o.channels,
+    seed: o.seed,
+    backbone: backboneOptions(o),
+    head: (encoder) => (o.head === 'aspp-v3' ? v3Scores(encoder, o) : asppV2(deepest(encoder), { rates: V2_RATES[o.head], classes: o.classes, branch: o.backbone === 'vgg16' ? 'vgg' : 'conv', width: o.width })),
+    // torchvision's auxiliary head (core's heads/fcn-head.ts): 3x3 to 256 channels on layer3, dropout, 1x1.
+    auxiliary: o.auxiliary ? [{ output: AUX_OUTPUT, head: (encoder) => fcnHead(tap(encoder, 'layer3'), { classes: o.classes, prefix: 'aux_' }) }] : [],
   });
+}
+
+/** The auxiliary head's output name (TrainConfig.auxiliaryLosses key). */
+export const AUX_OUTPUT = 'aux_upsample';
+
+type Resolved = ReturnType<typeof resolveOptions>;
+
+function backboneOptions(o: Resolved): BackboneOptions {
+  // DeepLab v1 Sec. 3.1: pool4/pool5 at stride 1, conv5 at rate 2 -> output stride 8.
+  if (o.backbone === 'vgg16') return { name: 'vgg16', deeplab: true, width: o.width };
+  // v2 Sec. 3.1, v3 Sec. 3.1-3.2: the last stages' strides replaced by rates; v3's multi-grid on layer4.
+  return {
+    name: o.backbone,
+    width: o.width,
+    outputStride: o.outputStride,
+    ...(o.multiGrid ? { multiGrid: o.multiGrid } : {}),
+    pretrained: o.pretrained,
+    backboneLayout: o.backboneLayout,
+    frozenBatchNorm: o.frozenBatchNorm,
+  };
+}
+
+/** DeepLab v3's ASPP on layer4, then v3+'s decoder on layer1 (or dropout), then the 1x1 classifier. */
+function v3Scores(encoder: Encoder, o: Resolved): T {
+  // v3 Sec. 3.3: rates (6, 12, 18) at output stride 16, doubled at 8.
+  const rates = [6, 12, 18].map((r) => (r * 16) / o.outputStride);
+  let y = asppV3(tap(encoder, 'layer4'), { rates, imagePooling: o.imagePooling, separable: o.separable, width: o.width });
+  // v3+ Sec. 3.1: the decoder refines with layer1's stride-4 features.
+  if (o.decoder) y = decoderV3plus(y, tap(encoder, 'layer1'), { separable: o.separable, width: o.width });
+  else y = dropout(y, 0.1, { name: 'head_dropout' });
+  return conv(y, o.classes, { kernel: 1, name: 'classifier' });
 }
 
 /**

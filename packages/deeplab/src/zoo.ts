@@ -1,5 +1,5 @@
 /** The zoo names of docs/zoo.md as DeepLab settings. */
-import { CAFFE_RESNET_LAYERS, registerModel, type BuildOptions } from '@seg/core';
+import { CAFFE_RESNET_LAYERS, registerModel, type BuildOptions, type ModelSpec } from '@seg/core';
 import { deeplab, type DeepLabOptions } from './deeplab.js';
 
 export const ZOO_OPTIONS: Record<string, DeepLabOptions & { size: [number, number] }> = {
@@ -23,14 +23,21 @@ export function zooModel(name: string, o: BuildOptions = {}) {
 /** The pretrained backbone's layers (core's Caffe-layout ResNet-50), for its lower learning rate. */
 export const IMAGENET_BACKBONE_LAYERS = CAFFE_RESNET_LAYERS;
 
-for (const [name, options] of Object.entries(ZOO_OPTIONS)) {
-  const backbone = options.backbone ?? 'resnet50';
+/** Registers a zoo name with what docs/zoo.md states of it; its backbone, and the ImageNet start of a ResNet-50, come from its options. */
+function register(name: string, stated: Pick<ModelSpec, 'paper' | 'input' | 'classes' | 'params' | 'pytorchMs'>) {
+  const backbone = ZOO_OPTIONS[name]!.backbone ?? 'resnet50';
   registerModel({
     name,
     package: '@seg/deeplab',
+    ...stated,
     build: (o) => zooModel(name, o),
     backbone,
     // --pretrained imagenet builds the ResNet-50 in Caffe's layout, the weights' own.
     ...(backbone === 'resnet50' ? { pretrained: ['imagenet' as const], backboneLayers: IMAGENET_BACKBONE_LAYERS } : {}),
   });
 }
+
+register('deeplabv1-largefov', { paper: 'Chen et al. 2015 (v1)', input: [321, 321, 3], classes: 21, params: 20_505_429, pytorchMs: { onnx: 527, train: 2652 } });
+register('deeplabv2-aspp-l', { paper: 'Chen et al. 2017 (v2)', input: [321, 321, 3], classes: 21, params: 44_048_532, pytorchMs: { onnx: 808, train: 4260 } });
+register('deeplabv3-resnet50', { paper: 'Chen et al. 2017 (v3)', input: [513, 513, 3], classes: 21, params: 39_048_533, pytorchMs: { onnx: 523, train: 1116 } });
+register('deeplabv3plus-resnet50', { paper: 'Chen et al. 2018 (v3+)', input: [513, 513, 3], classes: 21, params: 40_352_181, pytorchMs: { onnx: 788, train: 1558 } });

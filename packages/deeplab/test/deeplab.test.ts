@@ -1,11 +1,11 @@
 /**
- * DeepLab: the zoo models' trainable parameter counts (ZOO.md), the options'
+ * DeepLab: the zoo models' registered parameter counts (docs/zoo.md), the options'
  * counts from hand-computed layer sizes, output stride at evaluation time,
  * and training on wasm and on cpu.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { compareOnnx, countTrainableParams, engineInfo, initEngine, modelSpec, Random, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep, BatchLoader } from '@seg/core';
-import { deeplab, withOutputStride, zooModel, type DeepLabOptions } from '../src/index.js';
+import { builtFacts, compareOnnx, countTrainableParams, engineInfo, initEngine, modelSpec, Random, registeredModels, softmaxCrossEntropy, statedFacts, syntheticDataset, tf, tfl, trainStep, BatchLoader } from '@seg/core';
+import { AUX_OUTPUT, deeplab, withOutputStride, ZOO_OPTIONS, zooModel, type DeepLabOptions } from '../src/index.js';
 
 const count = (o: DeepLabOptions) => {
   const m = deeplab({ size: [65, 65], ...o });
@@ -14,24 +14,22 @@ const count = (o: DeepLabOptions) => {
   return n;
 };
 
-describe('DeepLab zoo models (ZOO.md)', () => {
+describe('DeepLab zoo models (docs/zoo.md)', () => {
   beforeAll(async () => {
     await initEngine();
   });
 
-  const cases: [string, number, [number, number]][] = [
-    ['deeplabv1-largefov', 20_505_429, [321, 321]],
-    ['deeplabv2-aspp-l', 44_048_532, [321, 321]],
-    ['deeplabv3-resnet50', 39_048_533, [513, 513]],
-    ['deeplabv3plus-resnet50', 40_352_181, [513, 513]],
-  ];
-  for (const [name, params, size] of cases) {
-    it(`${name}: ${params.toLocaleString('en')} trainable parameters, logits at the ${size.join('x')} input`, () => {
-      const m = zooModel(name);
-      expect(countTrainableParams(m)).toBe(params);
-      expect(m.inputs[0]!.shape).toEqual([null, ...size, 3]);
-      expect(m.outputs[0]!.shape).toEqual([null, ...size, 21]);
-      m.dispose();
+  const specs = registeredModels().filter((s) => s.package === '@seg/deeplab');
+  it('registers every zoo setting', () => {
+    expect(specs.map((s) => s.name)).toEqual(Object.keys(ZOO_OPTIONS));
+  });
+
+  // The registrations state docs/zoo.md's counts; zooModel's own defaults must reach them.
+  for (const spec of specs) {
+    it(`${spec.name}: ${spec.params?.toLocaleString('en')} trainable parameters, logits at the ${spec.input?.slice(0, 2).join('x')} input`, () => {
+      const built = builtFacts(spec, (o) => zooModel(spec.name, o));
+      expect(built).toMatchObject(statedFacts(spec));
+      expect(built.output).toEqual([spec.input![0], spec.input![1], spec.classes]);
     });
   }
 });
@@ -60,6 +58,21 @@ describe('DeepLab options', () => {
     // classes and width
     expect(count({ ...base, classes: 5 })).toBe(v3 - 16 * 257);
     expect(count({ ...base, width: 0.5 })).toBeLessThan(v3 / 3);
+  });
+
+  it("torchvision's auxiliary FCN head on layer3: off by default, an output of its own when asked", () => {
+    const base: DeepLabOptions = { backbone: 'resnet50', head: 'aspp-v3', outputStride: 16, multiGrid: [1, 2, 4] };
+    // 3x3 conv (no bias) 1024->256 + BN, 1x1 256->21 + bias (torchvision's FCNHead(1024, 21)).
+    expect(count({ ...base, auxiliary: true }) - count(base)).toBe(9 * 1024 * 256 + 512 + 256 * 21 + 21);
+    const m = deeplab({ ...base, decoder: true, auxiliary: true, width: 0.125, classes: 3, size: [48, 48] });
+    expect(m.outputNames).toEqual(['upsample', AUX_OUTPUT]);
+    expect(m.outputs.map((o) => o.shape)).toEqual([
+      [null, 48, 48, 3],
+      [null, 48, 48, 3],
+    ]);
+    expect((m.getLayer('aux_conv').input as tfl.SymbolicTensor).shape).toEqual([null, 3, 3, 128]);
+    m.dispose();
+    expect(() => deeplab({ backbone: 'vgg16', auxiliary: true })).toThrow("The auxiliary FCN head reads ResNet's layer3; VGG16 has no such stage.");
   });
 
   it('rejects settings the papers do not define, in one sentence', () => {

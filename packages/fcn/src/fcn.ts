@@ -15,21 +15,19 @@
  * weights here (`pretrained: 'imagenet'`, core's backbones/pretrained.ts).
  */
 import {
+  atStride,
   centerCrop,
   conv,
   convRelu,
   dropout,
-  loadImageNetWeights,
   registerOnnxExporter,
-  resnet,
-  resolveBackboneStart,
   scaled,
-  seededBuild,
+  segmentationModel,
   tf,
   tfl,
   transposedUpsample,
-  vgg16,
   type BackboneStartOptions,
+  type Encoder,
 } from '@seg/core';
 
 type T = tfl.SymbolicTensor;
@@ -79,60 +77,69 @@ registerOnnxExporter('FcnScale', (x) => {
   return x.g.node('Mul', [x.inputs[0]!, x.g.floats(`${x.layer.name}_factor`, Float32Array.of(factor), [])], x.layer.name);
 });
 
+/** The stride of each variant's prediction. */
+const STRIDE: Record<FcnVariant, number> = { '32s': 32, '16s': 16, '8s': 8 };
+
+/** The skips (Fig. 3): the stage at stride 16 (pool4; ResNet's layer3) fused in FCN-16s, then the one at 8 (pool3; layer2) in FCN-8s. */
+const SKIPS = [
+  { stride: 16, name: 'pool4', upscore: 'upscore2', scale: 0.01 },
+  { stride: 8, name: 'pool3', upscore: 'upscore_pool4', scale: 0.0001 },
+] as const;
+
 export function fcn(o: FcnOptions = {}): tfl.LayersModel {
-  // Every random initializer draws from one seed (core's layers/seeds.ts): the same seed builds the same net.
-  return seededBuild(o.seed ?? 0, () => {
-    const variant = o.variant ?? '8s';
-    const classes = o.classes ?? 21;
-    const learned = o.learnedUpsampling ?? true;
-    const seed = o.seed ?? 0;
-    const input = tfl.input({ shape: [...(o.size ?? [null, null]), o.channels ?? 3], name: 'image' });
-    const backbone = o.backbone ?? 'vgg16';
-    let taps: { pool3: T; pool4: T };
-    let score: T;
-    if (backbone === 'resnet50') {
-      if (o.batchNorm !== undefined) throw new Error('batchNorm is a VGG16 option; ResNet-50 always has batch norm.');
-      const start = resolveBackboneStart('resnet50', o);
-      const r = resnet(input, { depth: 50, width: o.width, layout: start.backboneLayout, frozenBatchNorm: start.frozenBatchNorm, seed });
-      taps = { pool3: r.layer2, pool4: r.layer3 };
-      // No fully connected layers to convolutionalise: layer4 is scored directly (as GoogLeNet's last pool is in Sec. 4.1).
-      score = conv(dropout(r.layer4, 0.5, { name: 'drop7' }), classes, { kernel: 1, name: 'score_fr', seed: seed + 102 });
-    } else if (backbone === 'vgg16') {
-      if (o.pretrained) resolveBackboneStart('vgg16', o);
-      const v = vgg16(input, { width: o.width, batchNorm: o.batchNorm, poolPadding: 'same', seed });
-      taps = v;
-      // fc6 as a 7x7 convolution, fc7 as a 1x1 (Sec. 3.1), each ReLU + dropout 0.5.
-      let x = convRelu(v.pool5, scaled(4096, o.width), { kernel: 7, padding: 'same', name: 'fc6', seed: seed + 100 });
-      x = dropout(x, 0.5, { name: 'drop6' });
-      x = convRelu(x, scaled(4096, o.width), { kernel: 1, name: 'fc7', seed: seed + 101 });
-      x = dropout(x, 0.5, { name: 'drop7' });
-      score = conv(x, classes, { kernel: 1, name: 'score_fr', seed: seed + 102 });
-    } else {
-      throw new Error(`FCN backbone must be vgg16 or resnet50 (got "${String(backbone)}").`);
-    }
-    let stride = 32;
-    const skip = (tap: T, name: string, factor: number, s: number): T => {
-      const source = o.scaledSkips ? (new Scale({ factor, name: `scale_${name}` }).apply(tap) as T) : tap;
-      return conv(source, classes, { kernel: 1, name: `score_${name}`, seed: s });
-    };
-    if (variant !== '32s') {
-      // FCN-16s: upscore2 (x2, learned) + score_pool4.
-      const up = centerCrop(transposedUpsample(score, { factor: 2, trainable: learned, name: 'upscore2' }), taps.pool4, 'upscore2_crop');
-      score = tfl.layers.add({ name: 'fuse_pool4' }).apply([up, skip(taps.pool4, 'pool4', 0.01, seed + 103)]) as T;
-      stride = 16;
-    }
-    if (variant === '8s') {
-      // FCN-8s: upscore_pool4 (x2, learned) + score_pool3.
-      const up = centerCrop(transposedUpsample(score, { factor: 2, trainable: learned, name: 'upscore_pool4' }), taps.pool3, 'upscore_pool4_crop');
-      score = tfl.layers.add({ name: 'fuse_pool3' }).apply([up, skip(taps.pool3, 'pool3', 0.0001, seed + 104)]) as T;
-      stride = 8;
-    }
-    // The final upsampling is fixed bilinear, not learned (Sec. 4.2).
-    const up = transposedUpsample(score, { factor: stride, trainable: false, name: `upscore${stride}` });
-    const model = tfl.model({ inputs: input, outputs: centerCrop(up, input, 'score'), name: backbone === 'vgg16' ? `fcn${variant}` : `fcn${variant}-${backbone}` });
-    if (backbone === 'resnet50' && o.pretrained) loadImageNetWeights(model);
-    return model;
+  const variant = o.variant ?? '8s';
+  const backbone = o.backbone ?? 'vgg16';
+  if (backbone !== 'vgg16' && backbone !== 'resnet50') throw new Error(`FCN backbone must be vgg16 or resnet50 (got "${String(backbone)}").`);
+  if (backbone === 'resnet50' && o.batchNorm !== undefined) throw new Error('batchNorm is a VGG16 option; ResNet-50 always has batch norm.');
+  const classes = o.classes ?? 21;
+  const stride = STRIDE[variant];
+  const start = { pretrained: o.pretrained, backboneLayout: o.backboneLayout, frozenBatchNorm: o.frozenBatchNorm };
+  return segmentationModel({
+    name: backbone === 'vgg16' ? `fcn${variant}` : `fcn${variant}-${backbone}`,
+    size: o.size,
+    channels: o.channels,
+    seed: o.seed,
+    // Pools round up (Caffe's ceil mode), so any input size works.
+    backbone: backbone === 'vgg16' ? { name: 'vgg16', width: o.width, batchNorm: o.batchNorm, poolPadding: 'same', ...start } : { name: 'resnet50', width: o.width, ...start },
+    head: (encoder) => {
+      // FCN-32s: class scores at stride 32.
+      let score = scoreFr(encoder, classes, o.width);
+      // FCN-16s and FCN-8s: each x2 and fused with the scores of the stage at the finer stride.
+      for (const skip of SKIPS.filter((k) => k.stride >= stride)) score = fuse(score, atStride(encoder, skip.stride), skip, classes, o);
+      return score;
+    },
+    // The final upsampling is fixed bilinear, not learned (Sec. 4.2), and cropped to the input.
+    upsample: (score, input) => centerCrop(transposedUpsample(score, { factor: stride, trainable: false, name: `upscore${stride}` }), input, 'score'),
   });
+}
+
+/**
+ * Class scores at stride 32 (Sec. 3.1): VGG16's fc6 (a 7x7 convolution) and
+ * fc7 (1x1), each ReLU + dropout 0.5, then the 1x1 score layer. ResNet has
+ * no fully connected layers to convolutionalise: layer4 is scored directly,
+ * as GoogLeNet's last pool is (Sec. 4.1).
+ */
+function scoreFr(encoder: Encoder, classes: number, width?: number): T {
+  let x = atStride(encoder, 32);
+  if (encoder.backbone === 'vgg16') {
+    x = convRelu(x, scaled(4096, width), { kernel: 7, padding: 'same', name: 'fc6' });
+    x = dropout(x, 0.5, { name: 'drop6' });
+    x = convRelu(x, scaled(4096, width), { kernel: 1, name: 'fc7' });
+  }
+  x = dropout(x, 0.5, { name: 'drop7' });
+  return conv(x, classes, { kernel: 1, name: 'score_fr' });
+}
+
+/**
+ * One skip (Sec. 4.2): the coarser scores upsampled x2 (learned, or fixed
+ * bilinear) and cropped to the stage's size, plus that stage's 1x1 scores;
+ * the at-once net scales the stage before scoring it.
+ */
+function fuse(score: T, stage: T, skip: (typeof SKIPS)[number], classes: number, o: FcnOptions): T {
+  const up = centerCrop(transposedUpsample(score, { factor: 2, trainable: o.learnedUpsampling ?? true, name: skip.upscore }), stage, `${skip.upscore}_crop`);
+  const source = o.scaledSkips ? (new Scale({ factor: skip.scale, name: `scale_${skip.name}` }).apply(stage) as T) : stage;
+  const scored = conv(source, classes, { kernel: 1, name: `score_${skip.name}` });
+  return tfl.layers.add({ name: `fuse_${skip.name}` }).apply([up, scored]) as T;
 }
 
 /**

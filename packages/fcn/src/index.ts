@@ -1,12 +1,21 @@
-import { registerModel } from '@seg/core';
+import { registerModel, type BuildOptions } from '@seg/core';
 import { fcn, type FcnVariant } from './fcn.js';
 
 export { fcn, initFromCoarser, type FcnOptions, type FcnVariant } from './fcn.js';
 
-for (const variant of ['32s', '16s', '8s'] as FcnVariant[]) {
-  registerModel({
-    name: `fcn${variant}-vgg16`,
-    package: '@seg/fcn',
-    build: (o = {}) => fcn({ variant, size: o.size ?? [512, 512], ...(o.classes ? { classes: o.classes } : {}), ...(o.channels ? { channels: o.channels } : {}), ...(o.width ? { width: o.width } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) }),
-  });
-}
+/** The registry's options as FCN's (size, classes and channels arrive filled with the stated defaults). */
+const build = (variant: FcnVariant) => (o: BuildOptions = {}) =>
+  fcn({ variant, size: o.size, ...(o.classes ? { classes: o.classes } : {}), ...(o.channels ? { channels: o.channels } : {}), ...(o.width ? { width: o.width } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+
+registerModel({ name: 'fcn32s-vgg16', package: '@seg/fcn', paper: 'Long et al. 2015', input: [512, 512, 3], classes: 21, params: 134_346_581, build: build('32s') });
+registerModel({ name: 'fcn16s-vgg16', package: '@seg/fcn', paper: 'Long et al. 2015', input: [512, 512, 3], classes: 21, params: 134_364_410, build: build('16s') });
+registerModel({
+  name: 'fcn8s-vgg16',
+  package: '@seg/fcn',
+  paper: 'Long et al. 2015',
+  input: [512, 512, 3],
+  classes: 21,
+  params: 134_376_863,
+  pytorchMs: { onnx: 1256, train: 3258 },
+  build: build('8s'),
+});

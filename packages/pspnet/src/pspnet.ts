@@ -12,16 +12,13 @@
 import {
   adaptiveAvgPool,
   adaptiveMaxPool,
-  conv,
   convBnRelu,
-  dilationForOutputStride,
-  dropout,
-  loadImageNetWeights,
+  fcnHead,
   resize,
-  resnet,
   resolveBackboneStart,
   scaled,
-  seededBuild,
+  segmentationModel,
+  tap,
   tfl,
   type BackboneStartOptions,
 } from '@seg/core';
@@ -84,50 +81,34 @@ export function resolveOptions(o: PSPNetOptions = {}): ResolvedPSPNetOptions {
  * features to bins x bins, reduces them (DR) by a 1x1 conv-bn-relu, and is
  * upsampled back; the levels are concatenated with the features.
  */
-export function pyramidPooling(x: T, o: Pick<ResolvedPSPNetOptions, 'bins' | 'pooling' | 'reduction' | 'width' | 'seed' | 'alignCorners'>): T {
+export function pyramidPooling(x: T, o: Pick<ResolvedPSPNetOptions, 'bins' | 'pooling' | 'reduction' | 'width' | 'alignCorners'>): T {
   const channels = x.shape[3]!;
-  const levels = o.bins.map((bins, i) => {
+  const levels = o.bins.map((bins) => {
     const name = `ppm_bin${bins}`;
     let y = o.pooling === 'max' ? adaptiveMaxPool(x, bins, `${name}_pool`) : adaptiveAvgPool(x, bins, `${name}_pool`);
-    if (o.reduction) y = convBnRelu(y, Math.round(channels / o.bins.length), { kernel: 1, name: `${name}_conv`, seed: o.seed + i });
+    if (o.reduction) y = convBnRelu(y, Math.round(channels / o.bins.length), { kernel: 1, name: `${name}_conv` });
     return resize(y, { like: x, alignCorners: o.alignCorners, name: `${name}_up` });
   });
   return tfl.layers.concatenate({ name: 'ppm_concat' }).apply([x, ...levels]) as T;
 }
 
-/** The classifier both heads share (Sec. 3.3): 3x3 conv-bn-relu, dropout 0.1, 1x1 conv to the classes. */
-function fcnHead(x: T, channels: number, classes: number, prefix: string, seed: number): T {
-  const y = convBnRelu(x, channels, { kernel: 3, name: `${prefix}conv`, seed });
-  return conv(dropout(y, 0.1, { name: `${prefix}dropout` }), classes, { kernel: 1, name: `${prefix}classifier`, seed: seed + 1 });
-}
-
 export function pspnet(options: PSPNetOptions = {}): tfl.LayersModel {
-  // Every random initializer draws from one seed (core's layers/seeds.ts).
-  return seededBuild(options.seed ?? 0, () => {
-    const o = resolveOptions(options);
-    const input = tfl.input({ shape: [o.size[0], o.size[1], o.channels], name: 'image' });
+  const o = resolveOptions(options);
+  return segmentationModel({
+    name: o.bins.length ? `pspnet-b${o.bins.join('')}-${o.pooling}${o.reduction ? '-dr' : ''}` : 'pspnet-baseline-fcn',
+    size: o.size,
+    channels: o.channels,
+    seed: o.seed,
     // Sec. 4: the pretrained ResNet with dilated layer3 (rate 2) and layer4 (rate 4), 1/8 of the input.
-    const taps = resnet(input, {
-      depth: 50,
-      width: o.width,
-      replaceStrideWithDilation: dilationForOutputStride(o.outputStride),
-      layout: o.backboneLayout,
-      frozenBatchNorm: o.frozenBatchNorm,
-      seed: o.seed,
-    });
-    const features = o.bins.length ? pyramidPooling(taps.layer4, { ...o, seed: o.seed + 1000 }) : taps.layer4;
-    const scores = fcnHead(features, scaled(512, o.width), o.classes, 'head_', o.seed + 1100);
-    const logits = resize(scores, { like: input, alignCorners: o.alignCorners, name: 'upsample' });
-    const outputs = [logits];
-    if (o.auxiliary) {
-      // Sec. 3.3: the auxiliary loss on res4b22 (layer3), weighed by alpha in training only.
-      const aux = fcnHead(taps.layer3, scaled(256, o.width), o.classes, 'aux_', o.seed + 1200);
-      outputs.push(resize(aux, { like: input, alignCorners: o.alignCorners, name: AUX_OUTPUT }));
-    }
-    const name = o.bins.length ? `pspnet-b${o.bins.join('')}-${o.pooling}${o.reduction ? '-dr' : ''}` : 'pspnet-baseline-fcn';
-    const model = tfl.model({ inputs: input, outputs, name });
-    if (o.pretrained) loadImageNetWeights(model);
-    return model;
+    backbone: { name: 'resnet50', width: o.width, outputStride: o.outputStride, pretrained: o.pretrained, backboneLayout: o.backboneLayout, frozenBatchNorm: o.frozenBatchNorm },
+    head: (encoder) => {
+      // Fig. 3: the pyramid pooling module on layer4, then the classifier (Sec. 3.3: 3x3 conv-bn-relu, dropout, 1x1).
+      const features = o.bins.length ? pyramidPooling(tap(encoder, 'layer4'), o) : tap(encoder, 'layer4');
+      return fcnHead(features, { channels: scaled(512, o.width), classes: o.classes, prefix: 'head_' });
+    },
+    // Sec. 3.3: the auxiliary loss on res4b22 (layer3), weighed by alpha in training only.
+    auxiliary: o.auxiliary ? [{ output: AUX_OUTPUT, head: (encoder) => fcnHead(tap(encoder, 'layer3'), { channels: scaled(256, o.width), classes: o.classes, prefix: 'aux_' }) }] : [],
+    alignCorners: o.alignCorners,
   });
 }
 

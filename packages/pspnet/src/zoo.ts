@@ -23,15 +23,19 @@ export function zooModel(name: string, o: BuildOptions = {}) {
   });
 }
 
-for (const name of Object.keys(ZOO_OPTIONS)) {
-  registerModel({
-    name,
-    package: '@seg/pspnet',
-    build: (o) => zooModel(name, o),
-    backbone: 'resnet50',
-    // --pretrained imagenet builds the ResNet-50 in Caffe's layout, the weights' own.
-    pretrained: ['imagenet'],
-    backboneLayers: CAFFE_RESNET_LAYERS,
-    auxiliaryLosses: { [AUX_OUTPUT]: PAPER_AUX_WEIGHT },
-  });
-}
+registerModel({
+  name: 'pspnet-resnet50',
+  package: '@seg/pspnet',
+  paper: 'Zhao et al. 2017',
+  input: [473, 473, 3],
+  classes: 21,
+  params: 46_592_597,
+  paramsWithAux: 48_957_802,
+  pytorchMs: { onnx: 1675, train: 4278 },
+  build: (o) => zooModel('pspnet-resnet50', o),
+  backbone: 'resnet50',
+  // --pretrained imagenet builds the ResNet-50 in Caffe's layout, the weights' own.
+  pretrained: ['imagenet'],
+  backboneLayers: CAFFE_RESNET_LAYERS,
+  auxiliaryLosses: { [AUX_OUTPUT]: PAPER_AUX_WEIGHT },
+});

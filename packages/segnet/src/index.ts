@@ -9,7 +9,12 @@ export { decoderStorage, type DecoderStorage } from './storage.js';
 registerModel({
   name: 'segnet-vgg16',
   package: '@seg/segnet',
-  build: (o = {}) => segnet({ size: o.size ?? [360, 480], classes: o.classes, channels: o.channels, width: o.width, seed: o.seed }),
+  paper: 'Badrinarayanan et al. 2017',
+  input: [360, 480, 3],
+  classes: 11,
+  params: 29_441_419,
+  pytorchMs: { onnx: 1275, train: 3522 },
+  build: (o = {}) => segnet({ size: o.size, classes: o.classes, channels: o.channels, width: o.width, seed: o.seed }),
 });
 
 /** Table 1's names: SegNet-Basic, SegNet-Basic-SingleChannelDecoder, ..., FCN-Basic-NoAddition-NoDimReduction, Bilinear-Interpolation. */
@@ -24,12 +29,27 @@ export const TABLE1_NAMES: Record<SegNetBasicDecoder, string> = {
   bilinear: 'bilinear-interpolation',
 };
 
+/** Trainable parameters of each as built here, counted from the layers in the tests; Table 1 rounds them (1.425M, 0.625M, ...). */
+const TABLE1_PARAMS: Record<SegNetBasicDecoder, number> = {
+  segnet: 1_416_075,
+  'single-channel': 625_803,
+  'encoder-addition': 1_416_075,
+  fcn: 646_583,
+  'fcn-no-addition': 643_723,
+  'fcn-no-dim-reduction': 1_661_323,
+  'fcn-no-addition-no-dim-reduction': 1_661_323,
+  bilinear: 625_803,
+};
+
 for (const decoder of SEGNET_BASIC_DECODERS) {
   registerModel({
     name: TABLE1_NAMES[decoder],
     package: '@seg/segnet',
+    paper: 'Badrinarayanan et al. 2017 (Table 1)',
     input: [360, 480, 3],
     classes: 11,
-    build: (o = {}) => segnetBasic({ decoder, size: o.size ?? [360, 480], classes: o.classes, channels: o.channels, seed: o.seed }),
+    params: TABLE1_PARAMS[decoder],
+    variant: true,
+    build: (o = {}) => segnetBasic({ decoder, size: o.size, classes: o.classes, channels: o.channels, seed: o.seed }),
   });
 }

@@ -1,27 +1,32 @@
 /**
- * SegNet against ZOO.md and the paper: the parameter count, Caffe's rounding
- * up at 360x480 (45 -> 23) with unpooling back to 45, Table 1's parameter
- * counts per decoder, the decoder's storage measured on real tensors, a
- * short training run, and ONNX export run by onnxruntime-node.
+ * SegNet against docs/zoo.md and the paper: the registered parameter
+ * counts, Caffe's rounding up at 360x480 (45 -> 23) with unpooling back to
+ * 45, Table 1's parameter counts per decoder, the decoder's storage
+ * measured on real tensors, a short training run, and ONNX export run by
+ * onnxruntime-node.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compareOnnx, countTrainableParams, initEngine, modelSpec, softmaxCrossEntropy, syntheticDataset, tf, tfl, trainStep, BatchLoader, zooEntry } from '@seg/core';
+import { builtFacts, compareOnnx, countTrainableParams, initEngine, modelSpec, registeredModels, softmaxCrossEntropy, statedFacts, syntheticDataset, tf, tfl, trainStep, BatchLoader } from '@seg/core';
 import { decoderStorage, segnet, segnetBasic, SEGNET_BASIC_DECODERS, TABLE1_NAMES, type SegNetBasicDecoder } from '../src/index.js';
 
-const params = (m: tfl.LayersModel) => {
-  const n = countTrainableParams(m);
-  m.dispose();
-  return n;
-};
+describe('the registered models (docs/zoo.md)', () => {
+  beforeAll(() => initEngine());
+
+  // The registrations state docs/zoo.md's counts; a build at the stated defaults must reach them.
+  for (const spec of registeredModels().filter((s) => s.package === '@seg/segnet')) {
+    it(`${spec.name}: ${spec.params?.toLocaleString('en')} trainable parameters, ${spec.input?.join('x')} in, ${spec.classes} classes at the input size out`, () => {
+      const built = builtFacts(spec);
+      expect(built).toMatchObject(statedFacts(spec));
+      expect(built.output).toEqual([spec.input![0], spec.input![1], spec.classes]);
+    });
+  }
+});
 
 describe('segnet-vgg16', () => {
   beforeAll(() => initEngine());
 
-  it('has exactly ZOO.md trainable parameters and maps 360x480x3 to 360x480x11', () => {
+  it('rounds its poolings up at 360x480 as Caffe does and unpools back', () => {
     const m = modelSpec('segnet-vgg16')!.build();
-    expect(countTrainableParams(m)).toBe(zooEntry('segnet-vgg16')!.params);
-    expect(countTrainableParams(m)).toBe(29_441_419);
-    expect(m.outputs[0]!.shape).toEqual([null, 360, 480, 11]);
     // pooling rounds up like Caffe: 360x480 -> 180x240 -> 90x120 -> 45x60 -> 23x30 -> 12x15
     expect(['pool1', 'pool2', 'pool3', 'pool4', 'pool5'].map((n) => (m.getLayer(n).output as tfl.SymbolicTensor[])[0]!.shape.slice(1, 3))).toEqual([
       [180, 240],
@@ -66,7 +71,8 @@ describe('SegNet-Basic and the Table 1 decoders', () => {
     it(`${TABLE1_NAMES[decoder]}: ${expected[decoder].toLocaleString('en-US')} parameters (Table 1: ${table1[decoder]}M), 360x480 in and out`, () => {
       const m = modelSpec(TABLE1_NAMES[decoder])!.build({ size: [360, 480] });
       expect(m.outputs[0]!.shape).toEqual([null, 360, 480, 11]);
-      const n = params(m);
+      const n = countTrainableParams(m);
+      m.dispose();
       expect(n).toBe(expected[decoder]);
       // within 0.04M of Table 1 (the 64-channel 8x8 deconvolutions give 1.661M where the paper prints 1.625M)
       expect(Math.abs(n / 1e6 - table1[decoder])).toBeLessThan(0.04);

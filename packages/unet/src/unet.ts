@@ -62,13 +62,12 @@ export function unet(o: UNetOptions = {}): tfl.LayersModel {
     const padding = o.padding ?? 'valid';
     const size = o.size ?? (padding === 'valid' ? [572, 572] : [null, null]);
     const width = (level: number) => scaled((o.baseWidth ?? 64) * 2 ** level);
-    let seed = o.seed ?? 0;
     // "two 3x3 convolutions (unpadded convolutions), each followed by a ReLU"
     const doubleConv = (x: T, channels: number, name: string) => {
       const block = o.batchNorm ? convBnRelu : convRelu;
       const pad = padding === 'valid' ? 'valid' : 1;
-      const a = block(x, channels, { kernel: 3, padding: pad, name: `${name}_conv1`, seed: seed++ });
-      return block(a, channels, { kernel: 3, padding: pad, name: `${name}_conv2`, seed: seed++ });
+      const a = block(x, channels, { kernel: 3, padding: pad, name: `${name}_conv1` });
+      return block(a, channels, { kernel: 3, padding: pad, name: `${name}_conv2` });
     };
 
     const input = tfl.input({ shape: [size[0], size[1], o.channels ?? 1], name: 'image' });
@@ -89,8 +88,8 @@ export function unet(o: UNetOptions = {}): tfl.LayersModel {
           strides: 2,
           padding: 'valid',
           useBias: true,
-          // seeded like every other layer: runs with the same seed start from the same weights
-          kernelInitializer: tfl.initializers.heNormal({ seed: initializerSeed(seed++) }),
+          // tfjs's own layer: seeded from the build's stream like ours, so the same seed starts from the same weights
+          kernelInitializer: tfl.initializers.heNormal({ seed: initializerSeed() }),
           name: `up${level + 1}_upconv`,
         })
         .apply(x) as T;
@@ -100,7 +99,7 @@ export function unet(o: UNetOptions = {}): tfl.LayersModel {
       x = doubleConv(x, width(level), `up${level + 1}`);
     }
     // "a 1x1 convolution is used to map each 64-component feature vector to the desired number of classes"
-    const logits = conv(x, o.classes ?? 2, { kernel: 1, padding: 0, name: 'classifier', seed: seed++ });
+    const logits = conv(x, o.classes ?? 2, { kernel: 1, padding: 0, name: 'classifier' });
     return tfl.model({ inputs: input, outputs: logits, name: padding === 'valid' ? 'unet' : 'unet-same-bn' });
   });
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compareOnnx, CORE_DATA_DIR, countTrainableParams, infer, initEngine, isbi2012, modelSpec, tf, train, type Sample } from '@seg/core';
+import { builtFacts, compareOnnx, CORE_DATA_DIR, countTrainableParams, infer, initEngine, isbi2012, modelSpec, registeredModels, statedFacts, tf, train, type Sample } from '@seg/core';
 import { models, tileCovering, unet, unetTraining, validOutputSize } from '../src/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,18 +23,19 @@ describe('U-Net', () => {
     await initEngine();
   });
 
-  it('unet has 31,030,658 trainable parameters and maps 572x572x1 to 388x388x2', () => {
-    const m = models.unet();
-    expect(countTrainableParams(m)).toBe(31_030_658);
-    expect(m.inputs[0]!.shape).toEqual([null, 572, 572, 1]);
-    expect(m.outputs[0]!.shape).toEqual([null, 388, 388, 2]);
-    m.dispose();
-  });
+  // The registrations state docs/zoo.md's counts; a build at the stated defaults must reach them.
+  const outputs: Record<string, number[]> = { unet: [388, 388, 2], 'unet-same-bn': [512, 512, 2] };
+  for (const spec of registeredModels().filter((s) => s.package === '@seg/unet')) {
+    it(`${spec.name}: ${spec.params?.toLocaleString('en')} trainable parameters, ${spec.input?.join('x')} in, ${outputs[spec.name]?.join('x')} out`, () => {
+      const built = builtFacts(spec);
+      expect(built).toMatchObject(statedFacts(spec));
+      expect(built.output).toEqual(outputs[spec.name]);
+    });
+  }
 
-  it('unet-same-bn has 31,036,546 trainable parameters and keeps the input size', () => {
-    const m = models['unet-same-bn']({ size: [512, 512] });
-    expect(countTrainableParams(m)).toBe(31_036_546);
-    expect(m.outputs[0]!.shape).toEqual([null, 512, 512, 2]);
+  it('unet\'s own builder defaults to the paper\'s 572x572x1 tile', () => {
+    const m = models.unet();
+    expect([m.inputs[0]!.shape, countTrainableParams(m)]).toEqual([[null, 572, 572, 1], modelSpec('unet')!.params]);
     m.dispose();
   });
 

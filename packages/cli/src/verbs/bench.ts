@@ -9,16 +9,17 @@ export const help = `seg bench [--models a,b] [--engines ${BENCH_ENGINES.join(',
           [--train] [--samples N] [--report DIR] [--json]
 
 Inference latency (tinybench; one warm-up, then --samples timed runs, 5 by
-default) of every zoo model (or --models) on every engine (or --engines):
+default) of every registered model, the papers' configurations and their
+variants (or --models), on every engine (or --engines):
 onnx (the model exported to ONNX, run by onnxruntime-node on all cores),
 wasm, tensorflow (when @tensorflow/tfjs-node is installed), webgpu (on the
 adapter Dawn finds; rows name it, and on a software adapter they are not a
 speed figure) and cpu. cpu and a software webgpu adapter run only where one
 sample is predicted to take under 30 s, from the model's multiply-accumulates
-and a timed pass at a smaller size. Batch 1 at each model's paper
-input size unless --size / --batch say otherwise.
---train times one training step (forward, loss, backward, SGD update)
-instead, at 256x256 with batch 2 by default (onnx cannot train).
+and a timed pass at a smaller size. Batch 1 at each model's own default
+input size, with its channels and classes, unless --size / --batch say
+otherwise. --train times one training step (forward, loss, backward, SGD
+update) instead, at 256x256 with batch 2 by default (onnx cannot train).
 --report DIR merges the rows into DIR/latency.json and rewrites latency.md
 and the chart (latency.vl.json, latency.svg). A line per model and engine
 goes to stderr as it finishes.`;

@@ -13,7 +13,7 @@ export const help = `seg export --model NAME | --run RUN | --weights DIR --out F
 Writes the model as an ONNX graph (opset 13) that onnxruntime-node runs with
 the same outputs: input "input" float32 [N, C, H, W], output "logits"
 [N, classes, H', W'] (NCHW, like a PyTorch export), at one fixed size:
---size, else the model's own (a zoo model's paper input size). --model
+--size, else the model's own (its registered default input). --model
 exports a zoo model as built (freshly initialised); --run / --weights a
 trained one.`;
 
@@ -40,15 +40,14 @@ export async function run(argv: string[], out: (s: string) => void, _err: unknow
     trainedModelDir(v.run as string | undefined, v.weights as string | undefined);
   }
   await engine();
-  const { atomicWriteFile, checkInputSize, exportOnnx, packageVersions, writeError, zooEntry } = await import('@seg/core');
+  const { atomicWriteFile, checkInputSize, exportOnnx, packageVersions, writeError } = await import('@seg/core');
   let model: tfl.LayersModel;
   if (typeof v.model === 'string') {
     const spec = await findModel(v.model);
-    const zoo = zooEntry(spec.name);
-    const defaults = zoo?.input ?? spec.input;
+    const defaults = spec.input;
     size ??= defaults ? [defaults[0], defaults[1]] : undefined;
     if (!size) throw new UsageError(`seg export --model ${spec.name} needs --size HxW.`);
-    const classes = parsePositive(v.classes as string | undefined, '--classes', zoo?.classes ?? spec.classes ?? 2);
+    const classes = parsePositive(v.classes as string | undefined, '--classes', spec.classes ?? 2);
     checkInputSize(spec, size);
     model = spec.build({ classes, size, channels: defaults?.[2] });
   } else {

@@ -18,13 +18,12 @@ export async function run(argv: string[], out: (s: string) => void, _err: unknow
   const given = parseSize(v.size as string | undefined);
   if (v.classes !== undefined) parsePositive(v.classes as string, '--classes', 0);
   await engine();
-  const { checkInputSize, countMacs, countTrainableParams, zooEntry } = await import('@seg/core');
+  const { checkInputSize, countMacs, countTrainableParams } = await import('@seg/core');
   const spec = await findModel(v.model);
-  const zoo = zooEntry(spec.name);
-  const defaults = zoo?.input ?? spec.input;
+  const defaults = spec.input;
   const size = given ?? (defaults ? [defaults[0], defaults[1]] : undefined);
   if (!size) throw new UsageError(`seg info --model ${spec.name} needs --size HxW.`);
-  const classes = parsePositive(v.classes as string | undefined, '--classes', zoo?.classes ?? spec.classes ?? 2);
+  const classes = parsePositive(v.classes as string | undefined, '--classes', spec.classes ?? 2);
   checkInputSize(spec, size as [number, number]);
   const model = spec.build({ classes, size, channels: defaults?.[2] });
   const input = model.inputs[0]!.shape as number[];

@@ -41,7 +41,6 @@ interface CaffeConv {
   stride?: number;
   dilation?: number;
   relu?: boolean;
-  seed: number;
 }
 
 function convBn(x: T, filters: number, o: CaffeConv, frozen: boolean): T {
@@ -56,7 +55,6 @@ function convBn(x: T, filters: number, o: CaffeConv, frozen: boolean): T {
     epsilon: 1e-3,
     useBias: true,
     frozenStatistics: frozen,
-    seed: o.seed,
     name: o.name,
   }).apply(x) as T;
 }
@@ -64,10 +62,9 @@ function convBn(x: T, filters: number, o: CaffeConv, frozen: boolean): T {
 export function resnetCaffe(input: T, o: ResNetOptions): ResNetTaps {
   const dilate = o.replaceStrideWithDilation ?? [false, false, false];
   const frozen = o.frozenBatchNorm ?? false;
-  let seed = o.seed ?? 0;
   // The weights' own preprocessing, inside the graph (layers/imagenet-input.ts).
   const x0 = new CaffeImageNetInput().apply(input) as T;
-  const stem = convBn(x0, scaled(64, o.width), { name: 'conv1', kernel: 7, stride: 2, seed: seed++ }, frozen);
+  const stem = convBn(x0, scaled(64, o.width), { name: 'conv1', kernel: 7, stride: 2 }, frozen);
   // Keras: pool1_pad (zeros; the input is post-ReLU, so zeros never win) then 3x3/2 valid.
   const padded = tfl.layers.zeroPadding2d({ padding: 1, name: 'pool1_pad' }).apply(stem) as T;
   const pool = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'pool1' }).apply(padded) as T;
@@ -87,10 +84,10 @@ export function resnetCaffe(input: T, o: ResNetOptions): ResNetTaps {
       const name = caffeBlockName(stage, j, blocks);
       const rate = grid ? dilation * grid[j % grid.length]! : dilation;
       const s = j === 0 ? stride : 1;
-      let y = convBn(x, planes, { name: `${name}_branch2a`, kernel: 1, stride: s, seed: (seed += 4) }, frozen);
-      y = convBn(y, planes, { name: `${name}_branch2b`, kernel: 3, dilation: rate, seed: seed + 1 }, frozen);
-      y = convBn(y, planes * 4, { name: `${name}_branch2c`, kernel: 1, relu: false, seed: seed + 2 }, frozen);
-      const shortcut = j === 0 ? convBn(x, planes * 4, { name: `${name}_branch1`, kernel: 1, stride: s, relu: false, seed: seed + 3 }, frozen) : x;
+      let y = convBn(x, planes, { name: `${name}_branch2a`, kernel: 1, stride: s }, frozen);
+      y = convBn(y, planes, { name: `${name}_branch2b`, kernel: 3, dilation: rate }, frozen);
+      y = convBn(y, planes * 4, { name: `${name}_branch2c`, kernel: 1, relu: false }, frozen);
+      const shortcut = j === 0 ? convBn(x, planes * 4, { name: `${name}_branch1`, kernel: 1, stride: s, relu: false }, frozen) : x;
       const sum = tfl.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as T;
       x = tfl.layers.reLU({ name: `${name}_relu` }).apply(sum) as T;
     }

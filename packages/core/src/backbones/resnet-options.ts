@@ -12,7 +12,6 @@ export interface ResNetOptions {
   replaceStrideWithDilation?: [boolean, boolean, boolean];
   /** Unit rates for layer4's blocks, multiplied by its dilation (DeepLab v3: [1, 2, 4]). */
   multiGrid?: number[];
-  seed?: number;
   prefix?: string;
   /**
    * 'torchvision' (default; stride on the 3x3, no conv biases) or 'caffe':

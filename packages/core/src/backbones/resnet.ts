@@ -6,6 +6,7 @@
  */
 import { tfl } from '../engine/tf.js';
 import { convBn, maxPool } from '../blocks/conv-blocks.js';
+import type { Encoder, Tap } from './encoder.js';
 import { scaled } from './width.js';
 import { resnetCaffe } from './resnet-caffe.js';
 import { RESNET_BLOCKS, type ResNetLayout, type ResNetOptions, type ResNetTaps } from './resnet-options.js';
@@ -24,16 +25,15 @@ interface BlockArgs {
   dilation: number;
   downsample: boolean;
   name: string;
-  seed: number;
 }
 
 /** conv1x1 -> conv3x3 (stride, dilation) -> conv1x1 (x4), plus the shortcut. */
 function bottleneck(x: T, b: BlockArgs): T {
-  let y = convBn(x, b.planes, { kernel: 1, name: `${b.name}_conv1`, seed: b.seed });
-  y = convBn(y, b.planes, { kernel: 3, stride: b.stride, dilation: b.dilation, name: `${b.name}_conv2`, seed: b.seed + 1 });
-  y = convBn(y, b.planes * 4, { kernel: 1, relu: false, name: `${b.name}_conv3`, seed: b.seed + 2 });
+  let y = convBn(x, b.planes, { kernel: 1, name: `${b.name}_conv1` });
+  y = convBn(y, b.planes, { kernel: 3, stride: b.stride, dilation: b.dilation, name: `${b.name}_conv2` });
+  y = convBn(y, b.planes * 4, { kernel: 1, relu: false, name: `${b.name}_conv3` });
   const shortcut = b.downsample
-    ? convBn(x, b.planes * 4, { kernel: 1, stride: b.stride, padding: 0, relu: false, name: `${b.name}_downsample`, seed: b.seed + 3 })
+    ? convBn(x, b.planes * 4, { kernel: 1, stride: b.stride, padding: 0, relu: false, name: `${b.name}_downsample` })
     : x;
   const sum = tfl.layers.add({ name: `${b.name}_add` }).apply([y, shortcut]) as T;
   return tfl.layers.reLU({ name: `${b.name}_out` }).apply(sum) as T;
@@ -44,8 +44,7 @@ export function resnet(input: T, o: ResNetOptions): ResNetTaps {
   if (o.frozenBatchNorm) throw new Error('frozenBatchNorm is an option of the caffe layout (the ImageNet weights).');
   const p = o.prefix ?? '';
   const dilate = o.replaceStrideWithDilation ?? [false, false, false];
-  let seed = o.seed ?? 0;
-  const stem = convBn(input, scaled(64, o.width), { kernel: 7, stride: 2, padding: 3, name: `${p}conv1`, seed: seed++ });
+  const stem = convBn(input, scaled(64, o.width), { kernel: 7, stride: 2, padding: 3, name: `${p}conv1` });
   const pool = maxPool(stem, { size: 3, stride: 2, padding: 'same', name: `${p}maxpool` });
   const taps: Partial<ResNetTaps> = { stem, pool };
   let x = pool;
@@ -69,11 +68,26 @@ export function resnet(input: T, o: ResNetOptions): ResNetTaps {
         dilation: rate,
         downsample: j === 0 && (stride !== 1 || inplanes !== planes * 4),
         name: `${p}layer${i + 1}_${j}`,
-        seed: (seed += 4),
       });
       inplanes = planes * 4;
     }
     taps[`layer${i + 1}` as keyof ResNetTaps] = x;
   });
   return taps as ResNetTaps;
+}
+
+/**
+ * ResNet as an encoder (backbones/encoder.ts), in either layout: the stem at
+ * stride 2 and layer1 to layer4 at 4, 8, 16, 32, where a dilated stage keeps
+ * the stride it was given.
+ */
+export function resnetEncoder(input: T, o: ResNetOptions): Encoder {
+  const features = resnet(input, o);
+  const dilate = o.replaceStrideWithDilation ?? [false, false, false];
+  let stride = 4;
+  const layers: Tap[] = [1, 2, 3, 4].map((n) => {
+    if (n > 1 && !dilate[n - 2]) stride *= 2;
+    return { name: `layer${n}`, stride, tensor: features[`layer${n}` as keyof ResNetTaps] };
+  });
+  return { backbone: `resnet${o.depth}`, taps: [{ name: 'stem', stride: 2, tensor: features.stem }, ...layers] };
 }

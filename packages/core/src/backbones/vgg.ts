@@ -7,6 +7,7 @@
  */
 import type { tfl } from '../engine/tf.js';
 import { convBnRelu, convRelu, maxPool } from '../blocks/conv-blocks.js';
+import type { Encoder, Tap } from './encoder.js';
 import { scaled } from './width.js';
 
 type T = tfl.SymbolicTensor;
@@ -20,7 +21,6 @@ export interface Vgg16Options {
   deeplab?: boolean;
   /** 'same' pools round sizes up (Caffe's ceil mode); 'valid' (default) floors like PyTorch. */
   poolPadding?: 'same' | 'valid';
-  seed?: number;
   /** Prefix for layer names, so two backbones can live in one model. */
   prefix?: string;
 }
@@ -38,25 +38,38 @@ export const VGG16_STAGES: { channels: number; convs: number }[] = [
   { channels: 512, convs: 3 },
 ];
 
+/** The stride of stage s's pool: 2, but 1 for DeepLab's pool4 and pool5. */
+const poolStride = (s: number, o: Vgg16Options) => (o.deeplab && s > 3 ? 1 : 2);
+
 export function vgg16(input: T, o: Vgg16Options = {}): Vgg16Taps {
   const p = o.prefix ?? '';
   const block = o.batchNorm ? convBnRelu : convRelu;
   const taps: Partial<Vgg16Taps> = {};
   let x = input;
-  let seed = o.seed ?? 0;
   VGG16_STAGES.forEach((stage, i) => {
     const s = i + 1;
     const dilation = o.deeplab && s === 5 ? 2 : 1;
     for (let j = 1; j <= stage.convs; j++) {
-      x = block(x, scaled(stage.channels, o.width), { kernel: 3, dilation, name: `${p}conv${s}_${j}`, seed: seed++ });
+      x = block(x, scaled(stage.channels, o.width), { kernel: 3, dilation, name: `${p}conv${s}_${j}` });
     }
     taps[`conv${s}_${stage.convs}` as keyof Vgg16Taps] = x;
     if (o.deeplab) {
-      x = maxPool(x, { size: 3, stride: s <= 3 ? 2 : 1, padding: 'same', name: `${p}pool${s}` });
+      x = maxPool(x, { size: 3, stride: poolStride(s, o), padding: 'same', name: `${p}pool${s}` });
     } else {
       x = maxPool(x, { size: 2, stride: 2, padding: o.poolPadding ?? 'valid', name: `${p}pool${s}` });
     }
     taps[`pool${s}` as keyof Vgg16Taps] = x;
   });
   return taps as Vgg16Taps;
+}
+
+/** VGG16 as an encoder (backbones/encoder.ts): each stage's pool, at strides 2 to 32 (DeepLab's: 2, 4, 8, 8, 8). */
+export function vgg16Encoder(input: T, o: Vgg16Options = {}): Encoder {
+  const features = vgg16(input, o);
+  let stride = 1;
+  const taps: Tap[] = VGG16_STAGES.map((_, i) => {
+    stride *= poolStride(i + 1, o);
+    return { name: `pool${i + 1}`, stride, tensor: features[`pool${i + 1}` as keyof Vgg16Taps] };
+  });
+  return { backbone: 'vgg16', taps };
 }

@@ -20,7 +20,6 @@ export interface ConvOptions {
   /** 'same', 'valid', or PyTorch-style symmetric padding in pixels. */
   padding?: 'same' | 'valid' | number;
   name?: string;
-  seed?: number;
   trainable?: boolean;
 }
 
@@ -35,7 +34,7 @@ function suffix(name: string | undefined, s: string) {
 function layerArgs(o: ConvOptions) {
   const k = o.kernel ?? 3;
   const d = o.dilation ?? 1;
-  return { kernelSize: k, strides: o.stride ?? 1, dilationRate: d, padding: o.padding ?? torchPad(k, d), name: o.name, seed: o.seed, trainable: o.trainable };
+  return { kernelSize: k, strides: o.stride ?? 1, dilationRate: d, padding: o.padding ?? torchPad(k, d), name: o.name, trainable: o.trainable };
 }
 
 /** Convolution with bias ("conv" in VGG-era nets; also the atrous conv of DeepLab v1/v2). */
@@ -73,7 +72,7 @@ export function separableConvBnRelu(x: T, filters: number, o: ConvOptions = {}):
   let y = new DepthwiseConv2D({ ...layerArgs(o), name: suffix(o.name, 'depthwise') }).apply(x) as T;
   y = batchNorm(y, suffix(o.name, 'depthwise_bn'));
   y = tfl.layers.reLU({ name: suffix(o.name, 'depthwise_relu') }).apply(y) as T;
-  return convBnRelu(y, filters, { kernel: 1, name: suffix(o.name, 'pointwise'), seed: o.seed === undefined ? undefined : o.seed + 1 });
+  return convBnRelu(y, filters, { kernel: 1, name: suffix(o.name, 'pointwise') });
 }
 
 export function maxPool(x: T, o: { size?: number; stride?: number; padding?: 'same' | 'valid'; name?: string } = {}): T {

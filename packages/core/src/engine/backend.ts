@@ -1,35 +1,16 @@
 /**
- * Backend selection: SEG_BACKEND=auto|tensorflow|webgpu|wasm|cpu.
- * auto prefers TensorFlow (tfjs-node-gpu, then tfjs-node, whose addon
- * @seg/core's postinstall builds), then webgpu on a hardware adapter
- * (webgpu.ts; never a software one), then wasm. cpu is the slow reference
- * for tests.
+ * Engine selection: SEG_BACKEND=auto or one of the engines in engines.ts.
+ * auto tries them in that list's order as each module's `auto` says: on
+ * this list, TensorFlow (tfjs-node-gpu, then tfjs-node, whose addon
+ * @seg/core's postinstall builds), then webgpu on a hardware adapter (never
+ * a software one), then wasm. cpu is the slow reference for tests.
  */
 import { tf } from './tf.js';
-import { loadTensorflow } from './tensorflow.js';
 import { registerConvGradients } from './gradients.js';
-import { registerWasmTrainingKernels } from './wasm-kernels.js';
-import { loadWasmBackend } from './wasm-threads.js';
-import { loadWebGpu } from './webgpu.js';
-import { BACKEND_CHOICES, type BackendChoice, type Engine } from './engines.js';
+import { BACKEND_CHOICES, ENGINE_MODULES, engineModule, type BackendChoice, type Engine } from './engines.js';
+import { EngineUnavailable, type EngineInfo, type EngineModule, type EngineRecord } from './engine-module.js';
 
-export { BACKEND_CHOICES, type BackendChoice };
-
-export interface EngineInfo {
-  /** tfjs backend name: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
-  backend: string;
-  /** Threads the backend computes with. */
-  threads: number;
-  /** For tensorflow: which package provided it. */
-  provider?: string;
-  /** For tensorflow: the TensorFlow library's version. */
-  version?: string;
-  /** For webgpu: the adapter's name, and whether it is a software one (timings from it are not GPU speed). */
-  adapter?: string;
-  software?: boolean;
-  /** Why auto did not get the fastest engine, and how to get it (printed once by seg). */
-  note?: string;
-}
+export { BACKEND_CHOICES, type BackendChoice, type EngineInfo, type EngineRecord };
 
 let current: EngineInfo | undefined;
 
@@ -48,53 +29,50 @@ export async function initEngine(opts: { backend?: BackendChoice | string; threa
   const choice = parseBackendChoice(opts.backend ?? process.env.SEG_BACKEND);
   quietCpuBackend();
   registerConvGradients();
-  registerWasmTrainingKernels();
 
+  const explicit = choice !== 'auto';
+  const threads = () => opts.threads ?? threadsFromEnv();
+  const tried = explicit ? [moduleOf(choice)] : ENGINE_MODULES.filter((m) => m.auto !== 'never');
   let note: string | undefined;
-  if (choice === 'tensorflow' || choice === 'auto') {
-    let reason = 'neither @tensorflow/tfjs-node nor @tensorflow/tfjs-node-gpu is installed';
-    let fix = '`pnpm install` installs and builds it (an optional dependency of @seg/core; README, Engines)';
+  for (const m of tried) {
+    let info: EngineInfo;
     try {
-      const tfInfo = await loadTensorflow(opts.threads ?? threadsFromEnv());
-      if (tfInfo) {
-        // @tensorflow/tfjs, which tfjs-node loads, registers tfjs-core's gradients over ours.
-        registerConvGradients(true);
-        current = { backend: 'tensorflow', threads: tfInfo.threads, provider: tfInfo.provider, version: tfInfo.version };
-        return current;
-      }
+      info = await m.load({ threads, explicit });
     } catch (err) {
-      reason = (err as Error).message.replace(/\.$/, '');
-      fix = '`pnpm --filter @seg/core setup:tensorflow` rebuilds it (README, Engines)';
+      if (explicit) throw err instanceof EngineUnavailable ? new Error(`SEG_BACKEND=${m.name}: ${err.message.replace(/\.$/, '')}.`) : err;
+      if (m.auto === 'fallback') throw err;
+      if (m.auto === 'prefer') note ??= unavailableNote(m, err);
+      continue;
     }
-    if (choice === 'tensorflow') throw new Error(`SEG_BACKEND=tensorflow: ${reason}.`);
-    note = `the tensorflow engine is not available (${reason}), so this runs on wasm, several times slower; ${fix}.`;
-  }
-  if (choice === 'webgpu' || choice === 'auto') {
-    try {
-      // auto takes a hardware adapter only: a software one is slower than wasm.
-      const gpu = await loadWebGpu(choice === 'webgpu');
-      current = { backend: 'webgpu', threads: 1, adapter: gpu.adapter, software: gpu.software };
-      return current;
-    } catch (err) {
-      if (choice === 'webgpu') throw new Error(`SEG_BACKEND=webgpu: ${(err as Error).message.replace(/^webgpu: /, '').replace(/\.$/, '')}.`);
-    }
-  }
-  if (choice === 'cpu') {
-    await tf.setBackend('cpu');
-    await tf.ready();
-    current = { backend: 'cpu', threads: 1 };
+    // An engine's packages may bring @tensorflow/tfjs, which registers tfjs-core's gradients over ours.
+    registerConvGradients(true);
+    // The note tells why auto fell back; an engine it preferred less needs none.
+    current = note && m.auto === 'fallback' ? { ...info, note } : info;
     return current;
   }
-  const threads = await loadWasmBackend(opts.threads ?? threadsFromEnv());
-  current = { backend: 'wasm', threads, note };
-  return current;
+  throw new Error('No engine loads (engines.ts lists none that auto falls back to).');
+}
+
+/** "the tensorflow engine is not available (<why>), so this runs on wasm, several times slower; <fix>." */
+function unavailableNote(m: EngineModule, err: unknown): string {
+  const fallback = ENGINE_MODULES.find((e) => e.auto === 'fallback')!;
+  const reason = (err as Error).message.replace(/\.$/, '');
+  const fix = err instanceof EngineUnavailable && err.fix ? `; ${err.fix}` : '';
+  return `the ${m.name} engine is not available (${reason}), so this runs on ${fallback.name}, several times slower${fix}.`;
+}
+
+function moduleOf(name: string): EngineModule {
+  const m = engineModule(name);
+  if (!m) throw new Error(`No engine is named "${name}"; the engines are ${ENGINE_MODULES.map((e) => e.name).join(', ')}.`);
+  return m;
 }
 
 /**
  * tfjs's cpu backend prints "Hi, looks like you are running TensorFlow.js in
  * Node.js..." on its first tensor write when IS_NODE is set (MathBackendCPU's
  * `firstUse`), pointing at tfjs-node. seg chose its engine itself, so the
- * backend starts as already used; tfjs's other warnings still print.
+ * backend starts as already used; tfjs's other warnings still print. (The
+ * cpu backend is there whichever engine runs: tests check against it.)
  */
 function quietCpuBackend(): void {
   const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
@@ -104,7 +82,7 @@ function quietCpuBackend(): void {
 /**
  * SEG_THREADS: TensorFlow's intra-op threads (TF_NUM_INTRAOP_THREADS) on
  * tensorflow, the worker threads of the wasm module (tfjs takes at most 8);
- * webgpu and cpu have none to set. Unset: all cores.
+ * webgpu and cpu have none to set, and never read it. Unset: all cores.
  */
 function threadsFromEnv(): number | undefined {
   const raw = process.env.SEG_THREADS;
@@ -114,9 +92,9 @@ function threadsFromEnv(): number | undefined {
   return n;
 }
 
-/** Switches the active tfjs backend to one already initialised (for tests). */
+/** Switches the active tfjs backend to one already initialised, loading its engine first if need be (for tests). */
 export async function useBackend(name: Engine): Promise<void> {
-  if (name !== 'cpu' && !tf.findBackend(name)) {
+  if (!tf.findBackend(name)) {
     const active = current;
     await initEngine({ backend: name, force: true });
     current = active ?? current;
@@ -131,35 +109,17 @@ export function engineInfo(): EngineInfo | undefined {
 
 /**
  * The line the CLI prints once on stderr (and a second one, when auto fell
- * back to wasm). `onnxruntime`: the network runs there (its version), the
- * tfjs backend only pre- and post-processes.
+ * back). `onnxruntime`: the network runs there (its version), the tfjs
+ * backend only pre- and post-processes.
  */
 export function describeEngine(info: EngineInfo, onnxruntime?: string): string {
-  const via = info.provider ? ` via ${info.provider}` : '';
-  const version = info.version ? ` (TensorFlow ${info.version})` : '';
-  const backend = info.adapter
-    ? `${info.backend} on ${info.adapter}${info.software ? ' (a software adapter: correct, not fast)' : ''}`
-    : `${info.backend}${via}${version}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  const backend = moduleOf(info.backend).describe(info);
   const line = onnxruntime ? `seg: backend onnxruntime-node ${onnxruntime} (CPU) for the network; pre- and post-processing on ${backend}` : `seg: backend ${backend}`;
   return info.note ? `${line}\nseg: ${info.note}` : line;
-}
-
-/** What a result records of the engine that produced it (results.json's `engine`). */
-export interface EngineRecord {
-  backend: string;
-  /** The package that provided TensorFlow, and the library's version. */
-  provider?: string;
-  tensorflow?: string;
-  /** For webgpu: the adapter, and whether it is a software one. */
-  adapter?: string;
-  software?: boolean;
-  threads: number;
 }
 
 export function engineRecord(): EngineRecord {
   const info = current;
   if (!info) return { backend: 'unknown', threads: 0 };
-  if (info.backend === 'tensorflow') return { backend: info.backend, provider: info.provider, tensorflow: info.version, threads: info.threads };
-  if (info.backend === 'webgpu') return { backend: info.backend, adapter: info.adapter, software: info.software, threads: info.threads };
-  return { backend: info.backend, threads: info.threads };
+  return moduleOf(info.backend).record(info);
 }

@@ -4,15 +4,16 @@
  * not yet supported in gradients"); DeepLab needs them on every backend.
  * Undilated cases keep going to the backend's backprop kernels (on wasm,
  * ours from wasm-kernels.ts), and so do dilated ones where the backend's
- * kernels take dilations (tensorflow, see tensorflow.ts); elsewhere dilated
- * ones use the compositions in conv-grad.ts, which run on any backend.
+ * engine says its kernels take them (dilated-backprop.ts); elsewhere
+ * dilated ones use the compositions in conv-grad.ts, which run on any
+ * backend.
  */
 import { tf } from './tf.js';
 import { resizeBilinearGrad } from './resize-grad.js';
 import { batchNormGrad } from './batchnorm-grad.js';
 import { reluGradConfig } from './relu-grad.js';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grad.js';
-import { backpropTakesDilations } from './tensorflow.js';
+import { backpropTakesDilations } from './dilated-backprop.js';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 

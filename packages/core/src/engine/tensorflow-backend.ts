@@ -1,9 +1,9 @@
 /**
  * The part of tfjs-node's NodeJSKernelBackend that seg's tensorflow kernels
- * call (TensorFlow ops by name, with TF attributes), shared by tensorflow.ts,
- * batchnorm-train.ts and relu-grad.ts.
+ * call (TensorFlow ops by name, with TF attributes), shared by tensorflow.ts
+ * and tensorflow-fast-paths.ts.
  */
-import { tf } from './tf.js';
+import type { tf } from './tf.js';
 
 export interface OpAttr {
   name: string;
@@ -24,11 +24,6 @@ export interface NodeBackend {
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[], n: number): tf.Tensor[];
   isUsingGpuDevice?: boolean;
-}
-
-/** tfjs-node's backend when it is the active one, else undefined. */
-export function activeNodeBackend(): NodeBackend | undefined {
-  return tf.getBackend() === 'tensorflow' ? (tf.backend() as unknown as NodeBackend) : undefined;
 }
 
 /** The `T: float` attribute every float op takes. */

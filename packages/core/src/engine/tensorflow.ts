@@ -1,18 +1,22 @@
 /**
- * TensorFlow's engine through tfjs-node (or tfjs-node-gpu), whose addon
- * @seg/core's postinstall builds (scripts/setup-tensorflow.mjs).
+ * TensorFlow through tfjs-node (or tfjs-node-gpu), whose addon @seg/core's
+ * postinstall builds (scripts/setup-tensorflow.mjs): loading it, and seg's
+ * kernels on it. The engine's module, tensorflow-engine.ts, loads this.
  *
  * tfjs-node 4.22's convolution-backprop and pooling kernels accept only
  * 'valid' and 'same'; our layers use PyTorch-style numeric pads (and tfjs's
  * explicit ones). TensorFlow's own ops take EXPLICIT padding, so the kernels
  * below pass every padding through as TF padding attributes, never as a
  * padded copy. Convolution backprops also take dilations, which TensorFlow
- * computes natively (gradients.ts sends dilated backprops here instead of
- * the composition the other backends need).
+ * computes natively (registered in dilated-backprop.ts, so gradients.ts
+ * sends dilated backprops here instead of the composition the other
+ * backends need).
  */
 import { availableParallelism } from 'node:os';
 import { tf } from './tf.js';
 import { floatType, type NodeBackend, type OpAttr } from './tensorflow-backend.js';
+import { fastPathKernels } from './tensorflow-fast-paths.js';
+import { registerDilatedBackprop, type DilatedBackpropCheck } from './dilated-backprop.js';
 import { withTensorflowLog } from './tensorflow-log.js';
 
 export const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -340,9 +344,11 @@ export interface TensorflowInfo {
 
 /**
  * Loads tfjs-node-gpu or tfjs-node, whichever is installed and built (GPU
- * first), and registers the kernels above. (The caller registers seg's
- * gradients again afterwards: loading tfjs-node re-registers tfjs-core's.) Returns undefined when neither
- * is installed; throws with the reason when one is installed but broken.
+ * first), and registers the kernels above over the ones it registers as it
+ * loads, and seg's fast paths. (The caller registers seg's gradients again
+ * afterwards: loading tfjs-node re-registers tfjs-core's.) Returns undefined
+ * when neither is installed; throws with the reason when one is installed
+ * but broken.
  */
 export async function loadTensorflow(threads?: number): Promise<TensorflowInfo | undefined> {
   // TensorFlow reads these when the library loads, not later; a level the user set stands.
@@ -366,10 +372,11 @@ export async function loadTensorflow(threads?: number): Promise<TensorflowInfo |
     if (failures.length) throw new Error(`the tensorflow engine is installed but does not load (${failures.join('; ')}); see node_modules/.cache/seg-tensorflow/setup.log`);
     return undefined;
   }
-  for (const k of kernels) {
+  for (const k of [...kernels, ...fastPathKernels]) {
     if (tf.getKernel(k.kernelName, 'tensorflow')) tf.unregisterKernel(k.kernelName, 'tensorflow');
     tf.registerKernel(k);
   }
+  registerDilatedBackprop('tensorflow', backpropTakesDilations);
   await tf.setBackend('tensorflow');
   await tf.ready();
   const b = tf.backend() as unknown as NodeBackend;
@@ -383,24 +390,15 @@ export async function loadTensorflow(threads?: number): Promise<TensorflowInfo |
 }
 
 /**
- * Whether the active backend's own backprop kernels compute this dilated
- * convolution's gradients. On tensorflow: Conv2D's, when its padding is
- * VALID or SAME (TF's CPU kernels refuse dilations with EXPLICIT pads);
- * never the depthwise ones (TF's CPU kernels return wrong values for
+ * Whether TensorFlow's own backprop kernels compute this dilated
+ * convolution's gradients: Conv2D's, when its padding is VALID or SAME
+ * (TF's CPU kernels refuse dilations with EXPLICIT pads); never the
+ * depthwise ones (TF's CPU kernels return wrong values for
  * dilations > 1: measured, max error 6.8 on a 12x11x4 input with SAME).
  * Those go to conv-grad.ts's compositions, which on tensorflow are made of
  * TF's own forward convolutions; seg says so once.
  */
-export function backpropTakesDilations(
-  depthwise: boolean,
-  xShape: number[],
-  filterShape: number[],
-  strides: Pair,
-  pad: Pad,
-  dilations: Pair,
-  dimRoundingMode?: Rounding,
-): boolean {
-  if (tf.getBackend() !== 'tensorflow') return false;
+const backpropTakesDilations: DilatedBackpropCheck = (depthwise, xShape, filterShape, strides, pad, dilations, dimRoundingMode) => {
   if (!depthwise) {
     const g = conv2dInfo(xShape, filterShape, { strides, pad, dilations, dimRoundingMode }, false);
     if (tfPadding(g) === 'EXPLICIT') noteComposite('dilated convolutions with padding other than VALID or SAME');
@@ -410,7 +408,7 @@ export function backpropTakesDilations(
   }
   noteComposite('dilated depthwise convolutions (TensorFlow\'s CPU kernels are wrong for them)');
   return false;
-}
+};
 
 const noted = new Set<string>();
 

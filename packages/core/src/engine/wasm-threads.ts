@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tf } from './tf.js';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
-import { WasmOutOfMemory } from './out-of-memory.js';
+import { WasmOutOfMemory } from './wasm-engine.js';
 
 const require = createRequire(import.meta.url);
 

@@ -8,7 +8,7 @@
  */
 import { tf, type tfl } from '../engine/tf.js';
 import { CAFFE_BGR_MEAN } from '../layers/imagenet-input.js';
-import type { Network } from './predict.js';
+import type { Network } from './network.js';
 
 /**
  * The value each channel is padded with. mmsegmentation pads the normalised

@@ -9,6 +9,7 @@ import { asOutOfMemory } from '../engine/out-of-memory.js';
 import type { Sample } from '../data/types.js';
 import { withoutAuxiliary } from '../models/auxiliary.js';
 import { paddedToMultiple } from './pad-to-multiple.js';
+import type { Network } from './network.js';
 
 export interface InferOptions {
   mode?: 'whole' | 'slide' | 'tile';
@@ -34,18 +35,7 @@ export interface Prediction {
   labels: Uint8Array;
 }
 
-/**
- * What inference runs: a tfjs model, or the same model on another engine
- * (the onnx engine's OnnxNetwork). `logits` maps an NHWC batch to NHWC
- * logits; the caller owns (and disposes) both.
- */
-export interface Network {
-  /** Input [height, width, channels]; null where any value works. */
-  readonly inputShape: (number | null)[];
-  logits(x: tf.Tensor4D): Promise<tf.Tensor4D>;
-  /** The tfjs model it runs, where there is one (its input transform sets the padding value). */
-  readonly model?: tfl.LayersModel;
-}
+export type { Network } from './network.js';
 
 /** A tfjs model as a Network: its first output; auxiliary heads are not computed. */
 export function tfjsNetwork(model: tfl.LayersModel): Network {

@@ -41,7 +41,6 @@ export interface ConvBnArgs extends ConvGeometryArgs {
   epsilon?: number;
   useBias?: boolean;
   frozenStatistics?: boolean;
-  seed?: number;
 }
 
 export class ConvBn extends ConvBase {
@@ -68,7 +67,7 @@ export class ConvBn extends ConvBase {
     this.epsilon = args.epsilon ?? 1e-5;
     this.useBias = args.useBias ?? false;
     this.frozenStatistics = args.frozenStatistics ?? false;
-    this.seed = initializerSeed(args.seed);
+    this.seed = initializerSeed();
   }
 
   protected outChannels(): number {

@@ -14,7 +14,6 @@ export interface Conv2DArgs extends ConvGeometryArgs {
   useBias?: boolean;
   kernelInitializer?: Initializer | string;
   biasInitializer?: Initializer | string;
-  seed?: number;
 }
 
 function initializer(v: Initializer | string | undefined, fallback: () => Initializer, seed?: number) {
@@ -37,7 +36,7 @@ export class Conv2D extends ConvBase {
     super(args);
     this.filters = args.filters;
     this.useBias = args.useBias ?? true;
-    const seed = initializerSeed(args.seed);
+    const seed = initializerSeed();
     this.kernelInit = initializer(args.kernelInitializer, () => tfl.initializers.heNormal({ seed }), seed);
     this.biasInit = initializer(args.biasInitializer, () => tfl.initializers.zeros());
   }
@@ -70,7 +69,6 @@ export class Conv2D extends ConvBase {
 export interface DepthwiseConv2DArgs extends ConvGeometryArgs {
   depthMultiplier?: number;
   useBias?: boolean;
-  seed?: number;
 }
 
 /** Depthwise convolution, weights [KH, KW, C, M] (+ bias [C*M]), with dilation. */
@@ -86,7 +84,7 @@ export class DepthwiseConv2D extends ConvBase {
     super(args);
     this.depthMultiplier = args.depthMultiplier ?? 1;
     this.useBias = args.useBias ?? false;
-    this.seed = initializerSeed(args.seed);
+    this.seed = initializerSeed();
   }
 
   protected outChannels(inChannels: number): number {

@@ -2,10 +2,12 @@
  * Where a model's randomness comes from, so that one seed reproduces a run.
  *
  * tfjs reads a seed of 0 as "no seed" (`seed ? seed : Math.random()`), and an
- * initializer given none draws from Math.random. Inside `seededBuild(seed, fn)`
- * every random initializer takes the next value of a stream derived from
- * `seed`, in construction order (a layer's own seed is then ignored);
- * outside one, a layer's own seed is used, mapped away from 0.
+ * initializer given none draws from Math.random. Initial weights are seeded
+ * one way only: inside `seededBuild(seed, fn)` every random initializer
+ * takes the next value of a stream derived from `seed`, in construction
+ * order. Layers and blocks take no seed of their own; a model, or a test's
+ * small net, that needs reproducible weights is built inside seededBuild.
+ * Built outside one, its initializers draw from Math.random.
  *
  * Dropout masks are drawn from (the run's seed, the iteration, the layer's
  * name), which the trainer sets before each step: a resumed run draws the
@@ -37,10 +39,9 @@ export function seededBuild<T>(seed: number | undefined, build: () => T): T {
   }
 }
 
-/** The seed for the next random initializer. */
-export function initializerSeed(local?: number): number | undefined {
-  if (scope) return mixSeed(scope.seed, scope.count++);
-  return local === undefined ? undefined : mixSeed(0, local);
+/** The seed for the next random initializer: the build's stream, or undefined (Math.random) outside seededBuild. */
+export function initializerSeed(): number | undefined {
+  return scope ? mixSeed(scope.seed, scope.count++) : undefined;
 }
 
 /** Called by the trainer before each step (undefined after training). */

@@ -3,7 +3,7 @@
  * that @seg/core/names can tell them without loading tfjs (registry.ts adds
  * to it).
  */
-import type { ModelSpec } from './registry.js';
+import type { ModelSpec } from './model-spec.js';
 
 export const registered = new Map<string, ModelSpec>();
 

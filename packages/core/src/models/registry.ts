@@ -1,60 +1,15 @@
 /**
- * The model registry: each architecture package registers its zoo names
- * (ZOO.md) with a builder; the CLI and benchmarks look them up here.
+ * The model registry: each architecture package registers its models by
+ * name with a builder and what the papers state of them (docs/zoo.md); the
+ * CLI, the benchmarks and the tests read them here.
  */
-import type { tfl } from '../engine/tf.js';
 import { seededBuild } from '../layers/seeds.js';
 import { InputError } from '../errors/input-error.js';
 import { assertPretrainedAvailable, type Pretrained } from '../backbones/pretrained.js';
 import { registered as models } from './registered.js';
+import type { BuildOptions, ModelSpec } from './model-spec.js';
 
-export interface BuildOptions {
-  classes?: number;
-  /** Input [height, width]; null dims where the model accepts any size. */
-  size?: [number | null, number | null];
-  channels?: number;
-  width?: number;
-  seed?: number;
-  /** Start the backbone from these weights (models whose spec lists them in `pretrained`). */
-  pretrained?: Pretrained;
-  /** Build the training-only auxiliary heads too (models whose spec has `auxiliaryLosses`). */
-  auxiliary?: boolean;
-}
-
-export interface ModelSpec {
-  name: string;
-  package: string;
-  build: (o?: BuildOptions) => tfl.LayersModel;
-  /** Valid-convolution models segment large images with overlap-tile at this input size. */
-  tile?: [number, number];
-  /**
-   * Default input [h, w, c] and classes of a model that is not in ZOO.md (a
-   * paper's variant, e.g. SegNet-Basic): `seg models` lists it with these.
-   */
-  input?: [number, number, number];
-  classes?: number;
-  /** Models whose input sides are constrained (U-Net's even size at every pooling): the rule, and the test of one side. */
-  inputSides?: { rule: string; valid: (side: number) => boolean };
-  /**
-   * Models that take only sides divisible by this (skips joined uncropped
-   * after that much pooling: U-Net with padded convolutions): training
-   * checks --size against it (it gives `inputSides`), inference and
-   * evaluation pad other sizes up to it and crop the logits back.
-   */
-  sizeMultiple?: number;
-  /** The backbone's name (`resnet50`, `vgg16` ...), for the sentence that refuses weights it lacks. */
-  backbone?: string;
-  /** The pretrained weights its builder accepts (BuildOptions.pretrained). */
-  pretrained?: Pretrained[];
-  /** Layers of its pretrained backbone (a regular expression), for a lower learning rate there. */
-  backboneLayers?: string;
-  /**
-   * The paper's loss weight of each auxiliary output (models/auxiliary.ts),
-   * by output name, e.g. PSPNet's { aux_upsample: 0.4 }; built when
-   * BuildOptions.auxiliary is set.
-   */
-  auxiliaryLosses?: Record<string, number>;
-}
+export type { BuildOptions, ModelSpec } from './model-spec.js';
 
 /** One sentence (an InputError) unless `spec` accepts `pretrained` weights. */
 export function checkPretrained(spec: ModelSpec, pretrained: string): void {
@@ -65,11 +20,18 @@ export function checkPretrained(spec: ModelSpec, pretrained: string): void {
 }
 
 
-/** Registers a zoo model; its builder runs with every initializer seeded from BuildOptions.seed (0 when unset). */
+/**
+ * Registers a model. Its builder runs with every initializer seeded from
+ * BuildOptions.seed (0 when unset), and takes the stated input and classes
+ * where the options leave them out, so those are the defaults everywhere.
+ */
 export function registerModel(spec: ModelSpec): void {
   const m = spec.sizeMultiple;
   const sides = spec.inputSides ?? (m && m > 1 ? { rule: `each side must be a multiple of ${m} (its skips join the upsampled features uncropped)`, valid: (s: number) => s > 0 && s % m === 0 } : undefined);
-  models.set(spec.name, { ...spec, ...(sides ? { inputSides: sides } : {}), build: (o) => seededBuild(o?.seed ?? 0, () => spec.build(o)) });
+  const [h, w, c] = spec.input ?? [];
+  const defaults: BuildOptions = { ...(h && w ? { size: [h, w] } : {}), ...(c ? { channels: c } : {}), ...(spec.classes ? { classes: spec.classes } : {}) };
+  const withDefaults = (o: BuildOptions = {}): BuildOptions => ({ ...defaults, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) });
+  models.set(spec.name, { ...spec, ...(sides ? { inputSides: sides } : {}), build: (o) => seededBuild(o?.seed ?? 0, () => spec.build(withDefaults(o))) });
 }
 
 /**

@@ -94,20 +94,6 @@ export interface ProfileBase {
   valImages: number;
 }
 
-/** What a CamVid replication's run takes from its profile: the schedule, one checkpoint at the end (the last one is scored), 20 log lines, no progress bar. */
-export function profileTraining(p: ProfileBase, runDir: string, seed: number) {
-  return { iters: p.iters, batchSize: p.batch, optimizer: p.optimizer, seed, runDir, checkpointEvery: p.iters, logEvery: Math.max(1, Math.floor(p.iters / 20)), quiet: true };
-}
-
-/** Where a replication reads and writes (experiments/<paper>/src/replicate.ts takes these). */
-export interface ReplicationOptions<P> {
-  profile: P;
-  dataDir: string;
-  runsDir: string;
-  reportsDir: string;
-  log?: (s: string) => void;
-}
-
 /** Where a replication reads and writes; each may be moved by an environment variable (a cluster's shared mount). */
 export interface ReplicationDirs {
   /** The dataset's folder: under SEG_DATA_DIR (seg data), or the copy that ships with seg (ISBI's training slices). */
@@ -270,11 +256,11 @@ export function claimVerdict(a: MeanSd, b: MeanSd, o: { lowerIsBetter?: boolean;
  * ("on val and on test"); `seeds` is the seed count a side, which bounds the
  * exact permutation p from below at 2 / C(2n, n).
  */
-export function verdictMethod(o: { seeds: number; scope?: string }): string {
+export function verdictMethod(o: { seeds: number; scope?: string; paired?: string }): string {
   let arrangements = 1;
   for (let i = 1; i <= o.seeds; i++) arrangements = (arrangements * (o.seeds + i)) / i;
   const floor = Math.min(1, 2 / arrangements);
-  return `Verdicts: Welch's t-test over seeds at α 0.05 (core's report/statistics.ts)${o.scope ? `, ${o.scope}` : ''}; "pooled sd" is the gap in units of the pooled seed standard deviation; the exact permutation p cannot go below ${Number(floor.toPrecision(2))} with ${o.seeds} seed${o.seeds === 1 ? '' : 's'} a side; a claim "not resolved" states roughly how many seeds per variant would resolve a gap of its size (80% power).`;
+  return `Verdicts: Welch's t-test over seeds at α 0.05 (core's report/statistics.ts)${o.scope ? `, ${o.scope}` : ''}; "pooled sd" is the gap in units of the pooled seed standard deviation; the exact permutation p cannot go below ${Number(floor.toPrecision(2))} with ${o.seeds} seed${o.seeds === 1 ? '' : 's'} a side; a claim "not resolved" states roughly how many seeds per variant would resolve a gap of its size (80% power).${o.paired ? ` Claims on the same trained nets (${o.paired}) use the paired t-test over seeds instead, at the same α.` : ''}`;
 }
 
 /** reports/<paper>/results.json as a replication wrote it, with one sentence when it is missing or unreadable. */

@@ -19,18 +19,17 @@ export interface AsppV2Options {
   /** 'vgg': fc6-fc7-fc8 per branch; 'conv': one 3x3 conv per branch. */
   branch: 'vgg' | 'conv';
   width?: number;
-  seed: number;
 }
 
 /** One branch of the pyramid: the scores at one sampling rate. */
 function asppBranch(x: T, rate: number, i: number, o: AsppV2Options): T {
   const name = o.rates.length === 1 ? '' : `aspp${i}_`;
-  if (o.branch === 'conv') return atrousConv(x, o.classes, rate, { name: `${name || 'aspp0_'}conv`, seed: o.seed + i });
-  let y = convRelu(x, scaled(1024, o.width), { kernel: 3, dilation: rate, name: `${name}fc6`, seed: o.seed + 3 * i });
+  if (o.branch === 'conv') return atrousConv(x, o.classes, rate, { name: `${name || 'aspp0_'}conv` });
+  let y = convRelu(x, scaled(1024, o.width), { kernel: 3, dilation: rate, name: `${name}fc6` });
   y = dropout(y, 0.5, { name: `${name}drop6` });
-  y = convRelu(y, scaled(1024, o.width), { kernel: 1, name: `${name}fc7`, seed: o.seed + 3 * i + 1 });
+  y = convRelu(y, scaled(1024, o.width), { kernel: 1, name: `${name}fc7` });
   y = dropout(y, 0.5, { name: `${name}drop7` });
-  return conv(y, o.classes, { kernel: 1, name: `${name}fc8`, seed: o.seed + 3 * i + 2 });
+  return conv(y, o.classes, { kernel: 1, name: `${name}fc8` });
 }
 
 export function asppV2(x: T, o: AsppV2Options): T {

@@ -15,21 +15,20 @@ export interface AsppV3Options {
   imagePooling: boolean;
   separable: boolean;
   width?: number;
-  seed: number;
 }
 
 export function asppV3(x: T, o: AsppV3Options): T {
   const c = scaled(256, o.width);
-  const branches: T[] = [convBnRelu(x, c, { kernel: 1, name: 'aspp_conv1x1', seed: o.seed })];
+  const branches: T[] = [convBnRelu(x, c, { kernel: 1, name: 'aspp_conv1x1' })];
   o.rates.forEach((rate, i) => {
-    const opts = { kernel: 3, dilation: rate, name: `aspp_atrous${i + 1}`, seed: o.seed + 2 * (i + 1) };
+    const opts = { kernel: 3, dilation: rate, name: `aspp_atrous${i + 1}` };
     branches.push(o.separable ? separableConvBnRelu(x, c, opts) : convBnRelu(x, c, opts));
   });
   if (o.imagePooling) {
     const pooled = adaptiveAvgPool(x, 1, 'aspp_image_pool');
-    const p = convBnRelu(pooled, c, { kernel: 1, name: 'aspp_image_conv', seed: o.seed + 20 });
+    const p = convBnRelu(pooled, c, { kernel: 1, name: 'aspp_image_conv' });
     branches.push(resize(p, { like: x, name: 'aspp_image_up' }));
   }
   const cat = tfl.layers.concatenate({ name: 'aspp_concat' }).apply(branches) as T;
-  return convBnRelu(cat, c, { kernel: 1, name: 'aspp_project', seed: o.seed + 21 });
+  return convBnRelu(cat, c, { kernel: 1, name: 'aspp_project' });
 }

@@ -8,13 +8,13 @@ import { convBnRelu, resize, scaled, separableConvBnRelu, tfl } from '@seg/core'
 
 type T = tfl.SymbolicTensor;
 
-export function decoderV3plus(aspp: T, lowLevel: T, o: { separable: boolean; width?: number; seed: number }): T {
-  const low = convBnRelu(lowLevel, scaled(48, o.width), { kernel: 1, name: 'decoder_reduce', seed: o.seed });
+export function decoderV3plus(aspp: T, lowLevel: T, o: { separable: boolean; width?: number }): T {
+  const low = convBnRelu(lowLevel, scaled(48, o.width), { kernel: 1, name: 'decoder_reduce' });
   const up = resize(aspp, { like: lowLevel, name: 'decoder_up' });
   let y = tfl.layers.concatenate({ name: 'decoder_concat' }).apply([up, low]) as T;
   const c = scaled(256, o.width);
   for (let i = 1; i <= 2; i++) {
-    const opts = { kernel: 3, name: `decoder_conv${i}`, seed: o.seed + 2 * i };
+    const opts = { kernel: 3, name: `decoder_conv${i}` };
     y = o.separable ? separableConvBnRelu(y, c, opts) : convBnRelu(y, c, opts);
   }
   return y;
