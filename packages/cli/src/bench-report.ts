@@ -56,7 +56,7 @@ export async function writeBenchReport(dir: string, rows: BenchRow[], o: { threa
     // no earlier report (or an unreadable one): start afresh
   }
   const fresh = new Set(rows.map(key));
-  // Registration order (models no longer registered last), then engine order, inference before training.
+  // Registration order, then engine order, inference before training.
   const order = registeredModels().map((m) => m.name);
   const modelRank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
   const rank = (r: BenchRow) => [modelRank(r.model), (BENCH_ENGINES as readonly string[]).indexOf(r.engine), r.mode === 'inference' ? 0 : 1];
