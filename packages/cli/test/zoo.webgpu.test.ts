@@ -9,7 +9,7 @@ import { initEngine, modelSpec, registeredModels, softmaxCrossEntropy, tf, train
 import { deeplab } from '@seg/deeplab';
 import { loadPackages } from '../src/registry.js';
 
-// DeepLab v3+ as ZOO.md builds it (deeplabv3plus-resnet50).
+// DeepLab v3+ as docs/zoo.md builds it (deeplabv3plus-resnet50).
 const V3PLUS = { backbone: 'resnet50' as const, head: 'aspp-v3' as const, outputStride: 16 as const, multiGrid: [1, 2, 4], imagePooling: true, decoder: true };
 // The ResNet-50 start the replications fine-tune (Caffe layout, batch norm frozen), here from a seed rather than ImageNet.
 const CAFFE_FROZEN = { backboneLayout: 'caffe' as const, frozenBatchNorm: true, pretrained: null };

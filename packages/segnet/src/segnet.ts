@@ -20,7 +20,7 @@ export interface SegNetOptions {
   seed?: number;
 }
 
-/** The decoder's convolutions per stage, deepest first (the tutorial's segnet_train.prototxt, ZOO.md). */
+/** The decoder's convolutions per stage, deepest first (the tutorial's segnet_train.prototxt, docs/zoo.md). */
 export const SEGNET_DECODER: number[][] = [
   [512, 512, 512],
   [512, 512, 256],

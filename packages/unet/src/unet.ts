@@ -104,8 +104,8 @@ export function unet(o: UNetOptions = {}): tfl.LayersModel {
   });
 }
 
-/** ZOO.md's `unet`: valid convolutions, 572x572x1 -> 388x388x2. */
+/** docs/zoo.md's `unet`: valid convolutions, 572x572x1 -> 388x388x2. */
 export const unetPaper = (o: UNetOptions = {}) => unet({ padding: 'valid', batchNorm: false, ...o });
 
-/** ZOO.md's `unet-same-bn`: same-padded conv-bn-relu, 512x512x1 -> 512x512x2 (any size divisible by 16). */
+/** docs/zoo.md's `unet-same-bn`: same-padded conv-bn-relu, 512x512x1 -> 512x512x2 (any size divisible by 16). */
 export const unetSameBn = (o: UNetOptions = {}) => unet({ padding: 'same', batchNorm: true, ...o });

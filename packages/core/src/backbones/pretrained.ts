@@ -27,7 +27,7 @@ const NAMES: Record<string, string> = { resnet50: 'ResNet-50', resnet101: 'ResNe
 export interface BackboneStartOptions {
   /** 'imagenet': the ResNet-50 backbone starts from ImageNet (Caffe's layout, which the weights have); other backbones are refused. */
   pretrained?: Pretrained | null;
-  /** 'torchvision' (ZOO.md's counts) or 'caffe' (the ImageNet weights' layout); 'caffe' when pretrained. */
+  /** 'torchvision' (docs/zoo.md's counts) or 'caffe' (the ImageNet weights' layout); 'caffe' when pretrained. */
   backboneLayout?: ResNetLayout;
   /** The backbone's batch norm in inference mode while training (caffe layout); default: on when pretrained. */
   frozenBatchNorm?: boolean;

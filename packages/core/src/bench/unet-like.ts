@@ -1,6 +1,6 @@
 /**
  * The engine benchmark's fixture: a U-Net-shaped net (Ronneberger et al.
- * 2015, Fig. 1) with same-padded conv-bn-relu, the shape of ZOO.md's
+ * 2015, Fig. 1) with same-padded conv-bn-relu, the shape of docs/zoo.md's
  * unet-same-bn. @seg/unet holds the real model; core cannot import it.
  */
 import { tfl } from '../engine/tf.js';

@@ -1,6 +1,6 @@
 /**
  * Convolution (no bias) -> batch normalisation -> optional ReLU as one layer
- * with one hand-written gradient ("conv-bn-relu" in ZOO.md).
+ * with one hand-written gradient ("conv-bn-relu" in docs/zoo.md).
  *
  * Why one op: composed from tfjs ops, a training step keeps ~6 activation-
  * sized tensors per block alive for the backward pass (conv output, centred,
