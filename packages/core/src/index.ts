@@ -55,6 +55,7 @@ export { writeError } from './io/write-error.js';
 export { InputError, RunFailure, OutOfMemory, TrainingDiverged } from './errors/input-error.js';
 export { isOutOfMemory, asOutOfMemory } from './engine/out-of-memory.js';
 export { encodeNpy, parseNpy, type NpyArray } from './io/npy.js';
+export { readMat, rowMajor2d, type MatNumericClass, type MatValue } from './io/mat5.js';
 export { atomicWriteFile } from './io/atomic-write.js';
 export { timeTask, type Timing } from './bench/timing.js';
 export { peakRssMb, resetPeakRss, rssMb } from './bench/memory.js';
