@@ -56,6 +56,7 @@ export { InputError, RunFailure, OutOfMemory, TrainingDiverged } from './errors/
 export { isOutOfMemory, asOutOfMemory } from './engine/out-of-memory.js';
 export { encodeNpy, parseNpy, type NpyArray } from './io/npy.js';
 export { readMat, rowMajor2d, type MatNumericClass, type MatValue } from './io/mat5.js';
+export { extractTar, type ExtractOptions, type TarEntry } from './io/tar.js';
 export { readSafetensors, readSafetensorsHeader, type SafetensorsDtype, type SafetensorsEntry, type SafetensorsHeader } from './io/safetensors.js';
 export { atomicWriteFile } from './io/atomic-write.js';
 export { timeTask, type Timing } from './bench/timing.js';
