@@ -1,4 +1,5 @@
-import { engineInfo, tf } from '../src/index.js';
+import { expect } from 'vitest';
+import { engineInfo, InputError, tf } from '../src/index.js';
 
 /** Deterministic uniform values in [-1, 1). */
 export function seeded(n: number, seed: number): Float32Array {
@@ -45,4 +46,11 @@ export function engineName(): EngineName {
   const info = engineInfo();
   if (!info) throw new Error('initEngine() must run before engineName()');
   return info.backend as EngineName;
+}
+
+/** The one sentence an InputError says when `p` rejects (the test fails when it resolves, or rejects otherwise). */
+export async function refusal(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(InputError);
+  return (err as Error).message;
 }

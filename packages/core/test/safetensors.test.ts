@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError, readSafetensors, readSafetensorsHeader } from '../src/index.js';
+import { refusal } from './helpers.js';
+import { readSafetensors, readSafetensorsHeader } from '../src/index.js';
 
 const SMALL = path.join(__dirname, 'fixtures', 'safetensors', 'small.safetensors');
 const dir = mkdtempSync(path.join(tmpdir(), 'seg-safetensors-'));
@@ -23,12 +24,6 @@ function written(name: string, header: object, data: Uint8Array): string {
   const file = path.join(dir, name);
   writeFileSync(file, Buffer.concat([len, json, data]));
   return file;
-}
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(InputError);
-  return (err as Error).message;
 }
 
 describe('readSafetensors', () => {

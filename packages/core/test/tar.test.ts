@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extractTar, InputError } from '../src/index.js';
+import { refusal } from './helpers.js';
+import { extractTar } from '../src/index.js';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'archives');
 const LONG = `VOCdevkit/VOC2012/${'a'.repeat(120)}.txt`;
@@ -17,12 +18,6 @@ const dir = mkdtempSync(path.join(tmpdir(), 'seg-tar-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const read = (root: string, name: string) => readFileSync(path.join(root, name));
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(InputError);
-  return (err as Error).message;
-}
 
 describe('extractTar', () => {
   it("extracts SBD's gzipped layout, byte for byte", async () => {
