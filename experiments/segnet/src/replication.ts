@@ -13,7 +13,7 @@ import {
   atomicWriteFile,
   CAMVID_CLASSES,
   camvid,
-  camvidSplit,
+  camvidSplits,
   countTrainableParams,
   datasetMedianFrequency,
   engineInfo,
@@ -21,6 +21,7 @@ import {
   fileSystem,
   infer,
   labelOverlay,
+  once,
   loadOnnxRuntime,
   OnnxNetwork,
   slugify,
@@ -30,6 +31,7 @@ import {
   timeTask,
   trainOrDiverged,
   writePng,
+  type CamvidSplits,
   type Dataset,
   type EvalOptions,
   type EvalResult,
@@ -39,18 +41,10 @@ import { decoderStorage, segnetBasic } from '@seg/segnet';
 import { CLAIMS, PROFILES, TUTORIAL_WEIGHTS, VARIANTS, type Balancing, type DecoderCost, type Metrics, type Profile, type RunResult, type Scores, type Variant } from './profiles.js';
 import { writeReport, type Results } from './report.js';
 
-interface Data {
-  train: () => Promise<Dataset>;
-  val: () => Promise<Dataset>;
-  test: () => Promise<Dataset>;
+interface Data extends CamvidSplits {
   /** The full-resolution training labels the median-frequency weights are computed from. */
   labels: () => Promise<Dataset>;
 }
-
-const once = <T>(load: () => Promise<T>) => {
-  let p: Promise<T> | undefined;
-  return () => (p ??= load());
-};
 
 const scores = (e: EvalResult): Scores => ({ global: e.pixel_acc, class_avg: e.mean_acc, miou: e.miou, bf: e.bf ?? 0 });
 
@@ -89,9 +83,7 @@ export const replication: ReplicationDefinition<Profile, Variant, Data, Metrics>
   packages: ['@seg/segnet'],
   profiles: PROFILES,
   data: (p, dir) => ({
-    train: once(() => camvidSplit(dir, 'train', p.downscale, p.trainImages)),
-    val: once(() => camvidSplit(dir, 'val', p.downscale, p.valImages)),
-    test: once(() => camvidSplit(dir, 'test', p.downscale, p.testImages)),
+    ...camvidSplits(p, dir),
     labels: once(async () => {
       const all = await camvid(dir, 'train');
       return subset(all, Array.from({ length: Math.min(p.trainImages, all.length) }, (_, i) => i), 'camvid-train');
