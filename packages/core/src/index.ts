@@ -57,6 +57,7 @@ export { isOutOfMemory, asOutOfMemory } from './engine/out-of-memory.js';
 export { encodeNpy, parseNpy, type NpyArray } from './io/npy.js';
 export { readMat, rowMajor2d, type MatNumericClass, type MatValue } from './io/mat5.js';
 export { extractTar, type ExtractOptions, type TarEntry } from './io/tar.js';
+export { extractZip } from './io/zip.js';
 export { readSafetensors, readSafetensorsHeader, type SafetensorsDtype, type SafetensorsEntry, type SafetensorsHeader } from './io/safetensors.js';
 export { atomicWriteFile } from './io/atomic-write.js';
 export { timeTask, type Timing } from './bench/timing.js';
