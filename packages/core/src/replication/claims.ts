@@ -4,7 +4,7 @@
  * paired comparison: CRF on/off, two output strides of one net) or are
  * trained apart (two variants, a sample of seeds each).
  */
-import { claimVerdict, meanSd, type MeanSd } from '../report/experiment.js';
+import { claimVerdict, formatP, meanSd, type MeanSd } from '../report/experiment.js';
 import { studentTTwoSided } from '../report/statistics.js';
 
 /** A run as result.json holds it: matched by its fields (`variant`, DeepLab's `init`) and read by a metric path. */
@@ -68,16 +68,15 @@ export function judgeClaim(runs: RunLike[], c: Claim): string {
   if (!c.paired) return claimVerdict(sideStats(runs, c.a, c.metric, scale), sideStats(runs, c.b, c.metricB ?? c.metric, scale), { lowerIsBetter: c.lowerIsBetter, digits, unit: c.unit });
   const b = new Map(sideValues(runs, c.b, c.metricB ?? c.metric, scale).map((x) => [x.seed, x.value]));
   const pairs = sideValues(runs, c.a, c.metric, scale).filter((x) => b.has(x.seed)).map((x) => [x.value, b.get(x.seed)!] as const);
-  const d = pairs.map(([x, y]) => x - y);
-  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  const gap = mean(d);
+  const d = meanSd(pairs.map(([x, y]) => x - y));
+  const gap = d.mean;
   const better = c.lowerIsBetter ? gap < 0 : gap > 0;
-  const numbers = `${mean(pairs.map((p) => p[0])).toFixed(digits)} vs ${mean(pairs.map((p) => p[1])).toFixed(digits)}, paired difference ${gap >= 0 ? '+' : ''}${gap.toFixed(digits)}${c.unit ?? ''}`;
-  if (d.length < 2) return `not tested: ${d.length} paired seed${d.length === 1 ? '' : 's'} (${numbers}; the difference ${better ? 'is' : 'is not'} in the claimed direction)`;
-  const sd = Math.sqrt(d.reduce((s, x) => s + (x - gap) ** 2, 0) / (d.length - 1));
-  const t = sd === 0 ? (gap === 0 ? 0 : Math.sign(gap) * Infinity) : gap / (sd / Math.sqrt(d.length));
-  const p = sd === 0 ? (gap === 0 ? 1 : 0) : studentTTwoSided(t, d.length - 1);
-  const stats = `${numbers} over ${d.length} seeds; paired t = ${Number.isFinite(t) ? t.toFixed(2) : String(t)}, ${p < 0.001 ? 'p < 0.001' : `p = ${p.toPrecision(2)}`}`;
+  const numbers = `${meanSd(pairs.map((p) => p[0])).mean.toFixed(digits)} vs ${meanSd(pairs.map((p) => p[1])).mean.toFixed(digits)}, paired difference ${gap >= 0 ? '+' : ''}${gap.toFixed(digits)}${c.unit ?? ''}`;
+  if (d.n < 2) return `not tested: ${d.n} paired seed${d.n === 1 ? '' : 's'} (${numbers}; the difference ${better ? 'is' : 'is not'} in the claimed direction)`;
+  const sd = d.std;
+  const t = sd === 0 ? (gap === 0 ? 0 : Math.sign(gap) * Infinity) : gap / (sd / Math.sqrt(d.n));
+  const p = sd === 0 ? (gap === 0 ? 1 : 0) : studentTTwoSided(t, d.n - 1);
+  const stats = `${numbers} over ${d.n} seeds; paired t = ${Number.isFinite(t) ? t.toFixed(2) : String(t)}, ${formatP(p)}`;
   if (p < 0.05) return `${better ? 'held' : 'did not hold: the opposite held'} (${stats})`;
   return `not resolved, ${better ? 'in the claimed direction' : 'against the claim'} on the mean (${stats})`;
 }
