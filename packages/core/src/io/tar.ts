@@ -29,6 +29,12 @@ export interface ExtractOptions {
 
 const BLOCK = 512;
 
+/** Where member `name` goes under `root`; undefined when it would land outside (a `..` or an absolute path). */
+export function memberTarget(root: string, name: string): string | undefined {
+  const target = path.resolve(root, name);
+  return target === root || target.startsWith(root + path.sep) ? target : undefined;
+}
+
 /** A numeric header field: octal text, or GNU's base-256 (high bit set) for sizes past 8 GB. */
 function numberField(b: Buffer, at: number, len: number): number {
   if (b[at]! & 0x80) {
@@ -153,8 +159,7 @@ export async function extractTar(archive: string, dest: string, o: ExtractOption
       longName = undefined;
       pax = {};
       const kind = flag === '5' ? 'directory' : flag === '0' || flag === '\0' || flag === '7' ? 'file' : undefined;
-      const target = path.resolve(root, name);
-      if (kind && !target.startsWith(root + path.sep) && target !== root) fail(`member ${name} would be written outside ${dest}; seg does not extract it`);
+      const target = memberTarget(root, name) ?? (kind ? fail(`member ${name} would be written outside ${dest}; seg does not extract it`) : root);
       if (!kind || (o.filter && !o.filter(name))) {
         // Links, devices and unwanted members are read past.
         await pipeData(kind === 'directory' ? 0 : length, name);

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
 import { InputError } from '../errors/input-error.js';
-import type { ExtractOptions, TarEntry } from './tar.js';
+import { memberTarget, type ExtractOptions, type TarEntry } from './tar.js';
 
 interface Member {
   name: string;
@@ -108,8 +108,7 @@ export async function extractZip(archive: string, dest: string, o: ExtractOption
     for (const m of await centralDirectory(fh, size, fail)) {
       const dir = m.name.endsWith('/');
       const name = m.name.replace(/\/$/, '');
-      const target = path.resolve(root, name);
-      if (!target.startsWith(root + path.sep) && target !== root) fail(`member ${m.name} would be written outside ${dest}; seg does not extract it`);
+      const target = memberTarget(root, name) ?? fail(`member ${m.name} would be written outside ${dest}; seg does not extract it`);
       if (o.filter && !o.filter(name)) continue;
       if (dir) {
         await mkdir(target, { recursive: true });
