@@ -22,7 +22,7 @@ const trainSet = downscaled(await camvid(data, 'train'), Number(ds));
 const val = downscaled(await camvid(data, 'val'), Number(ds));
 // The replication's own v3+ (profiles.ts), so the recipe is tried on the net it is chosen for.
 const v3plus = VARIANTS.find((v) => v.name === 'v3+ decoder')!.model;
-const model = deeplab({ ...v3plus, classes: 11, pretrained: 'imagenet', frozenBatchNorm: bn === 'frozen', seed: 1 });
+const model = deeplab({ ...v3plus, classes: 11, pretrained: 'imagenet-caffe', frozenBatchNorm: bn === 'frozen', seed: 1 });
 const crop: [number, number] = [Math.floor(352 / Number(ds)), Math.floor(480 / Number(ds))];
 const t0 = performance.now();
 await train(model, trainSet, {

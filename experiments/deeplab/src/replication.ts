@@ -38,7 +38,7 @@ function modelOptions(net: Net, p: Profile, seed: number): DeepLabOptions {
     width: resnet ? 1 : p.vggWidth,
     size: [null, null],
     seed,
-    ...(resnet ? { pretrained: net.init === 'imagenet' ? 'imagenet' : null, frozenBatchNorm: net.init === 'imagenet' && p.imagenet.frozenBatchNorm } : {}),
+    ...(resnet ? { pretrained: net.init === 'imagenet' ? 'imagenet-caffe' : null, frozenBatchNorm: net.init === 'imagenet' && p.imagenet.frozenBatchNorm } : {}),
   };
 }
 

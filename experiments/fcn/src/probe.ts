@@ -19,7 +19,7 @@ const val = await camvidSplit(data, 'val', ds, 101);
 const variant = (process.env.VARIANT ?? '8s') as '8s';
 const opt = process.env.OPT === 'sgd' ? { name: 'sgd' as const, lr, momentum: 0.9, weightDecay: 1e-4 } : { name: 'adam' as const, lr };
 const t0 = Date.now();
-const model = fcn({ backbone: 'resnet50', pretrained: 'imagenet', variant, scaledSkips: process.env.SCALED === '1', classes: trainSet.numClasses, size: [null, null], seed: 1 });
+const model = fcn({ backbone: 'resnet50', pretrained: 'imagenet-caffe', variant, scaledSkips: process.env.SCALED === '1', classes: trainSet.numClasses, size: [null, null], seed: 1 });
 console.log('build', (Date.now() - t0) / 1000);
 const r = await train(model, trainSet, { iters, batchSize: batch, optimizer: opt, augment: { flip: true, scale: [0.75, 1.25], crop }, lrMultipliers: process.env.BBLR ? [{ layers: CAFFE_RESNET_LAYERS, multiplier: Number(process.env.BBLR) }] : [], seed: 1, logEvery: 10, runDir: path.join(tmpdir(), `seg-fcn-probe-${Date.now()}`) });
 console.log('train', r.seconds, (r.seconds / iters).toFixed(3), 's/iter');

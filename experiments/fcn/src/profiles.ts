@@ -40,7 +40,7 @@ export const variantsOf = (p: Pick<Profile, 'name'>) => VARIANTS.filter((v) => !
 export interface Profile extends ProfileBase {
   width: number;
   backbone: 'vgg16' | 'resnet50';
-  pretrained: 'imagenet' | null;
+  pretrained: 'imagenet-caffe' | null;
   /** Learning-rate multiplier of the pretrained backbone's layers (SGD only). */
   backboneLr: number;
   testImages: number;
@@ -51,7 +51,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
   // Chosen on val (experiments/fcn/README.md has the probes): SGD lr 0.01 with the backbone at 0.1x as
   // PSPNet's and DeepLab's quick recipes; 84 base iterations are what 3 seeds of the four quick variants
   // allow in 20 minutes (a batch-8 step at 88x120 takes about 1.05 s; scoring test about 20 s).
-  quick: { name: 'quick', backbone: 'resnet50', pretrained: 'imagenet', backboneLr: 0.1, downscale: 4, crop: [88, 120], width: 1, iters: 84, batch: 8, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 }, seeds: [1, 2, 3], trainImages: 367, valImages: 101, testImages: 233 },
+  quick: { name: 'quick', backbone: 'resnet50', pretrained: 'imagenet-caffe', backboneLr: 0.1, downscale: 4, crop: [88, 120], width: 1, iters: 84, batch: 8, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 }, seeds: [1, 2, 3], trainImages: 367, valImages: 101, testImages: 233 },
   // The paper: SGD momentum 0.99, lr 1e-10 on unnormalised loss (Sec. 4.3); with a per-pixel mean loss that is lr ~1e-4.
   full: { name: 'full', backbone: 'vgg16', pretrained: null, backboneLr: 1, downscale: 1, crop: [352, 480], width: 1, iters: 20000, batch: 1, optimizer: { name: 'sgd', lr: 1e-4, momentum: 0.99, weightDecay: 5e-4 }, seeds: [1, 2, 3], trainImages: 367, valImages: 101, testImages: 233 },
 };

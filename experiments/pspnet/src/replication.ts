@@ -60,7 +60,7 @@ export const replication: ReplicationDefinition<Profile, Variant, Data, Metrics>
         width: p.width,
         size: [null, null],
         seed,
-        pretrained: imagenet ? 'imagenet' : null,
+        pretrained: imagenet ? 'imagenet-caffe' : null,
         backboneLayout: 'caffe',
         frozenBatchNorm: imagenet,
       },

@@ -29,6 +29,7 @@ const VERBS: Record<string, Verb> = {
   bench: { summary: 'latency of the zoo models on each engine', load: () => import('./verbs/bench.js') },
   crf: { summary: 'refine a probability map with the dense CRF', load: () => import('./verbs/crf.js') },
   data: { summary: 'list, fetch and verify the datasets (seg data list)', load: () => import('./verbs/data.js') },
+  weights: { summary: 'list, fetch, verify and try the ImageNet weights (seg weights list)', load: () => import('./verbs/weights.js') },
 };
 
 const USAGE = `seg <verb> [options]

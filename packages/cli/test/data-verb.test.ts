@@ -3,13 +3,13 @@
  * empty SEG_DATA_DIR and a local HTTP server (the real hosts cannot be
  * reached from the test machines; nothing is downloaded from them).
  */
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORE_DATA_DIR, downloadBytes, manifestOf, registerDataset, sha256File } from '@seg/core';
+import { CORE_DATA_DIR, datasetSource, downloadBytes, manifestOf, registerDataset, sha256File } from '@seg/core';
 import { seg } from './seg.js';
 
 const SAMPLE = path.join(CORE_DATA_DIR, 'camvid-sample');
@@ -58,11 +58,47 @@ describe('seg data', () => {
     expect(table.stdout).toMatch(/camvid\s+missing\s+0 B\s+187 MB/);
   });
 
+  it('list shows the archive datasets: download sizes, what sbd needs first, and that cityscapes comes by hand', async () => {
+    const list = JSON.parse((await seg('data', 'list', '--json')).stdout) as Record<string, unknown>[];
+    const byName = Object.fromEntries(list.map((d) => [d.name, d]));
+    expect(byName.voc2012).toMatchObject({ status: 'missing', bytes: 0, download: 1_999_639_040, path: path.join(dir, 'data', 'voc2012') });
+    expect(byName.sbd).toMatchObject({ status: 'missing', needs: ['voc2012'], downloadUnknown: true });
+    expect(byName.ade20k).toMatchObject({ status: 'missing', download: 967_382_037 });
+    expect(byName.cityscapes).toMatchObject({ status: 'missing', download: 0, byHand: ['gtFine_trainvaltest.zip', 'leftImg8bit_trainvaltest.zip'] });
+    const table = (await seg('data', 'list')).stdout;
+    expect(table).toMatch(/voc2012\s+missing\s+0 B\s+2\.0 GB\s+\S+voc2012$/m);
+    expect(table).toMatch(/sbd\s+missing\s+0 B\s+\?\s+\S+sbd \(needs voc2012\)$/m);
+    expect(table).toMatch(/ade20k\s+missing\s+0 B\s+967 MB\s+/);
+    expect(table).toMatch(/cityscapes\s+missing\s+0 B\s+by hand\s+\S+cityscapes \(zips by hand: seg data get says which\)$/m);
+  });
+
+  it('get cityscapes without its zips: one sentence with the two files, the page, the folder and the command; --from goes with get', async () => {
+    const r = await seg('data', 'get', 'cityscapes');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `seg: cityscapes is served only after a login: download gtFine_trainvaltest.zip (241 MB, packageID 1) and leftImg8bit_trainvaltest.zip (11 GB, packageID 3) from https://www.cityscapes-dataset.com/downloads/ into ${path.join(dir, 'data', 'downloads', 'cityscapes')}, then run \`seg data get cityscapes\` (or name another folder with --from DIR).`,
+    );
+    const from = path.join(dir, 'zips');
+    expect((await seg('data', 'get', 'cityscapes', '--from', from)).stderr).toMatch(new RegExp(`into ${from}, then run \`seg data get cityscapes --from ${from}\`\\.$`));
+    expect(await seg('data', 'list', '--from', from)).toMatchObject({ code: 2, stderr: 'seg: --from goes with seg data get.' });
+    expect(await seg('data', 'get', 'camvid', '--from', from)).toMatchObject({ code: 2, stderr: 'seg: --from names a folder of archives, and camvid is fetched file by file, not as archives.' });
+  });
+
+  it('train takes the new dataset names and formats: sbd is one sentence before any work; voc-aug and ade20k read their layouts', async () => {
+    const r = await seg('train', '--model', 'unet-same-bn', '--data', 'sbd');
+    expect(r.stderr).toBe(`seg: Dataset sbd is not in ${path.join(dir, 'data')}; run \`seg data get sbd\` (an archive whose size no source states to download, after voc2012), or point SEG_DATA_DIR at a data folder where seg prepared sbd/ (\`seg data verify sbd\` checks it).`);
+    const empty = path.join(dir, 'empty');
+    mkdirSync(empty, { recursive: true });
+    expect((await seg('train', '--model', 'unet-same-bn', '--data', empty, '--format', 'ade20k')).stderr).toBe(`seg: ADE20K train images folder ${path.join(empty, 'images', 'training')} does not exist.`);
+    expect((await seg('train', '--model', 'unet-same-bn', '--data', empty, '--format', 'voc-aug')).stderr).toBe(`seg: VOC augmented labels (SegmentationClassAug) folder ${path.join(empty, 'SegmentationClassAug')} does not exist.`);
+    expect((await seg('train', '--model', 'unet-same-bn', '--data', empty, '--format', 'vocaug')).stderr).toBe('seg: --format must be one of voc, voc-aug, camvid, isbi, cityscapes, ade20k, folder (got "vocaug").');
+  });
+
   it('path names the folder of a ready dataset; a missing one is one sentence with the command and its size', async () => {
     expect(await seg('data', 'path', 'isbi2012')).toMatchObject({ code: 0, stdout: path.join(CORE_DATA_DIR, 'isbi2012') });
     const r = await seg('data', 'path', 'camvid');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`seg: Dataset camvid is missing in ${path.join(dir, 'data', 'camvid')}; seg data get camvid fetches it (187 MB).`);
+    expect(r.stderr).toBe(`seg: Dataset camvid is missing in ${path.join(dir, 'data', 'camvid')}; seg data get camvid fetches it (187 MB to download).`);
   });
 
   it('train takes a dataset name for --data; a missing dataset is one sentence with its command, before the engine', async () => {
@@ -72,7 +108,7 @@ describe('seg data', () => {
   });
 
   it('refuses unknown datasets and actions in one sentence', async () => {
-    expect(await seg('data', 'get', 'camvd')).toMatchObject({ code: 2, stderr: 'seg: Unknown dataset "camvd" (did you mean "camvid"?); seg data list shows the datasets (isbi2012, camvid, sample).' });
+    expect(await seg('data', 'get', 'camvd')).toMatchObject({ code: 2, stderr: 'seg: Unknown dataset "camvd" (did you mean "camvid"?); seg data list shows the datasets (isbi2012, camvid, voc2012, sbd, ade20k, cityscapes, sample).' });
     expect(await seg('data', 'fetch', 'camvid')).toMatchObject({ code: 2, stderr: 'seg: seg data has no action "fetch"; the actions are list, get, verify, path.' });
     expect(await seg('data')).toMatchObject({ code: 2, stderr: 'seg: seg data needs an action: list, get, verify, path (see seg data --help).' });
   });
@@ -89,5 +125,27 @@ describe('seg data', () => {
     const partial = await seg('data', 'verify', 'camvid');
     expect(partial.code).toBe(2);
     expect(partial.stderr).toMatch(/^seg: 1387 of 1405 files of camvid in .* do not check out: test\.txt has 102 bytes, not 12225; test\/0001TP_008610\.png is missing; test\/0001TP_008640\.png is missing; and 1384 more; seg data get camvid fetches them again\.$/);
+  });
+
+  it('get leaves a folder it did not prepare alone, in one sentence; sbd without voc2012 is one sentence naming the command that gets voc2012', async () => {
+    const data = path.join(dir, 'data');
+    const ade = path.join(data, 'ade20k');
+    mkdirSync(ade, { recursive: true });
+    writeFileSync(path.join(ade, 'mine.txt'), 'my own unzipped copy');
+    const foreign = `seg: ${ade} holds no .seg-manifest.json, so it is not a folder seg prepared for ade20k and seg data get leaves it alone: move it away and run \`seg data get ade20k\` again, or read it as it is with --data ${ade} --format ade20k.`;
+    expect(await seg('data', 'get', 'ade20k')).toMatchObject({ code: 2, stderr: foreign });
+    expect(await seg('data', 'verify', 'ade20k')).toMatchObject({ code: 2, stderr: foreign });
+    expect(readFileSync(path.join(ade, 'mine.txt'), 'utf8')).toBe('my own unzipped copy');
+    rmSync(ade, { recursive: true });
+    // an sbd folder as seg prepares it (its manifest, with the pins of today), without voc2012 beside it
+    const sbd = path.join(data, 'sbd');
+    mkdirSync(sbd, { recursive: true });
+    const archives = datasetSource('sbd')!.archives!.map(({ urls: _u, byHand: _b, ...pin }) => pin);
+    writeFileSync(path.join(sbd, '.seg-manifest.json'), JSON.stringify({ dataset: 'sbd', archives, files: [] }));
+    const needs = `seg: Dataset sbd is prepared in ${sbd} but needs voc2012, which is not in ${data}; run \`seg data get voc2012\` (2.0 GB to download).`;
+    expect(await seg('train', '--model', 'unet-same-bn', '--data', 'sbd')).toMatchObject({ code: 2, stderr: needs });
+    expect(await seg('data', 'path', 'sbd')).toMatchObject({ code: 2, stderr: needs });
+    expect(JSON.parse((await seg('data', 'list', '--json')).stdout).find((d: { name: string }) => d.name === 'sbd')).toMatchObject({ status: 'partial', notReady: needs.slice('seg: '.length) });
+    rmSync(sbd, { recursive: true });
   });
 });

@@ -70,7 +70,7 @@ describe('nearest names', () => {
     expect(await seg('trian')).toEqual({ code: 2, stdout: '', stderr: 'seg: Unknown verb "trian"; did you mean "train"?' });
     expect(await seg('models', '--jsn')).toEqual({ code: 2, stdout: '', stderr: 'seg: seg models does not take --jsn; did you mean --json?' });
     expect(await seg('info', '--model', 'fcn8s')).toEqual({ code: 2, stdout: '', stderr: 'seg: Unknown model "fcn8s" (--model); did you mean "fcn8s-vgg16"?' });
-    expect((await seg('frobnicate')).stderr).toBe('seg: Unknown verb "frobnicate"; the verbs are models, info, train, eval, predict, export, bench, crf, data (see seg --help).');
+    expect((await seg('frobnicate')).stderr).toBe('seg: Unknown verb "frobnicate"; the verbs are models, info, train, eval, predict, export, bench, crf, data, weights (see seg --help).');
   });
 });
 

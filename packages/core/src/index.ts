@@ -25,8 +25,8 @@ export { CenterCrop } from './layers/crop.js';
 export { MaxPoolWithArgmax, MaxUnpool, AdaptiveAvgPool2D, AdaptiveMaxPool2D, adaptiveBins } from './layers/pooling.js';
 export { SeededDropout } from './layers/dropout.js';
 export { LocalResponseNorm, type LrnArgs } from './layers/lrn.js';
-export { CaffeImageNetInput, CAFFE_BGR_MEAN } from './layers/imagenet-input.js';
-export { seededBuild, initializerSeed, mixSeed, setNoiseStep } from './layers/seeds.js';
+export { CaffeImageNetInput, CAFFE_BGR_MEAN, ImageNetNormalize } from './layers/imagenet-input.js';
+export { seededBuild, buildOverwriting, willBeOverwritten, initializerSeed, mixSeed, setNoiseStep } from './layers/seeds.js';
 export * from './blocks/conv-blocks.js';
 export { bilinearKernel, bilinearTransposeWeights, transposedUpsample, type TransposedUpsampleOptions } from './blocks/upsample.js';
 
@@ -35,9 +35,16 @@ export { vgg16, vgg16Encoder, VGG16_STAGES, type Vgg16Options, type Vgg16Taps } 
 export { resnet, resnetEncoder, RESNET_BLOCKS, dilationForOutputStride, type ResNetOptions, type ResNetTaps } from './backbones/resnet.js';
 export { resnetCaffe, caffeBlockName, caffeBnName, CAFFE_RESNET_LAYERS } from './backbones/resnet-caffe.js';
 export { type ResNetLayout } from './backbones/resnet-options.js';
-export { loadImageNetWeights, readImageNetWeights, assertPretrainedAvailable, resolveBackboneStart, PRETRAINED_WEIGHTS, type BackboneStartOptions, type Pretrained } from './backbones/pretrained.js';
+export { loadImageNetWeights, readImageNetWeights, applyImageNetStart, imagenetStartLayers, assertPretrainedAvailable, resolveBackboneStart, PRETRAINED_WEIGHTS, PRETRAINED, IMAGENET_LAYERS, type BackboneStartOptions, type Pretrained } from './backbones/pretrained.js';
 export { scaled } from './backbones/width.js';
 export { atStride, deepest, tap, type Encoder, type Tap } from './backbones/encoder.js';
+// ImageNet weights in torchvision's layout (the Hub's safetensors files)
+export * from './weights/index.js';
+export { loadTorchvisionWeights, torchToTfKernel, type TorchvisionLoadOptions, type VggClassifierLayer } from './weights/load-torchvision.js';
+export { imagenetClassifier, archOfFile, archOfHeader, type ImageNetClassifier } from './weights/imagenet-classifier.js';
+export { imagenetInput, resizeAntialiased } from './weights/imagenet-transform.js';
+export { torchvisionTensors, type TensorSpec } from './weights/torchvision-tensors.js';
+export { seededRange, seededValue, writeSeededWeights } from './weights/seeded-weights.js';
 export { backboneEncoder, type BackboneName, type BackboneOptions, type ResNetBackbone, type Vgg16Backbone } from './backbones/backbone.js';
 
 // Heads and the segmentation-model shape
@@ -58,7 +65,7 @@ export { encodeNpy, parseNpy, type NpyArray } from './io/npy.js';
 export { readMat, rowMajor2d, type MatNumericClass, type MatValue } from './io/mat5.js';
 export { extractTar, type ExtractOptions, type TarEntry } from './io/tar.js';
 export { extractZip } from './io/zip.js';
-export { readSafetensors, readSafetensorsHeader, type SafetensorsDtype, type SafetensorsEntry, type SafetensorsHeader } from './io/safetensors.js';
+export { readSafetensors, readSafetensorsHeader, readSafetensorsHeaderSync, openSafetensorsSync, writeSafetensorsSync, type SafetensorsDtype, type SafetensorsEntry, type SafetensorsFile, type SafetensorsHeader } from './io/safetensors.js';
 export { atomicWriteFile } from './io/atomic-write.js';
 export { timeTask, type Timing } from './bench/timing.js';
 export { peakRssMb, resetPeakRss, rssMb } from './bench/memory.js';
@@ -83,11 +90,18 @@ export {
   camvid,
   isbi2012,
   voc,
+  vocAug,
+  ade20k,
   cityscapes,
   imageFolder,
   IGNORE,
   CAMVID_CLASSES,
   VOC_CLASSES,
+  VOC_PALETTE,
+  vocColormap,
+  ADE20K_CLASSES,
+  ADE20K_PALETTE,
+  CITYSCAPES_PALETTE,
   CITYSCAPES_CLASSES,
   CITYSCAPES_LABEL_TO_TRAIN,
 } from './data/datasets.js';
@@ -105,8 +119,8 @@ export { evaluate, type EvalOptions, type EvalResult } from './infer/evaluate.js
 export { registerModel, modelSpec, registeredModels, checkInputSize, checkPretrained, type ModelSpec, type BuildOptions } from './models/registry.js';
 export { builtFacts, statedFacts, type ModelFacts } from './models/facts.js';
 export { openDataset, FORMATS, type DatasetFormat } from './data/load.js';
-export { DATASETS, CORE_DATA_DIR, datasetSource, manifestOf, downloadBytes, registerDataset, type DatasetSource, type ManifestFile } from './data/catalog.js';
-export { dataRoot, datasetStatus, listDatasets, datasetPath, isDatasetName, verifyDataset, fetchDataset, ensureDataset, resolveDataArg, type DatasetStatus, type DataState, type FetchOptions } from './data/store.js';
+export { DATASETS, CORE_DATA_DIR, datasetSource, manifestOf, downloadBytes, registerDataset, type ArchiveFile, type DatasetSource, type ManifestFile, type Preparation } from './data/catalog.js';
+export { dataRoot, datasetStatus, listDatasets, datasetPath, isDatasetName, verifyDataset, fetchDataset, ensureDataset, resolveDataArg, downloadWords, type DatasetStatus, type DataState, type FetchOptions } from './data/store.js';
 export { downloadFile, sha256File, type Expected, type DownloadOptions } from './io/download.js';
 export { countMacs } from './models/macs.js';
 export { readableChart, vegaLiteToSvg, svgToPng, writeChart, type VegaLiteSpec } from './report/vega.js';

@@ -6,6 +6,9 @@
  * overlapping bins, odd sizes where TensorFlow's "same" padding is
  * asymmetric, transposed convolutions, batch norm with real statistics.
  */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import onnxProto from 'onnx-proto';
 import {
@@ -18,9 +21,14 @@ import {
   conv,
   convBnRelu,
   convRelu,
+  deepest,
   dropout,
   exportOnnx,
   initEngine,
+  knownWeights,
+  registerWeights,
+  segmentationModel,
+  writeSeededWeights,
   maxPool,
   maxPoolWithArgmax,
   maxUnpool,
@@ -122,6 +130,32 @@ describe('ONNX export', () => {
     });
     await expectFaithful(model, 27, 31);
   });
+
+  it("a dilated ResNet-50 started from torchvision's ImageNet weights: its normalising first layer, torchvision's padded max-pool", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'seg-onnx-imagenet-'));
+    const before = { dir: process.env.SEG_WEIGHTS_DIR, w: { ...knownWeights('resnet50-imagenet') } };
+    process.env.SEG_WEIGHTS_DIR = dir;
+    try {
+      const file = path.join(dir, 'resnet50-imagenet.safetensors');
+      writeSeededWeights(file, 'resnet50');
+      registerWeights({ ...before.w, size: statSync(file).size, sha256: null });
+      const model = segmentationModel({ name: 'r50', size: [41, 45], backbone: { name: 'resnet50', outputStride: 8, pretrained: 'imagenet' }, head: (e) => conv(deepest(e), 4, { kernel: 1, name: 'classifier' }) });
+      expect(model.layers.map((l) => l.getClassName())).toEqual(expect.arrayContaining(['SegImageNetNormalize', 'ZeroPadding2D']));
+      const x = tf.randomUniform([1, 41, 45, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+      const scale = tf.tidy(() => tf.max(tf.abs(model.predict(x) as tf.Tensor)).dataSync()[0]!);
+      const r = await compareOnnx(model, x);
+      x.dispose();
+      model.dispose();
+      // Relative to the logits' scale: the seeded weights make them large.
+      expect(r.maxAbsDiff / Math.max(scale, 1)).toBeLessThanOrEqual(1e-4);
+      expect(r.argmaxAgreement).toBeGreaterThanOrEqual(0.999);
+    } finally {
+      registerWeights(before.w);
+      if (before.dir === undefined) delete process.env.SEG_WEIGHTS_DIR;
+      else process.env.SEG_WEIGHTS_DIR = before.dir;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('writes an opset-13 NCHW graph with the declared input and output shapes', () => {
     const model = seededBuild(1, () => {

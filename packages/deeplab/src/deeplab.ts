@@ -83,7 +83,15 @@ export function deeplab(options: DeepLabOptions = {}): tfl.LayersModel {
     head: (encoder) => (o.head === 'aspp-v3' ? v3Scores(encoder, o) : asppV2(deepest(encoder), { rates: V2_RATES[o.head], classes: o.classes, branch: o.backbone === 'vgg16' ? 'vgg' : 'conv', width: o.width })),
     // torchvision's auxiliary head (core's heads/fcn-head.ts): 3x3 to 256 channels on layer3, dropout, 1x1.
     auxiliary: o.auxiliary ? [{ output: AUX_OUTPUT, head: (encoder) => fcnHead(tap(encoder, 'layer3'), { classes: o.classes, prefix: 'aux_' }) }] : [],
+    ...(o.backbone === 'vgg16' ? { imagenetHead: vggHeadStart(o.head) } : {}),
   });
+}
+
+/** v1 Sec. 4.1, v2 Sec. 4: each branch's fc6/fc7 from VGG16's, decimated to 3x3 and 1,024 channels (core's weights/load-torchvision.ts). */
+function vggHeadStart(head: Head): Record<string, 'fc6' | 'fc7'> {
+  const rates = head === 'aspp-v3' ? [] : V2_RATES[head];
+  const prefixes = rates.length === 1 ? [''] : rates.map((_, i) => `aspp${i}_`);
+  return Object.fromEntries(prefixes.flatMap((p) => [[`${p}fc6`, 'fc6'], [`${p}fc7`, 'fc7']]));
 }
 
 /** The auxiliary head's output name (TrainConfig.auxiliaryLosses key). */
@@ -93,7 +101,7 @@ type Resolved = ReturnType<typeof resolveOptions>;
 
 function backboneOptions(o: Resolved): BackboneOptions {
   // DeepLab v1 Sec. 3.1: pool4/pool5 at stride 1, conv5 at rate 2 -> output stride 8.
-  if (o.backbone === 'vgg16') return { name: 'vgg16', deeplab: true, width: o.width };
+  if (o.backbone === 'vgg16') return { name: 'vgg16', deeplab: true, width: o.width, pretrained: o.pretrained };
   // v2 Sec. 3.1, v3 Sec. 3.1-3.2: the last stages' strides replaced by rates; v3's multi-grid on layer4.
   return {
     name: o.backbone,

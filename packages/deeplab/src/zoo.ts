@@ -1,5 +1,5 @@
 /** The zoo names of docs/zoo.md as DeepLab settings. */
-import { CAFFE_RESNET_LAYERS, registerModel, type BuildOptions, type ModelSpec } from '@seg/core';
+import { CAFFE_RESNET_LAYERS, IMAGENET_LAYERS, registerModel, type BuildOptions, type ModelSpec } from '@seg/core';
 import { deeplab, type DeepLabOptions } from './deeplab.js';
 
 export const ZOO_OPTIONS: Record<string, DeepLabOptions & { size: [number, number] }> = {
@@ -20,7 +20,7 @@ export function zooModel(name: string, o: BuildOptions = {}) {
   return deeplab({ ...base, ...(o.classes ? { classes: o.classes } : {}), ...(o.size ? { size: o.size } : {}), ...(o.channels ? { channels: o.channels } : {}), ...(o.width ? { width: o.width } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.pretrained ? { pretrained: o.pretrained } : {}) });
 }
 
-/** The pretrained backbone's layers (core's Caffe-layout ResNet-50), for its lower learning rate. */
+/** The layers of Caffe's ResNet-50 (the 'imagenet-caffe' start the quick replication uses), for their lower learning rate. */
 export const IMAGENET_BACKBONE_LAYERS = CAFFE_RESNET_LAYERS;
 
 /** Registers a zoo name with what docs/zoo.md states of it; its backbone, and the ImageNet start of a ResNet-50, come from its options. */
@@ -32,8 +32,9 @@ function register(name: string, stated: Pick<ModelSpec, 'paper' | 'input' | 'cla
     ...stated,
     build: (o) => zooModel(name, o),
     backbone,
-    // --pretrained imagenet builds the ResNet-50 in Caffe's layout, the weights' own.
-    ...(backbone === 'resnet50' ? { pretrained: ['imagenet' as const], backboneLayers: IMAGENET_BACKBONE_LAYERS } : {}),
+    // torchvision's ImageNet weights for every backbone; Caffe's ResNet-50 (npm, Caffe's layout) too.
+    pretrained: backbone === 'resnet50' ? ['imagenet', 'imagenet-caffe'] : ['imagenet'],
+    backboneLayers: IMAGENET_LAYERS,
   });
 }
 

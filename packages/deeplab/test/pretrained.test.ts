@@ -16,22 +16,22 @@ describe('DeepLab with ImageNet weights', () => {
     await initEngine();
   });
 
-  it('the zoo models in the caffe layout have 26,560 more parameters (the conv biases), as the README says', () => {
+  it('the zoo models in the caffe layout (imagenet-caffe) have 26,560 more parameters (the conv biases), as the README says', () => {
     for (const [name, params] of [['deeplabv3-resnet50', 39_075_093], ['deeplabv3plus-resnet50', 40_378_741]] as const) {
-      const m = zooModel(name, { size: [65, 65], pretrained: 'imagenet' });
+      const m = zooModel(name, { size: [65, 65], pretrained: 'imagenet-caffe' });
       expect(countTrainableParams(m)).toBe(params);
       m.dispose();
     }
   }, 300_000);
 
   it('the backbone holds the shipped weights; the same weights at output stride 8; the head does not come from them', () => {
-    const m = deeplab({ ...V3PLUS, pretrained: 'imagenet', size: [64, 64] });
-    expect(resolveOptions({ ...V3PLUS, pretrained: 'imagenet' })).toMatchObject({ backboneLayout: 'caffe', frozenBatchNorm: true, pretrained: 'imagenet' });
+    const m = deeplab({ ...V3PLUS, pretrained: 'imagenet-caffe', size: [64, 64] });
+    expect(resolveOptions({ ...V3PLUS, pretrained: 'imagenet-caffe' })).toMatchObject({ backboneLayout: 'caffe', frozenBatchNorm: true, pretrained: 'imagenet-caffe' });
     // ConvBn weights: kernel, bias, gamma, beta, moving mean, moving variance.
     expect(layerWeight(m, 'conv1', 0)).toEqual(file('conv1/kernel'));
     expect(layerWeight(m, 'res4f_branch2b', 1)).toEqual(file('res4f_branch2b/bias'));
     expect(layerWeight(m, 'res5c_branch2c', 5)).toEqual(file('bn5c_branch2c/moving_variance'));
-    const os8 = withOutputStride(m, { ...V3PLUS, pretrained: 'imagenet' }, 8);
+    const os8 = withOutputStride(m, { ...V3PLUS, pretrained: 'imagenet-caffe' }, 8);
     expect(layerWeight(os8, 'res5a_branch1', 2)).toEqual(file('bn5a_branch1/gamma'));
     const x = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 3);
     expect((os8.predict(x) as tf.Tensor).shape).toEqual([1, 64, 64, 5]);
@@ -49,7 +49,7 @@ describe('DeepLab with ImageNet weights', () => {
     const x = tf.randomUniform([2, 48, 48, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
     const y = tf.tensor3d(Int32Array.from({ length: 2 * 48 * 48 }, (_, i) => i % 5), [2, 48, 48], 'int32');
     for (const frozen of [true, false]) {
-      const m = deeplab({ ...V3PLUS, pretrained: 'imagenet', frozenBatchNorm: frozen, size: [48, 48] });
+      const m = deeplab({ ...V3PLUS, pretrained: 'imagenet-caffe', frozenBatchNorm: frozen, size: [48, 48] });
       const mean0 = layerWeight(m, 'res3a_branch2a', 4).slice();
       const kernel0 = layerWeight(m, 'res3a_branch2a', 0).slice();
       const opt = tf.train.sgd(0.01);
@@ -63,9 +63,17 @@ describe('DeepLab with ImageNet weights', () => {
     tf.dispose([x, y]);
   }, 300_000);
 
-  it('VGG16 and ResNet-101 have no ImageNet weights: one InputError sentence', () => {
-    expect(() => deeplab({ backbone: 'vgg16', pretrained: 'imagenet' })).toThrow(InputError);
-    expect(() => deeplab({ backbone: 'resnet101', head: 'aspp-l', pretrained: 'imagenet' })).toThrow(/ResNet-101, has no ImageNet weights here/);
-    expect(() => deeplab({ backbone: 'resnet50', pretrained: 'imagenet', backboneLayout: 'torchvision' })).toThrow(/caffe layout/);
+  it('VGG16 and ResNet-101 have no Caffe weights; a torchvision start not fetched yet: one InputError sentence', () => {
+    expect(() => deeplab({ backbone: 'vgg16', pretrained: 'imagenet-caffe' })).toThrow(InputError);
+    expect(() => deeplab({ backbone: 'resnet101', head: 'aspp-l', pretrained: 'imagenet-caffe' })).toThrow(/ResNet-101, has no imagenet-caffe weights/);
+    const before = process.env.SEG_WEIGHTS_DIR;
+    process.env.SEG_WEIGHTS_DIR = '/nonexistent/seg-weights';
+    try {
+      expect(() => deeplab({ backbone: 'resnet101', head: 'aspp-l', pretrained: 'imagenet' })).toThrow(/run `seg weights get resnet101-imagenet` \(179 MB/);
+    } finally {
+      if (before === undefined) delete process.env.SEG_WEIGHTS_DIR;
+      else process.env.SEG_WEIGHTS_DIR = before;
+    }
+    expect(() => deeplab({ backbone: 'resnet50', pretrained: 'imagenet-caffe', backboneLayout: 'torchvision' })).toThrow(/caffe layout/);
   });
 });

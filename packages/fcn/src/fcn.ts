@@ -11,8 +11,9 @@
  * any classification net, decapitated, its classifier replaced by a 1x1
  * score layer; the paper did so for AlexNet, VGG16 and GoogLeNet): layer4
  * (stride 32) is scored as pool5's fc7 is, layer3 (stride 16) takes pool4's
- * place and layer2 (stride 8) pool3's. It is the one backbone with ImageNet
- * weights here (`pretrained: 'imagenet'`, core's backbones/pretrained.ts).
+ * place and layer2 (stride 8) pool3's. `pretrained: 'imagenet'` starts VGG16
+ * with fc6/fc7 (as the paper did) or ResNet-50 from torchvision's ImageNet
+ * weights; 'imagenet-caffe' ResNet-50 from Caffe's (core's backbones/pretrained.ts).
  */
 import {
   atStride,
@@ -36,7 +37,7 @@ export type FcnVariant = '32s' | '16s' | '8s';
 
 export interface FcnOptions extends BackboneStartOptions {
   variant?: FcnVariant;
-  /** 'vgg16' (the paper, default) or 'resnet50' (the same skips on ResNet-50's stages; the one with ImageNet weights). */
+  /** 'vgg16' (the paper, default) or 'resnet50' (the same skips on ResNet-50's stages). */
   backbone?: 'vgg16' | 'resnet50';
   classes?: number;
   /** Width multiplier for VGG16 and fc6/fc7. */
@@ -109,6 +110,8 @@ export function fcn(o: FcnOptions = {}): tfl.LayersModel {
       return score;
     },
     // The final upsampling is fixed bilinear, not learned (Sec. 4.2), and cropped to the input.
+    // Sec. 3.1: VGG16's fc6 (a 7x7 convolution) and fc7 "convolutionalized", from the classifier's own weights.
+    ...(backbone === 'vgg16' ? { imagenetHead: { fc6: 'fc6', fc7: 'fc7' } as const } : {}),
     upsample: (score, input) => centerCrop(transposedUpsample(score, { factor: stride, trainable: false, name: `upscore${stride}` }), input, 'score'),
   });
 }

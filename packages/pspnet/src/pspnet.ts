@@ -26,6 +26,8 @@ import {
 type T = tfl.SymbolicTensor;
 
 export interface PSPNetOptions extends BackboneStartOptions {
+  /** The dilated ResNet (Sec. 4: ResNet-50 in Tables 1-2, ResNet-101 and deeper for the benchmarks). */
+  backbone?: 'resnet50' | 'resnet101';
   /** Pyramid levels (bins per side); [] is the FCN baseline without the pyramid (Table 2). */
   bins?: readonly number[];
   /** 'avg' or 'max' pooling in each bin (Table 1's AVE / MAX). */
@@ -61,7 +63,8 @@ export function resolveOptions(o: PSPNetOptions = {}): ResolvedPSPNetOptions {
   if (outputStride !== 8 && outputStride !== 16) throw new Error(`outputStride must be 8 or 16 (got ${outputStride}).`);
   return {
     // pretrained, backboneLayout, frozenBatchNorm (core's backbones/pretrained.ts)
-    ...resolveBackboneStart('resnet50', o),
+    ...resolveBackboneStart(o.backbone ?? 'resnet50', o),
+    backbone: o.backbone ?? 'resnet50',
     bins,
     pooling: o.pooling ?? 'avg',
     reduction: o.reduction ?? true,
@@ -100,7 +103,7 @@ export function pspnet(options: PSPNetOptions = {}): tfl.LayersModel {
     channels: o.channels,
     seed: o.seed,
     // Sec. 4: the pretrained ResNet with dilated layer3 (rate 2) and layer4 (rate 4), 1/8 of the input.
-    backbone: { name: 'resnet50', width: o.width, outputStride: o.outputStride, pretrained: o.pretrained, backboneLayout: o.backboneLayout, frozenBatchNorm: o.frozenBatchNorm },
+    backbone: { name: o.backbone, width: o.width, outputStride: o.outputStride, pretrained: o.pretrained, backboneLayout: o.backboneLayout, frozenBatchNorm: o.frozenBatchNorm },
     head: (encoder) => {
       // Fig. 3: the pyramid pooling module on layer4, then the classifier (Sec. 3.3: 3x3 conv-bn-relu, dropout, 1x1).
       const features = o.bins.length ? pyramidPooling(tap(encoder, 'layer4'), o) : tap(encoder, 'layer4');

@@ -1,5 +1,5 @@
 /** The zoo name of docs/zoo.md as a PSPNet setting. */
-import { CAFFE_RESNET_LAYERS, registerModel, type BuildOptions } from '@seg/core';
+import { IMAGENET_LAYERS, registerModel, type BuildOptions } from '@seg/core';
 import { AUX_OUTPUT, PAPER_AUX_WEIGHT, pspnet, type PSPNetOptions } from './pspnet.js';
 
 export const ZOO_OPTIONS: Record<string, PSPNetOptions & { size: [number, number] }> = {
@@ -34,8 +34,8 @@ registerModel({
   pytorchMs: { onnx: 1675, train: 4278 },
   build: (o) => zooModel('pspnet-resnet50', o),
   backbone: 'resnet50',
-  // --pretrained imagenet builds the ResNet-50 in Caffe's layout, the weights' own.
-  pretrained: ['imagenet'],
-  backboneLayers: CAFFE_RESNET_LAYERS,
+  // torchvision's ImageNet ResNet-50, or Caffe's (npm, Caffe's layout).
+  pretrained: ['imagenet', 'imagenet-caffe'],
+  backboneLayers: IMAGENET_LAYERS,
   auxiliaryLosses: { [AUX_OUTPUT]: PAPER_AUX_WEIGHT },
 });

@@ -1,4 +1,4 @@
-import { registerModel } from '@seg/core';
+import { IMAGENET_LAYERS, registerModel } from '@seg/core';
 import { segnet } from './segnet.js';
 import { SEGNET_BASIC_DECODERS, segnetBasic, type SegNetBasicDecoder } from './segnet-basic.js';
 
@@ -14,7 +14,10 @@ registerModel({
   classes: 11,
   params: 29_441_419,
   pytorchMs: { onnx: 1275, train: 3522 },
-  build: (o = {}) => segnet({ size: o.size, classes: o.classes, channels: o.channels, width: o.width, seed: o.seed }),
+  build: (o = {}) => segnet({ size: o.size, classes: o.classes, channels: o.channels, width: o.width, seed: o.seed, pretrained: o.pretrained }),
+  backbone: 'vgg16',
+  pretrained: ['imagenet'],
+  backboneLayers: IMAGENET_LAYERS,
 });
 
 /** Table 1's names: SegNet-Basic, SegNet-Basic-SingleChannelDecoder, ..., FCN-Basic-NoAddition-NoDimReduction, Bilinear-Interpolation. */

@@ -7,7 +7,7 @@
  * Pooling rounds odd sizes up as Caffe does (360x480 -> ... -> 45 -> 23), and
  * each unpooling restores its encoder's stored size.
  */
-import { conv, convBnRelu, maxPoolWithArgmax, maxUnpool, scaled, seededBuild, tfl, VGG16_STAGES } from '@seg/core';
+import { applyImageNetStart, buildOverwriting, imagenetStartLayers, ImageNetNormalize, conv, convBnRelu, maxPoolWithArgmax, maxUnpool, resolveBackboneStart, scaled, seededBuild, tfl, VGG16_STAGES, type Pretrained } from '@seg/core';
 
 type T = tfl.SymbolicTensor;
 
@@ -18,6 +18,12 @@ export interface SegNetOptions {
   /** Width multiplier for every convolution. */
   width?: number;
   seed?: number;
+  /**
+   * 'imagenet': the encoder's 13 convolutions start from torchvision's VGG16
+   * (Sec. 3.3: "initialised from the weights trained for classification on
+   * ImageNet"); its batch norms, which VGG16 lacks, and the decoder start as built.
+   */
+  pretrained?: Pretrained | null;
 }
 
 /** The decoder's convolutions per stage, deepest first (the tutorial's segnet_train.prototxt, docs/zoo.md). */
@@ -30,12 +36,15 @@ export const SEGNET_DECODER: number[][] = [
 ];
 
 export function segnet(o: SegNetOptions = {}): tfl.LayersModel {
-  // Every random initializer draws from one seed (core's layers/seeds.ts).
-  return seededBuild(o.seed ?? 0, () => {
+  // A start that is not here is one sentence before any layer is built.
+  const start = resolveBackboneStart('vgg16', { pretrained: o.pretrained });
+  // Every random initializer draws from one seed (core's layers/seeds.ts); the encoder's skip theirs when ImageNet's replace them.
+  return seededBuild(o.seed ?? 0, () => buildOverwriting(imagenetStartLayers('vgg16', start.pretrained), () => {
     const input = tfl.input({ shape: [...(o.size ?? [360, 480]), o.channels ?? 3], name: 'image' });
     // Encoder (Sec. 3): conv-bn-relu stacks, then pool keeping the indices.
     const stored: { before: T; indices: T }[] = [];
-    let x: T = input;
+    // torchvision's weights take normalised images (core's layers/imagenet-input.ts).
+    let x: T = start.pretrained === 'imagenet' ? (new ImageNetNormalize().apply(input) as T) : input;
     VGG16_STAGES.forEach((stage, i) => {
       for (let j = 1; j <= stage.convs; j++) x = convBnRelu(x, scaled(stage.channels, o.width), { kernel: 3, name: `conv${i + 1}_${j}` });
       const before = x;
@@ -53,6 +62,8 @@ export function segnet(o: SegNetOptions = {}): tfl.LayersModel {
       });
     });
     const logits = conv(x, o.classes ?? 11, { kernel: 3, name: 'classifier' });
-    return tfl.model({ inputs: input, outputs: logits, name: 'segnet-vgg16' });
-  });
+    const model = tfl.model({ inputs: input, outputs: logits, name: 'segnet-vgg16' });
+    applyImageNetStart(model, 'vgg16', start.pretrained);
+    return model;
+  }));
 }

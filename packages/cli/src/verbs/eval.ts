@@ -8,7 +8,8 @@ import { INFERENCE_FLAGS, inferenceEngine, inferOptions, loadTrainedModel, parse
 import { fillFromRun } from '../run-config.js';
 import { CRF_FLAGS, crfParams } from '../crf.js';
 
-export const help = `seg eval --run RUN | --weights DIR --data DIR|NAME [--format F] [--split val] [--classes N]
+export const help = `seg eval --run RUN | --weights DIR --data DIR|NAME [--split val] [--classes N]
+         [--format voc|voc-aug|camvid|isbi|cityscapes|ade20k|folder]
          [--downscale N] [--bf] [--tile HxW] [--window HxW] [--scales 0.75,1,1.25] [--flip]
          [--crf [--bilateral W,TA,TB] [--gaussian W,TG] [--crf-iters N]] [--engine tfjs|onnx] [--json]
 

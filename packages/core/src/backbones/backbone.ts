@@ -9,12 +9,13 @@ import type { Encoder } from './encoder.js';
 import { resolveBackboneStart, type BackboneStartOptions } from './pretrained.js';
 import { dilationForOutputStride, resnetEncoder } from './resnet.js';
 import { vgg16Encoder, type Vgg16Options } from './vgg.js';
+import { ImageNetNormalize } from '../layers/imagenet-input.js';
 
 type T = tfl.SymbolicTensor;
 
 export type BackboneName = 'vgg16' | 'resnet50' | 'resnet101';
 
-/** VGG16 (backbones/vgg.ts); it has no ImageNet weights here, so its start is always from scratch. */
+/** VGG16 (backbones/vgg.ts). */
 export interface Vgg16Backbone extends Omit<Vgg16Options, 'prefix'>, BackboneStartOptions {
   name: 'vgg16';
 }
@@ -35,6 +36,8 @@ export type BackboneOptions = Vgg16Backbone | ResNetBackbone;
 /** The backbone's encoder; a start it cannot take (VGG16 from ImageNet) is one sentence. */
 export function backboneEncoder(input: T, o: BackboneOptions): Encoder {
   const start = resolveBackboneStart(o.name, o);
+  // torchvision's weights take normalised images: the model's first layer does it, so every use of the model agrees.
+  if (start.pretrained === 'imagenet') input = new ImageNetNormalize().apply(input) as T;
   if (o.name === 'vgg16') return vgg16Encoder(input, { width: o.width, batchNorm: o.batchNorm, deeplab: o.deeplab, poolPadding: o.poolPadding });
   return resnetEncoder(input, {
     depth: o.name === 'resnet101' ? 101 : 50,

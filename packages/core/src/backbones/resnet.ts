@@ -45,7 +45,9 @@ export function resnet(input: T, o: ResNetOptions): ResNetTaps {
   const p = o.prefix ?? '';
   const dilate = o.replaceStrideWithDilation ?? [false, false, false];
   const stem = convBn(input, scaled(64, o.width), { kernel: 7, stride: 2, padding: 3, name: `${p}conv1` });
-  const pool = maxPool(stem, { size: 3, stride: 2, padding: 'same', name: `${p}maxpool` });
+  // torchvision's MaxPool2d(3, 2, padding=1): one pixel on every side. Zeros pad as well as -inf would, after the ReLU.
+  const padded = tfl.layers.zeroPadding2d({ padding: 1, name: `${p}maxpool_pad` }).apply(stem) as T;
+  const pool = maxPool(padded, { size: 3, stride: 2, padding: 'valid', name: `${p}maxpool` });
   const taps: Partial<ResNetTaps> = { stem, pool };
   let x = pool;
   let inplanes = scaled(64, o.width);

@@ -2,45 +2,25 @@
  * The dataset layouts seg reads. Each decodes on demand and maps its labels
  * to class indices with 255 = ignore.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dataset, Sample } from './types.js';
 import { InputError } from '../errors/input-error.js';
 import { readImage, readImageSize, readLabelPng, toUnitFloat, type RawImage } from './image-io.js';
 import { forEachLimited } from '../io/for-each-limited.js';
+import { readList } from './list-file.js';
 import { censusOf, type LabelCensus } from './label-census.js';
+import { ADE20K_CLASSES, CAMVID_CLASSES, CITYSCAPES_CLASSES, CITYSCAPES_LABEL_TO_TRAIN, VOC_CLASSES } from './classes.js';
+
+export { ADE20K_CLASSES, ADE20K_PALETTE, CAMVID_CLASSES, CITYSCAPES_CLASSES, CITYSCAPES_LABEL_TO_TRAIN, CITYSCAPES_PALETTE, VOC_CLASSES, VOC_PALETTE, vocColormap } from './classes.js';
 
 export const IGNORE = 255;
-
-export const CAMVID_CLASSES = ['sky', 'building', 'pole', 'road', 'pavement', 'tree', 'sign', 'fence', 'car', 'pedestrian', 'bicyclist'];
-export const VOC_CLASSES = [
-  'background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
-  'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
-];
-export const CITYSCAPES_CLASSES = [
-  'road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light', 'traffic sign', 'vegetation', 'terrain',
-  'sky', 'person', 'rider', 'car', 'truck', 'bus', 'train', 'motorcycle', 'bicycle',
-];
-/** Cityscapes labelIds -> the 19 trainIds (cityscapesScripts' labels.py); everything else is ignored. */
-export const CITYSCAPES_LABEL_TO_TRAIN: Record<number, number> = {
-  7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21: 8, 22: 9, 23: 10, 24: 11, 25: 12, 26: 13, 27: 14, 28: 15, 31: 16, 32: 17, 33: 18,
-};
 
 interface Pair {
   id: string;
   image: string;
   mask: string;
-}
-
-/** Non-empty trimmed lines of a split list, or one sentence naming the missing file. */
-async function readList(file: string, what: string): Promise<string[]> {
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw new InputError(`${what} split list ${file} does not exist.`);
-  });
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
 }
 
 async function assertDir(dir: string, what: string) {
@@ -172,13 +152,61 @@ export async function isbi2012(root: string, split = 'train', indices?: number[]
   return makeDataset(`isbi2012-${split}`, ['membrane', 'cell'], pairs, 1, { map: (v) => (v >= 128 ? 1 : 0), allowed: '0-255', format: 'isbi' }, path.join(dir, 'images'));
 }
 
+const vocRule = (format: string): LabelRule => ({ map: (v) => (v < 21 ? v : v === 255 ? IGNORE : undefined), allowed: '0-20 and 255 (ignore)', format });
+
 /** PASCAL VOC: ImageSets/Segmentation/<split>.txt, JPEGImages/<id>.jpg, SegmentationClass/<id>.png (palette indices, 255 ignored). */
 export async function voc(root: string, split = 'train'): Promise<Dataset> {
   await assertDir(root, 'VOC');
   const list = path.join(root, 'ImageSets', 'Segmentation', `${split}.txt`);
   const ids = await readList(list, 'VOC');
   const pairs = ids.map((id) => ({ id, image: path.join(root, 'JPEGImages', `${id}.jpg`), mask: path.join(root, 'SegmentationClass', `${id}.png`) }));
-  return makeDataset(`voc-${split}`, VOC_CLASSES, pairs, 3, { map: (v) => (v < 21 ? v : v === 255 ? IGNORE : undefined), allowed: '0-20 and 255 (ignore)', format: 'voc' }, list);
+  return makeDataset(`voc-${split}`, VOC_CLASSES, pairs, 3, vocRule('voc'), list);
+}
+
+/**
+ * VOC 2012 with SBD's extra labels, as mmsegmentation trains on it
+ * (tools/dataset_converters/voc_aug.py): `root` holds SegmentationClassAug/
+ * (SBD's class maps as PNGs) and ImageSets/Segmentation/{train_aug,aug}.txt;
+ * images and VOC's own labels come from VOC 2012 (`o.voc`, by default the
+ * voc2012/ folder beside `root`, as seg data lays them out). An image VOC
+ * labels itself takes VOC's label, as mmseg's SegmentationClass-before-Aug
+ * order does. Split `train` is train_aug (10,582 images); `val` is VOC's.
+ */
+export async function vocAug(root: string, split = 'train', o: { voc?: string } = {}): Promise<Dataset> {
+  await assertDir(path.join(root, 'SegmentationClassAug'), 'VOC augmented labels (SegmentationClassAug)');
+  const vocRoot = o.voc ?? path.join(path.dirname(path.resolve(root)), 'voc2012');
+  await assertDir(vocRoot, 'VOC 2012 (the images and VOC labels that SBD adds to)');
+  const name = split === 'train' ? 'train_aug' : split;
+  const own = path.join(root, 'ImageSets', 'Segmentation', `${name}.txt`);
+  const list = existsSync(own) ? own : path.join(vocRoot, 'ImageSets', 'Segmentation', `${name}.txt`);
+  const ids = await readList(list, 'VOC augmented');
+  const vocLabelled = new Set(await readList(path.join(vocRoot, 'ImageSets', 'Segmentation', 'trainval.txt'), 'VOC 2012'));
+  const pairs = ids.map((id) => ({
+    id,
+    image: path.join(vocRoot, 'JPEGImages', `${id}.jpg`),
+    mask: vocLabelled.has(id) ? path.join(vocRoot, 'SegmentationClass', `${id}.png`) : path.join(root, 'SegmentationClassAug', `${id}.png`),
+  }));
+  return makeDataset(`voc-aug-${name}`, VOC_CLASSES, pairs, 3, vocRule('voc-aug'), list);
+}
+
+/**
+ * ADE20K SceneParsing (ADEChallengeData2016): images/<training|validation>/*.jpg
+ * with annotations/<same>/<stem>.png. Value 0 ("other") is ignored and 1-150
+ * become classes 0-149, as mmsegmentation's reduce_zero_label does; 255
+ * stays ignore, as there (and in every format here).
+ */
+export async function ade20k(root: string, split = 'train'): Promise<Dataset> {
+  const dir = split === 'train' ? 'training' : split === 'val' ? 'validation' : split;
+  const images = path.join(root, 'images', dir);
+  await assertDir(images, `ADE20K ${split} images`);
+  const pairs = (await readdir(images))
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .map((f) => {
+      const stem = f.slice(0, -4);
+      return { id: stem, image: path.join(images, f), mask: path.join(root, 'annotations', dir, `${stem}.png`) };
+    });
+  return makeDataset(`ade20k-${dir}`, ADE20K_CLASSES, pairs, 3, { map: (v) => (v === 0 || v === IGNORE ? IGNORE : v <= 150 ? v - 1 : undefined), allowed: '0 (other, ignored), 1-150 and 255 (ignore)', format: 'ade20k' }, images);
 }
 
 /** Cityscapes: leftImg8bit/<split>/<city>/*_leftImg8bit.png with gtFine/<split>/<city>/*_gtFine_labelIds.png -> 19 trainIds. */

@@ -2,15 +2,19 @@
 import path from 'node:path';
 import type { Dataset } from './types.js';
 import { InputError } from '../errors/input-error.js';
-import { camvid, cityscapes, imageFolder, isbi2012, voc } from './datasets.js';
+import { ade20k, camvid, cityscapes, imageFolder, isbi2012, voc, vocAug } from './datasets.js';
 
-export const FORMATS = ['voc', 'camvid', 'isbi', 'cityscapes', 'folder'] as const;
+export const FORMATS = ['voc', 'voc-aug', 'camvid', 'isbi', 'cityscapes', 'ade20k', 'folder'] as const;
 export type DatasetFormat = (typeof FORMATS)[number];
 
 export async function openDataset(dir: string, format: string, split: string, o: { classes?: number; channels?: 1 | 3 } = {}): Promise<Dataset> {
   switch (format) {
     case 'voc':
       return voc(dir, split);
+    case 'voc-aug':
+      return vocAug(dir, split);
+    case 'ade20k':
+      return ade20k(dir, split);
     case 'camvid':
       return camvid(dir, split);
     case 'isbi':

@@ -11,7 +11,7 @@
  */
 import type { tfl } from '../engine/tf.js';
 import { adaptiveBins } from '../layers/pooling.js';
-import { CAFFE_BGR_MEAN } from '../layers/imagenet-input.js';
+import { CAFFE_BGR_MEAN, TORCHVISION_MEAN, TORCHVISION_STD } from '../layers/imagenet-input.js';
 import { OnnxGraph, OPSET } from './onnx-graph.js';
 import { withoutAuxiliary } from '../models/auxiliary.js';
 
@@ -213,6 +213,16 @@ registerOnnxExporter('SegCaffeImageNetInput', (x) => {
   const { g, layer } = x;
   const W = g.floats(`${layer.name}_W`, w, [3, 3, 1, 1]);
   const B = g.floats(`${layer.name}_B`, Float32Array.from(CAFFE_BGR_MEAN, (m) => -m), [3]);
+  return g.node('Conv', [x.inputs[0]!, W, B], layer.name, { kernel_shape: [1, 1] });
+});
+
+registerOnnxExporter('SegImageNetNormalize', (x) => {
+  // (x - mean) / std per channel, as one 1x1 convolution: weight 1/std on the diagonal, bias -mean/std.
+  const w = new Float32Array(9);
+  for (let c = 0; c < 3; c++) w[c * 3 + c] = 1 / TORCHVISION_STD[c]!;
+  const { g, layer } = x;
+  const W = g.floats(`${layer.name}_W`, w, [3, 3, 1, 1]);
+  const B = g.floats(`${layer.name}_B`, Float32Array.from(TORCHVISION_MEAN, (m, c) => -m / TORCHVISION_STD[c]!), [3]);
   return g.node('Conv', [x.inputs[0]!, W, B], layer.name, { kernel_shape: [1, 1] });
 });
 

@@ -7,7 +7,7 @@
  * inference, and every engine (tfjs backends, onnx), pad alike.
  */
 import { tf, type tfl } from '../engine/tf.js';
-import { CAFFE_BGR_MEAN } from '../layers/imagenet-input.js';
+import { CAFFE_BGR_MEAN, TORCHVISION_MEAN } from '../layers/imagenet-input.js';
 import type { Network } from './network.js';
 
 /**
@@ -23,6 +23,7 @@ import type { Network } from './network.js';
 export function padFill(model: tfl.LayersModel | undefined, channels: number): number[] {
   const imagenet = model?.layers.some((l) => l.getClassName() === 'SegCaffeImageNetInput');
   if (imagenet && channels === 3) return [...CAFFE_BGR_MEAN].reverse().map((m) => m / 255);
+  if (channels === 3 && model?.layers.some((l) => l.getClassName() === 'SegImageNetNormalize')) return [...TORCHVISION_MEAN];
   return new Array<number>(channels).fill(0);
 }
 

@@ -6,7 +6,7 @@
  * they live, so the holder touches its lock every 30 s and a lock from
  * another host untouched for SEG_LOCK_STALE_S seconds (default 300) is stale.
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors/input-error.js';
@@ -161,4 +161,30 @@ export function lockRunDir(runDir: string, o: LockOptions = {}): RunLock {
     }
   }
   throw new InputError(`Run folder ${runDir} was just locked by another run; ${advice}.`);
+}
+
+/**
+ * Locks DIR/<name> (DIR made if need be), waiting while another process holds
+ * it: `onWait` is told once who that is. For one fetch of a dataset or a
+ * weights file at a time; the second finds the first's result.
+ */
+export async function waitForLock(dir: string, name: string, onWait: (holder: string) => void): Promise<RunLock> {
+  let told = false;
+  for (;;) {
+    // made each time: a fetch that held the lock may remove the folder when it is done
+    mkdirSync(dir, { recursive: true });
+    try {
+      return lockRunDir(dir, { name, advice: 'waiting' });
+    } catch (err) {
+      // ENOENT: the folder went between our mkdir and open; try again
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      if (!(err instanceof InputError)) throw err;
+      if (!told) {
+        const h = lockHolder(dir, name);
+        onWait(h ? `process ${h.pid} on ${h.host}` : 'another process');
+        told = true;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }

@@ -5,26 +5,35 @@
  * archive nor a member is held in memory. Reads ustar, GNU (long names) and
  * PAX headers; checks every header's checksum; refuses a member that would
  * land outside the target folder and an archive cut short, in one sentence.
+ * A failed write (a full disk, a permission) is one sentence naming the file.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../errors/input-error.js';
+import { writeError } from './write-error.js';
 
 export interface TarEntry {
   /** The member's path in the archive ('/'-separated, no leading './'). */
   name: string;
   type: 'file' | 'directory';
   size: number;
+  /** The file's SHA-256, computed as it was written (with `hash`). */
+  sha256?: string;
 }
 
 export interface ExtractOptions {
   /** Members to extract (default all); the others are read past. */
   filter?: (name: string) => boolean;
-  /** Called after each member is written (progress). */
+  /** Called after each member is written. */
   onEntry?: (e: TarEntry) => void;
+  /** Bytes of the archive file read so far, after each member (progress against the archive's size). */
+  onRead?: (bytes: number) => void;
+  /** Hash each file as it is written (a dataset's manifest), so no file is read twice. */
+  hash?: boolean;
 }
 
 const BLOCK = 512;
@@ -66,15 +75,44 @@ function paxRecords(data: Buffer): Record<string, string> {
   return out;
 }
 
-async function isGzip(file: string): Promise<boolean> {
+/** What an archive is, by its first bytes: a zip (a local file header), gzip (a .tgz) or else a tar. */
+export async function archiveKind(file: string): Promise<'zip' | 'gzip' | 'tar'> {
   const fh = await open(file, 'r');
   try {
-    const b = Buffer.alloc(2);
-    await fh.read(b, 0, 2, 0);
-    return b[0] === 0x1f && b[1] === 0x8b;
+    const b = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(b, 0, 4, 0);
+    if (bytesRead === 4 && b.readUInt32LE(0) === 0x04034b50) return 'zip';
+    return bytesRead >= 2 && b[0] === 0x1f && b[1] === 0x8b ? 'gzip' : 'tar';
   } finally {
     await fh.close();
   }
+}
+
+/** Writes `file` chunk by chunk; a failed write (a full disk, a permission) is one sentence naming the file. */
+async function fileSink(file: string): Promise<{ write: (b: Buffer) => Promise<void>; close: () => Promise<void> }> {
+  await mkdir(path.dirname(file), { recursive: true }).catch((err: unknown) => {
+    throw writeError(err, file, 'point SEG_DATA_DIR at another disk');
+  });
+  const out = createWriteStream(file);
+  let failed: unknown;
+  out.on('error', (err) => (failed ??= err));
+  const closed = new Promise<void>((resolve) => out.once('close', resolve));
+  const check = () => {
+    if (failed) throw writeError(failed, file, 'point SEG_DATA_DIR at another disk');
+  };
+  return {
+    async write(b) {
+      check();
+      // a stream that failed is closed without a 'drain'
+      if (!out.write(b)) await Promise.race([once(out, 'drain').catch(() => {}), closed]);
+      check();
+    },
+    async close() {
+      out.end();
+      await closed;
+      check();
+    },
+  };
 }
 
 /** Extracts `archive` (tar or tar.gz, told apart by its first bytes) into `dest`; returns what it wrote. */
@@ -84,7 +122,8 @@ export async function extractTar(archive: string, dest: string, o: ExtractOption
     throw new InputError(`${archive}: ${what}.`);
   };
   const source = createReadStream(archive);
-  const stream = (await isGzip(archive)) ? source.pipe(createGunzip()) : source;
+  const gunzip = (await archiveKind(archive)) === 'gzip' ? createGunzip() : undefined;
+  const stream = gunzip ? source.pipe(gunzip) : source;
   const root = path.resolve(dest);
   const written: TarEntry[] = [];
   let buf: Buffer = Buffer.alloc(0);
@@ -127,6 +166,8 @@ export async function extractTar(archive: string, dest: string, o: ExtractOption
   let pax: Record<string, string> = {};
   try {
     for (;;) {
+      // of a gzip stream, the compressed bytes inflated so far
+      o.onRead?.(gunzip ? gunzip.bytesWritten : offset);
       if (!(await fill(BLOCK))) {
         if (buf.length) fail(`cut short in a header at byte ${offset}`);
         break; // the end of the stream on a block boundary (some writers leave out the two zero blocks)
@@ -165,22 +206,25 @@ export async function extractTar(archive: string, dest: string, o: ExtractOption
         await pipeData(kind === 'directory' ? 0 : length, name);
         continue;
       }
+      const hash = o.hash && kind === 'file' ? createHash('sha256') : undefined;
       if (kind === 'directory') {
-        await mkdir(target, { recursive: true });
+        await mkdir(target, { recursive: true }).catch((err: unknown) => {
+          throw writeError(err, target, 'point SEG_DATA_DIR at another disk');
+        });
       } else {
-        await mkdir(path.dirname(target), { recursive: true });
-        const out = createWriteStream(target);
-        const closed = once(out, 'close');
+        const out = await fileSink(target);
         try {
           await pipeData(length, name, async (b) => {
-            if (!out.write(b)) await once(out, 'drain');
+            hash?.update(b);
+            await out.write(b);
           });
-        } finally {
-          out.end();
-          await closed;
+        } catch (err) {
+          await out.close().catch(() => {});
+          throw err;
         }
+        await out.close();
       }
-      const e: TarEntry = { name: name.replace(/\/$/, ''), type: kind, size: kind === 'file' ? length : 0 };
+      const e: TarEntry = { name: name.replace(/\/$/, ''), type: kind, size: kind === 'file' ? length : 0, ...(hash ? { sha256: hash.digest('hex') } : {}) };
       written.push(e);
       o.onEntry?.(e);
     }

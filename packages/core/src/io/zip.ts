@@ -5,7 +5,8 @@
  * CRC-32 and size checked. Stored and deflated members, ZIP64 sizes and
  * offsets (archives past 4 GB). A member outside the target folder, an
  * unknown compression method, an encrypted member, a cut archive and a
- * corrupt member are each one sentence.
+ * corrupt member are each one sentence; so is a failed write (a full disk, a
+ * permission), naming the file.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
@@ -14,7 +15,9 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { InputError } from '../errors/input-error.js';
+import { writeError } from './write-error.js';
 import { memberTarget, type ExtractOptions, type TarEntry } from './tar.js';
 
 interface Member {
@@ -106,12 +109,16 @@ export async function extractZip(archive: string, dest: string, o: ExtractOption
   try {
     const { size } = await fh.stat();
     for (const m of await centralDirectory(fh, size, fail)) {
+      o.onRead?.(m.localHeader);
       const dir = m.name.endsWith('/');
       const name = m.name.replace(/\/$/, '');
       const target = memberTarget(root, name) ?? fail(`member ${m.name} would be written outside ${dest}; seg does not extract it`);
       if (o.filter && !o.filter(name)) continue;
+      const hash = o.hash && !dir ? createHash('sha256') : undefined;
       if (dir) {
-        await mkdir(target, { recursive: true });
+        await mkdir(target, { recursive: true }).catch((err: unknown) => {
+          throw writeError(err, target, 'point SEG_DATA_DIR at another disk');
+        });
       } else {
         if (m.flags & 0x1) fail(`member ${m.name} is encrypted`);
         if (m.method !== 0 && m.method !== 8) fail(`member ${m.name} uses compression method ${m.method}; seg reads stored (0) and deflated (8) members`);
@@ -119,17 +126,23 @@ export async function extractZip(archive: string, dest: string, o: ExtractOption
         if (local.length < 30 || local.readUInt32LE(0) !== LOCAL) fail(`member ${m.name}'s local header is missing at byte ${m.localHeader}`);
         const start = m.localHeader + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
         if (start + m.compressed > size) fail(`cut short inside ${m.name}`);
-        await mkdir(path.dirname(target), { recursive: true });
+        await mkdir(path.dirname(target), { recursive: true }).catch((err: unknown) => {
+          throw writeError(err, target, 'point SEG_DATA_DIR at another disk');
+        });
         let crc = 0;
         let bytes = 0;
         const check = new Transform({
           transform(chunk: Buffer, _enc, done) {
             crc = crc32(chunk, crc);
+            hash?.update(chunk);
             bytes += chunk.length;
             done(null, chunk);
           },
         });
         const out = createWriteStream(target);
+        // the file's own failure (a full disk), told apart from the member's (it does not inflate)
+        let failed: unknown;
+        out.on('error', (err) => (failed ??= err));
         try {
           if (m.compressed === 0) {
             out.end();
@@ -139,14 +152,17 @@ export async function extractZip(archive: string, dest: string, o: ExtractOption
             await (m.method === 8 ? pipeline(source, createInflateRaw(), check, out) : pipeline(source, check, out));
           }
         } catch (err) {
+          if (failed) throw writeError(failed, target, 'point SEG_DATA_DIR at another disk');
           fail(`member ${m.name} does not decompress (${(err as Error).message})`);
         }
         if (bytes !== m.size || crc >>> 0 !== m.crc) fail(`member ${m.name} is corrupt (${bytes !== m.size ? `${bytes} bytes, not ${m.size}` : 'its CRC-32 does not match'})`);
       }
       const e: TarEntry = { name, type: dir ? 'directory' : 'file', size: dir ? 0 : m.size };
+      if (hash) e.sha256 = hash.digest('hex');
       written.push(e);
       o.onEntry?.(e);
     }
+    o.onRead?.(size);
   } finally {
     await fh.close();
   }

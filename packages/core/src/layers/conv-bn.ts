@@ -32,7 +32,7 @@ import { batchNormTrain, batchNormTrainGrad } from '../engine/batchnorm-train.js
 import { reluGrad } from '../engine/relu-grad.js';
 import { asList, firstShape } from './shape.js';
 import { ConvBase, type ConvGeometryArgs } from './conv-base.js';
-import { initializerSeed } from './seeds.js';
+import { initializerSeed, willBeOverwritten } from './seeds.js';
 
 export interface ConvBnArgs extends ConvGeometryArgs {
   filters: number;
@@ -78,7 +78,7 @@ export class ConvBn extends ConvBase {
     const s = firstShape(inputShape);
     const cin = s[s.length - 1] as number;
     const c = this.filters;
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, cin, c], 'float32', tfl.initializers.heNormal({ seed: this.seed }));
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, cin, c], 'float32', willBeOverwritten(this.name) ? tfl.initializers.zeros() : tfl.initializers.heNormal({ seed: this.seed }));
     if (this.useBias) this.bias = this.addWeight('bias', [c], 'float32', tfl.initializers.zeros());
     this.gamma = this.addWeight('gamma', [c], 'float32', tfl.initializers.ones());
     this.beta = this.addWeight('beta', [c], 'float32', tfl.initializers.zeros());

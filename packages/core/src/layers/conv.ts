@@ -6,7 +6,7 @@
 import { tf, tfl, type Initializer } from '../engine/tf.js';
 import { asList, firstShape } from './shape.js';
 import { ConvBase, type ConvGeometryArgs } from './conv-base.js';
-import { initializerSeed } from './seeds.js';
+import { initializerSeed, willBeOverwritten } from './seeds.js';
 
 
 export interface Conv2DArgs extends ConvGeometryArgs {
@@ -48,7 +48,7 @@ export class Conv2D extends ConvBase {
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = firstShape(inputShape);
     const cin = shape[shape.length - 1] as number;
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, cin, this.filters], 'float32', this.kernelInit);
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, cin, this.filters], 'float32', willBeOverwritten(this.name) ? tfl.initializers.zeros() : this.kernelInit);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', this.biasInit);
     this.built = true;
   }

@@ -7,6 +7,7 @@
  */
 import { tf, tfl } from '../engine/tf.js';
 import { asList } from './shape.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../weights/imagenet-classes.js';
 
 /** ImageNet's mean in B, G, R order on the 0..255 scale. */
 export const CAFFE_BGR_MEAN = [103.939, 116.779, 123.68] as const;
@@ -28,3 +29,27 @@ export class CaffeImageNetInput extends tfl.layers.Layer {
   }
 }
 tf.serialization.registerClass(CaffeImageNetInput);
+
+export { IMAGENET_MEAN as TORCHVISION_MEAN, IMAGENET_STD as TORCHVISION_STD } from '../weights/imagenet-classes.js';
+
+/**
+ * The input transform torchvision's ImageNet weights were trained with:
+ * (x - mean) / std per RGB channel, x in [0, 1]. The first layer of a model
+ * that starts from them, for the reasons above.
+ */
+export class ImageNetNormalize extends tfl.layers.Layer {
+  static readonly className = 'SegImageNetNormalize';
+
+  constructor(args: { name?: string } = {}) {
+    super({ name: args.name ?? 'imagenet_normalize' });
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = asList(inputs)[0] as tf.Tensor4D;
+      if (x.shape[3] !== 3) throw new Error(`${this.name}: ImageNet weights take 3-channel RGB images, not ${x.shape[3]} channels.`);
+      return tf.div(tf.sub(x, tf.tensor1d([...IMAGENET_MEAN])), tf.tensor1d([...IMAGENET_STD]));
+    });
+  }
+}
+tf.serialization.registerClass(ImageNetNormalize);

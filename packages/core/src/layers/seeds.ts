@@ -39,6 +39,27 @@ export function seededBuild<T>(seed: number | undefined, build: () => T): T {
   }
 }
 
+let overwritten: ((layer: string) => boolean) | undefined;
+
+/**
+ * Builds a model whose layers `by` names will be overwritten right after (an
+ * ImageNet start): their kernels start as zeros instead of drawing random
+ * values (VGG16's fc6 alone is 102M of them), while still taking their seed,
+ * so every other layer gets the weights it would get otherwise.
+ */
+export function buildOverwriting<T>(by: ((layer: string) => boolean) | undefined, build: () => T): T {
+  const outer = overwritten;
+  overwritten = by;
+  try {
+    return build();
+  } finally {
+    overwritten = outer;
+  }
+}
+
+/** Whether layer `name`'s weights are about to be overwritten (so not worth drawing). */
+export const willBeOverwritten = (name: string) => overwritten?.(name) ?? false;
+
 /** The seed for the next random initializer: the build's stream, or undefined (Math.random) outside seededBuild. */
 export function initializerSeed(): number | undefined {
   return scope ? mixSeed(scope.seed, scope.count++) : undefined;

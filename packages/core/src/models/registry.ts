@@ -7,13 +7,19 @@ import { seededBuild } from '../layers/seeds.js';
 import { InputError } from '../errors/input-error.js';
 import { assertPretrainedAvailable, type Pretrained } from '../backbones/pretrained.js';
 import { registered as models } from './registered.js';
+import { imagenetWeightsOf } from '../weights/catalog.js';
+import { weightsFile } from '../weights/store.js';
 import type { BuildOptions, ModelSpec } from './model-spec.js';
 
 export type { BuildOptions, ModelSpec } from './model-spec.js';
 
-/** One sentence (an InputError) unless `spec` accepts `pretrained` weights. */
+/** One sentence (an InputError) unless `spec` accepts `pretrained` weights and they are here. */
 export function checkPretrained(spec: ModelSpec, pretrained: string): void {
-  if (spec.pretrained?.includes(pretrained as Pretrained)) return;
+  if (spec.pretrained?.includes(pretrained as Pretrained)) {
+    // The start's file: one sentence with the command that gets it, before any data is read.
+    if (pretrained === 'imagenet' && spec.backbone) weightsFile(imagenetWeightsOf(spec.backbone)!.name);
+    return;
+  }
   if (spec.backbone) assertPretrainedAvailable(spec.backbone, pretrained, spec.name);
   const takers = [...models.values()].filter((m) => m.pretrained?.length).map((m) => m.name);
   throw new InputError(`${spec.name} has no pretrained backbone, so it trains from scratch; the models that take ImageNet weights are ${takers.join(', ') || 'none installed'}.`);

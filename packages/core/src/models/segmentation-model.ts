@@ -13,8 +13,9 @@ import { tfl } from '../engine/tf.js';
 import { resize } from '../blocks/conv-blocks.js';
 import { backboneEncoder, type BackboneOptions } from '../backbones/backbone.js';
 import type { Encoder } from '../backbones/encoder.js';
-import { loadImageNetWeights, resolveBackboneStart } from '../backbones/pretrained.js';
-import { seededBuild } from '../layers/seeds.js';
+import { applyImageNetStart, imagenetStartLayers, resolveBackboneStart } from '../backbones/pretrained.js';
+import { buildOverwriting, seededBuild } from '../layers/seeds.js';
+import type { VggClassifierLayer } from '../weights/load-torchvision.js';
 
 type T = tfl.SymbolicTensor;
 
@@ -43,12 +44,17 @@ export interface SegmentationModelOptions {
   output?: string;
   /** The model's own way from the scores to the input's size (FCN's fixed deconvolution and crop) instead of bilinear resizing. */
   upsample?: (scores: T, input: T) => T;
+  /** Head layers that start from VGG16's fc6 / fc7 when the backbone starts from ImageNet (FCN, DeepLab v1/v2). */
+  imagenetHead?: Record<string, VggClassifierLayer>;
 }
 
 export function segmentationModel(o: SegmentationModelOptions): tfl.LayersModel {
   // Before any layer is built: a start the backbone cannot take is one sentence.
   const start = typeof o.backbone === 'function' ? undefined : resolveBackboneStart(o.backbone.name, o.backbone);
-  return seededBuild(o.seed ?? 0, () => {
+  const backbone = typeof o.backbone === 'function' ? undefined : o.backbone.name;
+  // Layers the start overwrites skip their random initialisation (their seeds are still drawn).
+  const overwritten = backbone && start ? imagenetStartLayers(backbone, start.pretrained, o.imagenetHead) : undefined;
+  return seededBuild(o.seed ?? 0, () => buildOverwriting(overwritten, () => {
     const input = tfl.input({ shape: [...(o.size ?? [null, null]), o.channels ?? 3], name: 'image' });
     const encoder = typeof o.backbone === 'function' ? o.backbone(input) : backboneEncoder(input, { ...o.backbone, ...start });
     const toInput = (scores: T, name: string) => resize(scores, { like: input, alignCorners: o.alignCorners, name });
@@ -56,7 +62,7 @@ export function segmentationModel(o: SegmentationModelOptions): tfl.LayersModel 
     const outputs = [o.upsample ? o.upsample(scores, input) : toInput(scores, o.output ?? 'upsample')];
     for (const aux of o.auxiliary ?? []) outputs.push(toInput(aux.head(encoder), aux.output));
     const model = tfl.model({ inputs: input, outputs, name: o.name });
-    if (start?.pretrained) loadImageNetWeights(model);
+    if (start) applyImageNetStart(model, (o.backbone as BackboneOptions).name, start.pretrained, o.imagenetHead);
     return model;
-  });
+  }));
 }
