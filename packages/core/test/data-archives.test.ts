@@ -128,11 +128,11 @@ describe('seg data: datasets published as archives', () => {
     ...(like.about ? { about: like.about } : {}),
     ...(like.byHand ? { byHand: like.byHand } : {}),
   });
-  /** The test sources: the real entries (prepare steps, formats, needs) with the fixtures' archives and counts. */
+  /** The test sources: the real entries (prepare steps, formats, needs) with the fixtures' archives and counts; SBD's without a size, for the path of an archive pinned by its digests alone. */
   function register(o: { voc?: Buffer; sbd?: Buffer; ade?: string; sbdCounts?: Record<string, number> } = {}) {
     const real = (n: string) => datasetSource(n)!;
     registerDataset({ ...real('voc2012'), name: 'voc-test', archives: [pinned(VOC_TAR, real('voc2012').archives![0]!, o.voc)], counts: { train: 2, val: 2, trainval: 4 } });
-    registerDataset({ ...real('sbd'), name: 'sbd-test', needs: ['voc-test'], archives: [pinned(SBD_TGZ, real('sbd').archives![0]!, o.sbd)], counts: o.sbdCounts ?? { cls: 5, train_aug: 4, aug: 2 } });
+    registerDataset({ ...real('sbd'), name: 'sbd-test', needs: ['voc-test'], archives: [pinned(SBD_TGZ, { ...real('sbd').archives![0]!, size: undefined }, o.sbd)], counts: o.sbdCounts ?? { cls: 5, train_aug: 4, aug: 2 } });
     registerDataset({ ...real('ade20k'), name: 'ade-test', archives: [pinned(o.ade ?? ADE_ZIP, real('ade20k').archives![0]!, fixture(o.ade ?? ADE_ZIP))], counts: { train: 2, val: 1 } });
     registerDataset({ ...real('cityscapes'), name: 'cityscapes-test', archives: real('cityscapes').archives!.map((a) => pinned(a.file, a)), counts: { train: 1, val: 1, test: 1 } });
   }
@@ -244,18 +244,18 @@ describe('seg data: datasets published as archives', () => {
   it('Cityscapes: without its zips, one sentence saying which two, from where, into which folder, then which command; from a folder the user names, checked, unpacked and left in place', async () => {
     const hand = path.join(data, 'downloads', 'cityscapes-test');
     expect(await refusal(fetchDataset('cityscapes-test', quiet))).toBe(
-      `cityscapes-test is served only after a login: download gtFine_trainvaltest.zip (241 MB, packageID 1) and leftImg8bit_trainvaltest.zip (11 GB, packageID 3) from https://www.cityscapes-dataset.com/downloads/ into ${hand}, then run \`seg data get cityscapes-test\` (or name another folder with --from DIR).`,
+      `cityscapes-test is served only after a login: download gtFine_trainvaltest.zip (${formatBytes(fixture('gtFine_trainvaltest.zip').length)}, packageID 1) and leftImg8bit_trainvaltest.zip (${formatBytes(fixture('leftImg8bit_trainvaltest.zip').length)}, packageID 3) from https://www.cityscapes-dataset.com/downloads/ into ${hand}, then run \`seg data get cityscapes-test\` (or name another folder with --from DIR).`,
     );
     const from = path.join(dir, 'zips');
     mkdirSync(from);
     cpSync(path.join(FIXTURES, CITYSCAPES_LABELS_ZIP), path.join(from, CITYSCAPES_LABELS_ZIP));
     expect(await refusal(fetchDataset('cityscapes-test', { ...quiet, from }))).toBe(
-      `cityscapes-test is served only after a login: download leftImg8bit_trainvaltest.zip (11 GB, packageID 3) from https://www.cityscapes-dataset.com/downloads/ into ${from}, then run \`seg data get cityscapes-test --from ${from}\`.`,
+      `cityscapes-test is served only after a login: download leftImg8bit_trainvaltest.zip (${formatBytes(fixture('leftImg8bit_trainvaltest.zip').length)}, packageID 3) from https://www.cityscapes-dataset.com/downloads/ into ${from}, then run \`seg data get cityscapes-test --from ${from}\`.`,
     );
     // a file that is not the pinned zip is named, with what differs
     writeFileSync(path.join(from, CITYSCAPES_IMAGES_ZIP), fixture(CITYSCAPES_LABELS_ZIP));
     expect(await refusal(fetchDataset('cityscapes-test', { ...quiet, from }))).toMatch(
-      new RegExp(`^${path.join(from, CITYSCAPES_IMAGES_ZIP)} is not the leftImg8bit_trainvaltest\\.zip seg pins \\(\\d+ bytes, SHA-256 [0-9a-f]{12}…; expected SHA-256 [0-9a-f]{12}…\\); fetch it again from https://www\\.cityscapes-dataset\\.com/downloads/\\.$`),
+      new RegExp(`^${path.join(from, CITYSCAPES_IMAGES_ZIP)} is not the leftImg8bit_trainvaltest\\.zip seg pins \\(\\d+ bytes; expected \\d+ bytes, SHA-256 [0-9a-f]{12}…\\); fetch it again from https://www\\.cityscapes-dataset\\.com/downloads/\\.$`),
     );
     cpSync(path.join(FIXTURES, CITYSCAPES_IMAGES_ZIP), path.join(from, CITYSCAPES_IMAGES_ZIP));
     const target = await fetchDataset('cityscapes-test', { ...quiet, from });
@@ -329,7 +329,7 @@ describe('seg data: datasets published as archives', () => {
     expect((await verifyDataset('voc-test')).problems).toEqual([]);
   });
 
-  it('resumes an archive whose size no source pins (SBD): a Range from the .part, and a 416 for a .part already whole', async () => {
+  it('resumes an archive pinned by its digests alone (a source that states no size): a Range from the .part, and a 416 for a .part already whole', async () => {
     await fetchDataset('voc-test', quiet);
     const tgz = fixture(SBD_TGZ);
     const part = path.join(data, '.partial', 'sbd-test.archives', `${SBD_TGZ}.part`);
@@ -578,9 +578,10 @@ describe('the archive datasets of the catalogue', () => {
     try {
       const all = Object.fromEntries(listDatasets().map((s) => [s.name, s]));
       expect(all.voc2012).toMatchObject({ status: 'missing', download: 1_999_639_040 });
-      expect(all.sbd).toMatchObject({ status: 'missing', needs: ['voc2012'], downloadUnknown: true });
+      expect(all.sbd).toMatchObject({ status: 'missing', needs: ['voc2012'], download: 1_419_539_633 });
+      expect(all.sbd!.downloadUnknown).toBeUndefined();
       expect(all.cityscapes).toMatchObject({ status: 'missing', byHand: ['gtFine_trainvaltest.zip', 'leftImg8bit_trainvaltest.zip'] });
-      expect(() => datasetPath('sbd')).toThrow(/^Dataset sbd is not in .*; run `seg data get sbd` \(an archive whose size no source states to download, after voc2012\)/);
+      expect(() => datasetPath('sbd')).toThrow(/^Dataset sbd is not in .*; run `seg data get sbd` \(1\.4 GB to download, after voc2012\)/);
       expect(() => datasetPath('cityscapes')).toThrow(/; run `seg data get cityscapes` \(its archives gtFine_trainvaltest\.zip and leftImg8bit_trainvaltest\.zip are downloaded by hand\)/);
     } finally {
       rmSync(process.env.SEG_DATA_DIR, { recursive: true, force: true });

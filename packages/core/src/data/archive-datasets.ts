@@ -136,7 +136,8 @@ export const ARCHIVE_DATASETS: DatasetSource[] = [
           // the same file on the department's www2 host, as several preparation scripts fetch it
           'https://www2.eecs.berkeley.edu/Research/Projects/CS/vision/grouping/semantic_contours/benchmark.tgz',
         ],
-        // No source found states its size in bytes; the digests decide. MD5: torchvision/datasets/sbd.py; SHA-1: dmlc/gluon-cv scripts/datasets/pascal_voc.py
+        // size: a torchvision SBDataset download's progress (1419539633/1419539633 bytes) in a public notebook; MD5: torchvision/datasets/sbd.py; SHA-1: dmlc/gluon-cv scripts/datasets/pascal_voc.py
+        size: 1_419_539_633,
         md5: '82b4d87ceb2ed10f6038a1cba92111cb',
         sha1: '7129e0a480c2d6afb02b517bb18ac54283bfaa35',
       },
@@ -177,15 +178,20 @@ export const ARCHIVE_DATASETS: DatasetSource[] = [
         urls: [],
         about: '241 MB',
         byHand: { page: 'https://www.cityscapes-dataset.com/downloads/', note: 'packageID 1' },
-        // SHA-256: pytorch/vision torchvision/prototype/datasets/_builtin/cityscapes.py (_FILES_CHECKSUMS); its size is stated only roughly (241 MB, the downloads page)
+        // SHA-256: pytorch/vision torchvision/prototype/datasets/_builtin/cityscapes.py (_FILES_CHECKSUMS); MD5: the downloads table (packageID, size, md5sum) that Cityscapes download scripts copy;
+        // size: a directory listing of the two zips and a Hugging Face mirror's note (danjacobellis/cityscapes_source), which agree
+        size: 252_567_705,
         sha256: '40461a50097844f400fef147ecaf58b18fd99e14e4917fb7c3bf9c0d87d95884',
+        md5: '4237c19de34c8a376e9ba46b495d6f66',
       },
       {
         file: CITYSCAPES_IMAGES_ZIP,
         urls: [],
         about: '11 GB',
         byHand: { page: 'https://www.cityscapes-dataset.com/downloads/', note: 'packageID 3' },
+        size: 11_592_327_197,
         sha256: '3ccff9ac1fa1d80a6a064407e589d747ed0657aac7dc495a4403ae1235a37525',
+        md5: '0a6e97e94b616a514066c9e2adb0c97f',
       },
     ],
     prepare: prepareCityscapes,
