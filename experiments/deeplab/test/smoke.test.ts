@@ -31,7 +31,7 @@ describe('DeepLab replication, smoke profile', () => {
           expect(m.miou).toBeLessThanOrEqual(1);
         }
       }
-      expect((r.config.model as { pretrained: string | null }).pretrained).toBe(r.init === 'imagenet' ? 'imagenet' : null);
+      expect((r.config.model as { pretrained: string | null }).pretrained).toBe(r.init === 'imagenet' ? 'imagenet-caffe' : null);
       const training = r.config.training as { lrMultipliers: unknown[]; augment: unknown; classWeights: number[] };
       expect(training.lrMultipliers.length).toBe(r.init === 'imagenet' ? 1 : 0);
       expect(training.augment).toEqual({ flip: true, scale: AUGMENT_SCALE, crop: PROFILES.smoke.crop });

@@ -21,7 +21,7 @@ describe('seg models', () => {
     expect(models.slice(firstVariant).map((m) => m.name)).toContain('segnet-basic');
     expect(models.find((m) => m.name === 'segnet-basic')).toMatchObject({ params: 1_416_075, input: [360, 480], classes: 11, package: '@seg/segnet', paper: 'Badrinarayanan et al. 2017 (Table 1)' });
     expect(models.find((m) => m.name === 'deeplabv1-largefov')).toMatchObject({ params: 20_505_429, input: [321, 321], classes: 21, package: '@seg/deeplab', paper: 'Chen et al. 2015 (v1)' });
-    expect(models.find((m) => m.name === 'pspnet-resnet50')).toMatchObject({ params: 46_592_597, params_with_aux: 48_957_802, pretrained: ['imagenet'], auxiliary: { aux_upsample: 0.4 } });
+    expect(models.find((m) => m.name === 'pspnet-resnet50')).toMatchObject({ params: 46_592_597, params_with_aux: 48_957_802, pretrained: ['imagenet', 'imagenet-caffe'], auxiliary: { aux_upsample: 0.4 } });
     // the engine line goes to stderr, once
     expect(r.stderr.match(/seg: backend \w+.*\d+ threads?/g)?.length).toBe(1);
   });

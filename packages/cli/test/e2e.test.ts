@@ -233,7 +233,7 @@ describe('seg train / eval / predict end to end', () => {
       [['export', '--model', 'unet-same-bn', '--size', '512x500', '--out', path.join(dir, 'x', 'u.onnx')], /^seg: --size 512x500 does not fit unet-same-bn: each side must be a multiple of 16 .*; not 500 \(nearest valid: 496 or 512\)\.$/],
       [['train', '--model', 'test-net', '--data', data, '--format', 'folder', '--classes', '3', '--class-weights', '1,2'], /^seg: --class-weights must be median or 3 non-negative numbers separated by commas, one per class \(got "1,2"\)\.$/],
       [['train', '--model', 'test-net', '--data', path.join(dir, 'missing'), '--format', 'folder'], /^seg: --data folder .*missing does not exist\.$/],
-      [['train', '--model', 'test-net', '--data', data, '--format', 'png', '--classes', '3'], /^seg: --format must be one of voc, camvid, isbi, cityscapes, folder \(got "png"\)\.$/],
+      [['train', '--model', 'test-net', '--data', data, '--format', 'png', '--classes', '3'], /^seg: --format must be one of voc, voc-aug, camvid, isbi, cityscapes, ade20k, folder \(got "png"\)\.$/],
       [['train', '--model', 'test-net', '--data', data, '--format', 'folder', '--classes', '3', '--size', '40'], /^seg: --size must be HxW, e.g\. 256x256 \(got "40"\)\.$/],
       [['eval', '--run', path.join(dir, 'norun'), '--data', data, '--format', 'folder', '--classes', '3'], /^seg: --run folder .*norun does not exist\.$/],
       [['predict', '--run', path.join(dir, 'run'), path.join(dir, 'nope.png'), '--out', path.join(dir, 'p2')], /^seg: Image .*nope\.png does not exist\.$/],

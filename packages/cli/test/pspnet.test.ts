@@ -29,8 +29,8 @@ describe('seg with PSPNet', () => {
     const r = await seg('models', '--json');
     expect(r.code).toBe(0);
     const psp = (JSON.parse(r.stdout) as { name: string }[]).find((m) => m.name === 'pspnet-resnet50');
-    expect(psp).toMatchObject({ available: true, params: 46_592_597, params_with_aux: 48_957_802, auxiliary: { aux_upsample: 0.4 }, pretrained: ['imagenet'], package: '@seg/pspnet' });
-    expect((await seg('models')).stdout).toMatch(/pspnet-resnet50 .* imagenet\s+0\.4$/m);
+    expect(psp).toMatchObject({ available: true, params: 46_592_597, params_with_aux: 48_957_802, auxiliary: { aux_upsample: 0.4 }, pretrained: ['imagenet', 'imagenet-caffe'], package: '@seg/pspnet' });
+    expect((await seg('models')).stdout).toMatch(/pspnet-resnet50 .* imagenet,imagenet-caffe\s+0\.4$/m);
     const info = await seg('info', '--model', 'pspnet-resnet50', '--json');
     expect(info.code, info.stderr).toBe(0);
     expect(JSON.parse(info.stdout)).toMatchObject({ params: 46_592_597, aux_params: 48_957_802 - 46_592_597, input: [473, 473, 3], output: [473, 473, 21] });

@@ -200,7 +200,7 @@ describe('ONNX export (run by onnxruntime-node)', () => {
     });
   }
   it('v3+ from ImageNet (Caffe layout: the input transform, zero-padded pooling, conv biases) at 65x81', async () => {
-    const model = modelSpec('deeplabv3plus-resnet50')!.build({ size: [65, 81], classes: 5, seed: 1, pretrained: 'imagenet' });
+    const model = modelSpec('deeplabv3plus-resnet50')!.build({ size: [65, 81], classes: 5, seed: 1, pretrained: 'imagenet-caffe' });
     const x = tf.randomUniform([1, 65, 81, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
     const r = await compareOnnx(model, x);
     x.dispose();

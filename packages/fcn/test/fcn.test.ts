@@ -90,8 +90,8 @@ describe('FCN on ResNet-50 (backbone: resnet50)', () => {
     m.dispose();
   });
 
-  it('pretrained: the trunk holds the ImageNet weights; staged FCN-16s from FCN-32s has the same stride-32 scores', () => {
-    const o = { backbone: 'resnet50' as const, pretrained: 'imagenet' as const, classes: 5, size: [64, 64] as [number, number] };
+  it("pretrained (Caffe's ResNet-50): the trunk holds the ImageNet weights; staged FCN-16s from FCN-32s has the same stride-32 scores", () => {
+    const o = { backbone: 'resnet50' as const, pretrained: 'imagenet-caffe' as const, classes: 5, size: [64, 64] as [number, number] };
     const m32 = fcn({ ...o, variant: '32s', seed: 1 });
     const ref = readImageNetWeights().weights.get('res4a_branch2a/kernel')!;
     expect(Array.from(m32.getLayer('res4a_branch2a').getWeights()[0]!.dataSync().slice(0, 64))).toEqual(Array.from(ref.data.slice(0, 64)));
@@ -106,8 +106,16 @@ describe('FCN on ResNet-50 (backbone: resnet50)', () => {
     [m32, m16].forEach((m) => m.dispose());
   });
 
-  it('refuses VGG16 ImageNet weights (none here) and batchNorm on ResNet-50, in one sentence each', () => {
-    expect(() => fcn({ pretrained: 'imagenet', size: [64, 64] })).toThrow(/VGG16, has no ImageNet weights here|VGG16 has no ImageNet weights/);
+  it("refuses Caffe's weights for VGG16, torchvision's when not fetched, and batchNorm on ResNet-50, in one sentence each", () => {
+    expect(() => fcn({ pretrained: 'imagenet-caffe', size: [64, 64] })).toThrow(/VGG16, has no imagenet-caffe weights/);
+    const before = process.env.SEG_WEIGHTS_DIR;
+    process.env.SEG_WEIGHTS_DIR = '/nonexistent/seg-weights';
+    try {
+      expect(() => fcn({ pretrained: 'imagenet', size: [64, 64] })).toThrow(/run `seg weights get vgg16-imagenet` \(553 MB/);
+    } finally {
+      if (before === undefined) delete process.env.SEG_WEIGHTS_DIR;
+      else process.env.SEG_WEIGHTS_DIR = before;
+    }
     expect(() => fcn({ backbone: 'resnet50', batchNorm: true, size: [64, 64] })).toThrow('batchNorm is a VGG16 option; ResNet-50 always has batch norm.');
     expect(() => fcn({ backbone: 'alexnet' as 'vgg16', size: [64, 64] })).toThrow('FCN backbone must be vgg16 or resnet50 (got "alexnet").');
   });

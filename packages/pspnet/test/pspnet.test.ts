@@ -44,7 +44,7 @@ describe('PSPNet zoo model (docs/zoo.md)', () => {
     const spec = modelSpec('pspnet-resnet50')!;
     expect(spec.package).toBe('@seg/pspnet');
     expect(spec.auxiliaryLosses).toEqual({ [AUX_OUTPUT]: 0.4 });
-    expect(spec.pretrained).toEqual(['imagenet']);
+    expect(spec.pretrained).toEqual(['imagenet', 'imagenet-caffe']);
   });
 });
 
