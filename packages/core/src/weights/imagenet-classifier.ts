@@ -12,6 +12,8 @@ import { AdaptiveAvgPool2D } from '../layers/pooling.js';
 import { resnetEncoder } from '../backbones/resnet.js';
 import { vgg16Encoder } from '../backbones/vgg.js';
 import { deepest } from '../backbones/encoder.js';
+import { imagenetStartLayers } from '../backbones/pretrained.js';
+import { buildOverwriting } from '../layers/seeds.js';
 import type { ImageNetArch } from './catalog.js';
 import { loadTorchvisionWeights } from './load-torchvision.js';
 import { VGG_CLASSIFIER } from './torchvision-names.js';
@@ -36,9 +38,12 @@ export interface ImageNetClassifier {
 
 /** The backbone of `arch` as a model (input any size), its deepest tap the output. */
 function backboneModel(arch: ImageNetArch): tfl.LayersModel {
-  const input = tfl.input({ shape: [null, null, 3], name: 'image' });
-  const encoder = arch === 'vgg16' ? vgg16Encoder(input) : resnetEncoder(input, { depth: arch === 'resnet101' ? 101 : 50 });
-  return tfl.model({ inputs: input, outputs: deepest(encoder), name: arch });
+  // Every layer is about to take the file's weights: none draws random ones first.
+  return buildOverwriting(imagenetStartLayers(arch, 'imagenet'), () => {
+    const input = tfl.input({ shape: [null, null, 3], name: 'image' });
+    const encoder = arch === 'vgg16' ? vgg16Encoder(input) : resnetEncoder(input, { depth: arch === 'resnet101' ? 101 : 50 });
+    return tfl.model({ inputs: input, outputs: deepest(encoder), name: arch });
+  });
 }
 
 /** The fully connected layers, kept in PyTorch's [out, in] layout for a transposed matMul. */
