@@ -139,7 +139,7 @@ export const replication: ReplicationDefinition<Profile, Net, Data, Metrics> = {
     };
   },
   // A trained net's weights come from its checkpoint: no ImageNet load (the layout and frozen batch norm stay).
-  build: (s, _run, trained) => deeplab({ ...(s.model as DeepLabOptions), ...(trained ? { pretrained: null } : {}) }),
+  build: (s, _run, trained) => deeplab({ ...(s.model as DeepLabOptions), ...(trained ? { loadWeights: false } : {}) }),
   score: async (model, run, d, ctx) => {
     const ev = (ctx.setup as RunSetup & { extra: { evaluation: Evaluation } }).extra.evaluation;
     const options = ctx.setup.model as DeepLabOptions;

@@ -52,7 +52,7 @@ export const replication: ReplicationDefinition<Profile, Variant, CamvidSplits, 
       data: { downscale: p.downscale, trainImages: p.trainImages, valImages: p.valImages, testImages: p.testImages },
     };
   },
-  build: (s, _run, trained) => fcn({ ...(s.model as FcnOptions), ...(trained ? { pretrained: null } : {}) }),
+  build: (s, _run, trained) => fcn({ ...(s.model as FcnOptions), ...(trained ? { loadWeights: false } : {}) }),
   // Staged (Sec. 4.2): the coarser net's weights, the new skip's score layer at zero.
   start: (model, coarser) => initFromCoarser(model, coarser),
   score: async (model, _run, d) => {

@@ -83,7 +83,7 @@ export const replication: ReplicationDefinition<Profile, Variant, Data, Metrics>
       data: { downscale: p.downscale, trainImages: p.trainImages, valImages: p.valImages, testImages: p.testImages },
     };
   },
-  build: (s, _run, trained) => pspnet({ ...(s.model as PSPNetOptions), ...(trained ? { pretrained: null } : {}) }),
+  build: (s, _run, trained) => pspnet({ ...(s.model as PSPNetOptions), ...(trained ? { loadWeights: false } : {}) }),
   score: async (model, run, d, { log }) => {
     const t0 = performance.now();
     const val = await score(model, await d.val());

@@ -51,7 +51,7 @@ describe('seg --pretrained imagenet', () => {
     expect(vgg.stderr).toMatch(/^seg: The vgg16-imagenet weights are not in .*weights; run `seg weights get vgg16-imagenet` \(553 MB from the Hugging Face Hub\)/);
     const r101 = await train('deeplabv2-aspp-l', 'r101', '--pretrained', 'imagenet-caffe');
     expect(r101.code).toBe(2);
-    expect(r101.stderr).toMatch(/deeplabv2-aspp-l's backbone, ResNet-101, has no imagenet-caffe weights; only ResNet-50 has them/);
+    expect(r101.stderr).toMatch(/deeplabv2-aspp-l's backbone, ResNet-101, has no imagenet-caffe weights \(only ResNet-50 has them\); start it from "imagenet" or scratch\./);
     const unet = await train('unet', 'unet', '--pretrained', 'imagenet');
     expect(unet.code).toBe(2);
     expect(unet.stderr).toMatch(/unet has no pretrained backbone/);

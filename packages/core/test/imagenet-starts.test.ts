@@ -67,7 +67,7 @@ describe("pretrained: 'imagenet' from torchvision's weights", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('VGG16 with FCN\'s fc6/fc7 as they are, and DeepLab-LargeFOV\'s decimated: every 4th filter and input, taps 0, 3, 6 of the 7x7', () => {
+  it('VGG16 with FCN\'s fc6/fc7 as they are, and DeepLab-LargeFOV\'s decimated: every 4th filter, every 4th input of fc7, taps 0, 3, 6 of the 7x7', () => {
     const fcn = segmentationModel({
       name: 'fcn-like',
       size: [64, 64],

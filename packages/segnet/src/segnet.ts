@@ -24,6 +24,8 @@ export interface SegNetOptions {
    * ImageNet"); its batch norms, which VGG16 lacks, and the decoder start as built.
    */
   pretrained?: Pretrained | null;
+  /** false: the start's input transform without reading its weights (they come from a trained net). */
+  loadWeights?: boolean;
 }
 
 /** The decoder's convolutions per stage, deepest first (the tutorial's segnet_train.prototxt, docs/zoo.md). */
@@ -37,9 +39,10 @@ export const SEGNET_DECODER: number[][] = [
 
 export function segnet(o: SegNetOptions = {}): tfl.LayersModel {
   // A start that is not here is one sentence before any layer is built.
-  const start = resolveBackboneStart('vgg16', { pretrained: o.pretrained });
+  const start = resolveBackboneStart('vgg16', { pretrained: o.pretrained, loadWeights: o.loadWeights });
+  const load = o.loadWeights !== false;
   // Every random initializer draws from one seed (core's layers/seeds.ts); the encoder's skip theirs when ImageNet's replace them.
-  return seededBuild(o.seed ?? 0, () => buildOverwriting(imagenetStartLayers('vgg16', start.pretrained), () => {
+  return seededBuild(o.seed ?? 0, () => buildOverwriting(load ? imagenetStartLayers('vgg16', start.pretrained) : undefined, () => {
     const input = tfl.input({ shape: [...(o.size ?? [360, 480]), o.channels ?? 3], name: 'image' });
     // Encoder (Sec. 3): conv-bn-relu stacks, then pool keeping the indices.
     const stored: { before: T; indices: T }[] = [];
@@ -63,7 +66,7 @@ export function segnet(o: SegNetOptions = {}): tfl.LayersModel {
     });
     const logits = conv(x, o.classes ?? 11, { kernel: 3, name: 'classifier' });
     const model = tfl.model({ inputs: input, outputs: logits, name: 'segnet-vgg16' });
-    applyImageNetStart(model, 'vgg16', start.pretrained);
+    if (load) applyImageNetStart(model, 'vgg16', start.pretrained);
     return model;
   }));
 }

@@ -9,15 +9,17 @@ export const help = `seg weights list [--json] | get NAME... | verify NAME | pat
           | classify NAME|FILE.safetensors INPUT [--json]
 
 torchvision's ImageNet classifiers, as timm republishes them in safetensors on
-the Hugging Face Hub, each pinned to its size and SHA-256:
+the Hugging Face Hub, each pinned to a revision and its SHA-256:
   vgg16-imagenet      VGG16 (FCN, DeepLab v1/v2, SegNet's encoder), 553 MB
   resnet50-imagenet   ResNet-50 (DeepLab v3/v3+, PSPNet), 102 MB
-  resnet101-imagenet  ResNet-101 (DeepLab v2/v3/v3+, PSPNet), 179 MB
+  resnet101-imagenet  ResNet-101 (DeepLab v2/v3/v3+, PSPNet), 179 MB; no
+                      SHA-256 is published where seg was made, so its file is
+                      checked for being a whole ResNet-101 instead
 
 list      each file's status (ready, partial, missing), path and size
 get       fetches it with progress; a cut fetch resumes where it stopped; the
-          file takes its name only once its SHA-256 checks
-verify    checks a file against its SHA-256
+          file takes its name only once it checks out
+verify    checks a file against its SHA-256 (ResNet-101: its structure)
 path      prints the file of ready weights
 classify  the ImageNet top-5 of INPUT (an image: resized to 256, cropped to
           224 and normalised as torchvision's transforms do; or a .npy float32
@@ -68,7 +70,7 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
     const [name] = names(rest, action, false);
     const r = await verifyWeights(name!);
     if (r.problem) throw new InputError(`${r.problem}; seg weights get ${name} fetches it (${formatBytes(knownWeights(name!).size)}).`);
-    out(`${name}: ${r.file} matches its SHA-256`);
+    out(r.unpinned ? `${name}: ${r.file} is a whole safetensors file of ${knownWeights(name!).arch} (no published SHA-256 to check it against)` : `${name}: ${r.file} matches its SHA-256`);
     return;
   }
   if (action === 'get') {

@@ -33,7 +33,7 @@ export interface ResNetBackbone extends BackboneStartOptions {
 
 export type BackboneOptions = Vgg16Backbone | ResNetBackbone;
 
-/** The backbone's encoder; a start it cannot take (VGG16 from ImageNet) is one sentence. */
+/** The backbone's encoder; a start it cannot take (VGG16 from Caffe's weights, a file not fetched) is one sentence. */
 export function backboneEncoder(input: T, o: BackboneOptions): Encoder {
   const start = resolveBackboneStart(o.name, o);
   // torchvision's weights take normalised images: the model's first layer does it, so every use of the model agrees.

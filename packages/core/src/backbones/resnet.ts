@@ -41,7 +41,7 @@ function bottleneck(x: T, b: BlockArgs): T {
 
 export function resnet(input: T, o: ResNetOptions): ResNetTaps {
   if (o.layout === 'caffe') return resnetCaffe(input, o);
-  if (o.frozenBatchNorm) throw new Error('frozenBatchNorm is an option of the caffe layout (the ImageNet weights).');
+  if (o.frozenBatchNorm) throw new Error('frozenBatchNorm is an option of the caffe layout (Caffe\'s ImageNet weights).');
   const p = o.prefix ?? '';
   const dilate = o.replaceStrideWithDilation ?? [false, false, false];
   const stem = convBn(input, scaled(64, o.width), { kernel: 7, stride: 2, padding: 3, name: `${p}conv1` });

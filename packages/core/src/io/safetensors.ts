@@ -7,7 +7,7 @@
  * tensors. Values come back as float32 (F16 and BF16 widened; integer
  * tensors, e.g. batch norm's num_batches_tracked, converted).
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { InputError } from '../errors/input-error.js';
 
@@ -100,6 +100,7 @@ function parseJson(file: string, size: number, length: number, text: Buffer): Sa
   } catch (err) {
     return fail(file, `its header is not JSON (${(err as Error).message})`);
   }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(file, 'its header is not a JSON object of tensors');
   const dataStart = 8 + length;
   const tensors = new Map<string, SafetensorsEntry>();
   for (const [name, raw] of Object.entries(json)) {
@@ -107,7 +108,7 @@ function parseJson(file: string, size: number, length: number, text: Buffer): Sa
     const e = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
     if (!e || !(e.dtype! in WIDTH)) fail(file, `tensor ${name} has dtype ${e?.dtype}, which seg does not read (${Object.keys(WIDTH).join(', ')})`);
     const dtype = e.dtype as SafetensorsDtype;
-    const [begin, end] = e.data_offsets ?? [NaN, NaN];
+    const [begin, end] = Array.isArray(e.data_offsets) && e.data_offsets.length === 2 ? e.data_offsets : [NaN, NaN];
     const count = (e.shape ?? []).reduce((a, b) => a * b, 1);
     if (!Array.isArray(e.shape) || !(end - begin === count * WIDTH[dtype])) fail(file, `tensor ${name} (${dtype}, shape ${JSON.stringify(e.shape)}) has ${end - begin} bytes, not ${count * WIDTH[dtype]}`);
     if (begin < 0 || dataStart + end > size) fail(file, `tensor ${name}'s bytes ${begin}-${end} run past the end of the file (cut short?)`);
@@ -250,22 +251,32 @@ export function writeSafetensorsSync(file: string, specs: [name: string, shape: 
     header[name] = { dtype: 'F32', shape, data_offsets: [at, at + bytes] };
     at += bytes;
   }
-  let json = JSON.stringify(header);
+  const json = Buffer.from(JSON.stringify(header));
   const pad = o.size !== undefined ? o.size - 8 - at - json.length : (8 - (json.length % 8)) % 8;
   if (pad < 0) throw new Error(`${file}: ${o.size} bytes cannot hold these tensors (${8 + json.length + at} bytes at least).`);
-  json += ' '.repeat(pad);
-  const fd = openSync(file, 'w');
+  const head = Buffer.concat([json, Buffer.alloc(pad, ' ')]);
+  // Written beside its name and renamed when whole: a failed fill leaves no half file under it.
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
   try {
     const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(json.length));
+    len.writeBigUInt64LE(BigInt(head.length));
     writeSync(fd, len);
-    writeSync(fd, Buffer.from(json));
+    writeSync(fd, head);
     for (const [name, shape] of specs) {
       const data = fill(name, shape);
       if (data.length !== countOf(shape)) throw new Error(`${name}: ${data.length} values for shape [${shape.join(', ')}].`);
       writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     }
-  } finally {
     closeSync(fd);
+    renameSync(tmp, file);
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(tmp, { force: true });
+    throw err;
   }
 }

@@ -25,3 +25,6 @@ export function convOutLength(len: number | null, k: number, stride: number, dil
   if (pad === 'valid') return Math.floor((len - eff) / stride) + 1;
   return Math.floor((len + 2 * pad - eff) / stride) + 1;
 }
+
+/** Whether a weight's shape (nulls for free dimensions) equals `b`. */
+export const sameShape = (a: readonly (number | null)[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);

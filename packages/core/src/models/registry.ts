@@ -5,10 +5,8 @@
  */
 import { seededBuild } from '../layers/seeds.js';
 import { InputError } from '../errors/input-error.js';
-import { assertPretrainedAvailable, type Pretrained } from '../backbones/pretrained.js';
+import { assertPretrainedAvailable, imagenetWeightsFile, type Pretrained } from '../backbones/pretrained.js';
 import { registered as models } from './registered.js';
-import { imagenetWeightsOf } from '../weights/catalog.js';
-import { weightsFile } from '../weights/store.js';
 import type { BuildOptions, ModelSpec } from './model-spec.js';
 
 export type { BuildOptions, ModelSpec } from './model-spec.js';
@@ -17,7 +15,7 @@ export type { BuildOptions, ModelSpec } from './model-spec.js';
 export function checkPretrained(spec: ModelSpec, pretrained: string): void {
   if (spec.pretrained?.includes(pretrained as Pretrained)) {
     // The start's file: one sentence with the command that gets it, before any data is read.
-    if (pretrained === 'imagenet' && spec.backbone) weightsFile(imagenetWeightsOf(spec.backbone)!.name);
+    if (pretrained === 'imagenet' && spec.backbone) imagenetWeightsFile(spec.backbone);
     return;
   }
   if (spec.backbone) assertPretrainedAvailable(spec.backbone, pretrained, spec.name);

@@ -53,7 +53,8 @@ export function segmentationModel(o: SegmentationModelOptions): tfl.LayersModel 
   const start = typeof o.backbone === 'function' ? undefined : resolveBackboneStart(o.backbone.name, o.backbone);
   const backbone = typeof o.backbone === 'function' ? undefined : o.backbone.name;
   // Layers the start overwrites skip their random initialisation (their seeds are still drawn).
-  const overwritten = backbone && start ? imagenetStartLayers(backbone, start.pretrained, o.imagenetHead) : undefined;
+  const load = typeof o.backbone !== 'function' && o.backbone.loadWeights !== false;
+  const overwritten = backbone && start && load ? imagenetStartLayers(backbone, start.pretrained, o.imagenetHead) : undefined;
   return seededBuild(o.seed ?? 0, () => buildOverwriting(overwritten, () => {
     const input = tfl.input({ shape: [...(o.size ?? [null, null]), o.channels ?? 3], name: 'image' });
     const encoder = typeof o.backbone === 'function' ? o.backbone(input) : backboneEncoder(input, { ...o.backbone, ...start });
@@ -62,7 +63,7 @@ export function segmentationModel(o: SegmentationModelOptions): tfl.LayersModel 
     const outputs = [o.upsample ? o.upsample(scores, input) : toInput(scores, o.output ?? 'upsample')];
     for (const aux of o.auxiliary ?? []) outputs.push(toInput(aux.head(encoder), aux.output));
     const model = tfl.model({ inputs: input, outputs, name: o.name });
-    if (start) applyImageNetStart(model, (o.backbone as BackboneOptions).name, start.pretrained, o.imagenetHead);
+    if (start && load) applyImageNetStart(model, (o.backbone as BackboneOptions).name, start.pretrained, o.imagenetHead);
     return model;
   }));
 }

@@ -2,8 +2,9 @@
  * The ImageNet weights seg can fetch: torchvision's own classifiers, as timm
  * republishes them in safetensors on the Hugging Face Hub (tensor names
  * torchvision's, but VGG's classifier renamed pre_logits.fc1/fc2 and
- * head.fc). Each is pinned to one revision of its repository with its size
- * and SHA-256. `seg weights` and `pretrained: 'imagenet'` read this.
+ * head.fc). Each is pinned to a revision of its repository, and to its
+ * SHA-256 and size where a source publishes them (each entry says which).
+ * `seg weights` and `pretrained: 'imagenet'` read this.
  */
 import path from 'node:path';
 
@@ -18,6 +19,8 @@ export interface WeightsSource {
   revision: string;
   file: string;
   size: number;
+  /** Whether `size` is published (and so checked) or worked out from the tensors (shown, not checked: the SHA-256 decides). */
+  sizeFrom: 'published' | 'derived';
   /** null where no published hash could be checked: then `verify` checks the size and that the file holds the architecture's tensors. */
   sha256: string | null;
   /** Where the pins come from. */
@@ -41,6 +44,7 @@ export const WEIGHTS: WeightsSource[] = [
     revision: 'b8d8aa2dd860af9233c8c67385a8097fd6c35d3f',
     file: 'model.safetensors',
     size: 553_432_992,
+    sizeFrom: 'derived',
     sha256: '57b026918159a6bf9faf8405c3a551903768e7138989d9c6224a14227203fad8',
     pinnedFrom: "the Hub's file page (SHA-256); the size is what safetensors writes for these tensors, the way that reproduces resnet50's published size to the byte",
     torchvision: 'vgg16-397923af.pth',
@@ -54,6 +58,7 @@ export const WEIGHTS: WeightsSource[] = [
     revision: '78f3ecfdb38e06d9b8397f662e7ab8fee96026fa',
     file: 'model.safetensors',
     size: 102_469_840,
+    sizeFrom: 'published',
     sha256: '5d061a3c593d795bfe682d9b152bafbcf550579873492def3515b46db1189888',
     pinnedFrom: "the Hub's file page (SHA-256, 102 MB) and a public weights registry that pins this revision with the same SHA-256 and 102,469,840 bytes",
     torchvision: 'resnet50-0676ba61.pth',
@@ -67,6 +72,7 @@ export const WEIGHTS: WeightsSource[] = [
     revision: 'main',
     file: 'model.safetensors',
     size: 178_675_808,
+    sizeFrom: 'derived',
     sha256: null,
     pinnedFrom: "the size safetensors writes for torchvision's ResNet-101 tensors (the Hub lists 179 MB); no published SHA-256 could be read from here, so the revision is the branch",
     torchvision: 'resnet101-63fe2227.pth',

@@ -6,8 +6,7 @@
  * classify`); the tests check the backbones against PyTorch's logits.
  */
 import { tf, tfl } from '../engine/tf.js';
-import { InputError } from '../errors/input-error.js';
-import { openSafetensorsSync, readSafetensorsHeaderSync, type SafetensorsHeader } from '../io/safetensors.js';
+import { openSafetensorsSync, readSafetensorsHeaderSync } from '../io/safetensors.js';
 import { AdaptiveAvgPool2D } from '../layers/pooling.js';
 import { resnetEncoder } from '../backbones/resnet.js';
 import { vgg16Encoder } from '../backbones/vgg.js';
@@ -16,16 +15,9 @@ import { imagenetStartLayers } from '../backbones/pretrained.js';
 import { buildOverwriting } from '../layers/seeds.js';
 import type { ImageNetArch } from './catalog.js';
 import { loadTorchvisionWeights } from './load-torchvision.js';
-import { VGG_CLASSIFIER } from './torchvision-names.js';
+import { archOfHeader, VGG_CLASSIFIER } from './torchvision-names.js';
 
-/** The architecture a file's tensors describe, or one sentence. */
-export function archOfHeader(h: SafetensorsHeader, file: string): ImageNetArch {
-  const has = (n: string) => h.tensors.has(n);
-  if (has('features.0.weight') && has('features.28.weight')) return 'vgg16';
-  if (has('layer3.22.conv1.weight') && !has('layer3.23.conv1.weight')) return 'resnet101';
-  if (has('layer3.5.conv1.weight') && !has('layer3.6.conv1.weight') && has('layer1.0.conv3.weight')) return 'resnet50';
-  throw new InputError(`${file} holds neither VGG16, ResNet-50 nor ResNet-101 in torchvision's names (its first tensors: ${[...h.tensors.keys()].slice(0, 3).join(', ')}).`);
-}
+export { archOfHeader };
 
 export const archOfFile = (file: string) => archOfHeader(readSafetensorsHeaderSync(file), file);
 
@@ -64,7 +56,12 @@ export function imagenetClassifier(file: string): ImageNetClassifier {
   const header = readSafetensorsHeaderSync(file);
   const arch = archOfHeader(header, file);
   const model = backboneModel(arch);
-  loadTorchvisionWeights(model, file, { arch });
+  try {
+    loadTorchvisionWeights(model, file, { arch });
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
   const fcNames = arch === 'vgg16' ? Object.values(VGG_CLASSIFIER).map((names) => names.find((n) => header.tensors.has(`${n}.weight`)) ?? names[0]) : ['fc'];
   const fc = linear(file, fcNames);
   const pool = new AdaptiveAvgPool2D({ bins: 7 });

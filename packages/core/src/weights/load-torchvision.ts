@@ -8,10 +8,12 @@
  * connected ones: FCN's fc6 (7x7, 4096) and fc7 as they are (Long et al.
  * 2015, Sec. 3.1, "convolutionalized"), and DeepLab-LargeFOV's smaller fc6
  * (3x3 at rate 12, 1024) and fc7 (1024) by decimation, as Chen et al. 2015
- * (Sec. 4.1) did: the taps 0, 3 and 6 of the 7x7 kernel in each direction and
- * every fourth filter and input channel of fc6/fc7.
+ * (Sec. 4.1) did: the taps 0, 3 and 6 of the 7x7 kernel in each direction,
+ * every fourth filter of fc6 and fc7, and every fourth input of fc7 (fc6
+ * keeps its 512).
  */
 import { tf, type tfl } from '../engine/tf.js';
+import { sameShape } from '../layers/shape.js';
 import { InputError } from '../errors/input-error.js';
 import { openSafetensorsSync, type SafetensorsFile } from '../io/safetensors.js';
 import { Conv2D } from '../layers/conv.js';
@@ -80,7 +82,6 @@ function mismatch(layer: string, ours: number[], theirs: number[], file: string)
   throw new InputError(`ImageNet weights fit the full-width backbone only: ${layer} is ${ours.join('x')} here, ${theirs.join('x')} in ${file} (build it with width 1).`);
 }
 
-const sameShape = (a: readonly (number | null)[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Sets a layer's weights from torchvision's tensors: a conv (with its bias, if both have one) and its batch norm. */
 function setConv(layer: Conv2D | ConvBn, t: TorchConv, f: SafetensorsFile): void {
@@ -123,11 +124,15 @@ function setFromClassifier(layer: Conv2D, which: VggClassifierLayer, f: Safetens
     const fits = step.every((s) => Number.isInteger(s) && s >= 1) && Math.ceil(shape[2]! / step[2]) === kh && Math.ceil(shape[3]! / step[2]) === kw;
     if (!fits) mismatch(layer.name, [kh!, kw!, i!, o!], [shape[2]!, shape[3]!, shape[1]!, shape[0]!], f.file);
   }
+  if (!layer.useBias) throw new Error(`${layer.name} has no bias; VGG16's ${which} has one.`);
   const kernel = kernelInTfLayout((from, count) => f.read(`${name}.weight`, from, count), shape, step);
   const bias = f.read(`${name}.bias`).filter((_, j) => j % step[0] === 0);
   const values = [tf.tensor(kernel, [kh!, kw!, i!, o!]), tf.tensor(bias)];
-  layer.setWeights(values);
-  values.forEach((v) => v.dispose());
+  try {
+    layer.setWeights(values);
+  } finally {
+    values.forEach((v) => v.dispose());
+  }
 }
 
 /**

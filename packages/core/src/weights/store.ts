@@ -5,10 +5,13 @@
  * verified (downloads go to NAME.safetensors.part, resumed by a later get).
  */
 import { existsSync, statSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors/input-error.js';
 import { downloadFile, sha256File } from '../io/download.js';
+import { readSafetensorsHeader } from '../io/safetensors.js';
+import { archOfHeader } from './torchvision-names.js';
 import { waitForLock } from '../io/run-lock.js';
 import { formatBytes, TaskProgress } from '../io/task-progress.js';
 import { didYouMean } from '../suggest.js';
@@ -39,14 +42,18 @@ export function knownWeights(name: string): WeightsSource {
 }
 
 const fileOf = (w: WeightsSource) => path.join(weightsRoot(), `${w.name}.safetensors`);
+/** Where a file with no published hash lands until its structure is checked. */
+const unchecked = (file: string) => `${file}.unchecked`;
 
 /** Where `name` stands (a stat, no hashing: `verify` hashes). */
 export function weightsStatus(name: string): WeightsStatus {
   const w = knownWeights(name);
   const file = fileOf(w);
   const size = statSync(file, { throwIfNoEntry: false })?.size;
-  const part = statSync(`${file}.part`, { throwIfNoEntry: false })?.size;
-  const status = size === w.size ? 'ready' : size !== undefined || part !== undefined ? 'partial' : 'missing';
+  const part = statSync(`${file}.part`, { throwIfNoEntry: false })?.size ?? statSync(`${unchecked(file)}.part`, { throwIfNoEntry: false })?.size;
+  // A file takes its name only once checked (or the user put it there: `verify` checks it); a derived size is not held against it.
+  const whole = size !== undefined && (w.sizeFrom === 'derived' || size === w.size);
+  const status = whole ? 'ready' : size !== undefined || part !== undefined ? 'partial' : 'missing';
   return { name, arch: w.arch, status, path: file, bytes: size ?? part ?? 0, download: w.size, source: weightsUrl(w, '') };
 }
 
@@ -59,20 +66,37 @@ export function weightsFile(name: string): string {
   throw new InputError(`The ${name} weights are not in ${weightsRoot()}; run \`seg weights get ${name}\` (${formatBytes(s.download)} from the Hugging Face Hub), or point SEG_WEIGHTS_DIR at a folder that holds ${name}.safetensors.`);
 }
 
-/** Whether the file matches its pinned SHA-256 (and size); a sentence when it does not. */
+/** The sentence (without its full stop) saying why `file` is not a whole safetensors file of `w`'s architecture, or undefined. */
+async function structureProblem(file: string, w: WeightsSource): Promise<string | undefined> {
+  const h = await readSafetensorsHeader(file).catch((e: Error) => e);
+  if (h instanceof Error) return h.message.replace(/\.$/, '');
+  let arch: string;
+  try {
+    arch = archOfHeader(h, file);
+  } catch (e) {
+    return (e as Error).message.replace(/\.$/, '');
+  }
+  if (arch !== w.arch) return `${file} holds ${arch}, not ${w.arch}`;
+  // The header's byte ranges tile the data: the file must end where the last one does.
+  const end = Math.max(0, ...[...h.tensors.values()].map((t) => t.offsets[1]));
+  const size = statSync(file).size;
+  return size === h.dataStart + end ? undefined : `${file} has ${size} bytes where its header says ${h.dataStart + end} (cut short, or more appended)`;
+}
+
+/**
+ * Whether the file matches its pins: its SHA-256 (and published size); a
+ * file with no published hash must be a whole safetensors file of its
+ * architecture (`unpinned` says so). A sentence when it does not.
+ */
 export async function verifyWeights(name: string): Promise<{ file: string; problem?: string; unpinned?: boolean }> {
   const w = knownWeights(name);
   const file = fileOf(w);
   const size = statSync(file, { throwIfNoEntry: false })?.size;
   if (size === undefined) return { file, problem: `${file} is not there` };
-  if (size !== w.size) return { file, problem: `${file} has ${size} bytes, not ${w.size}` };
+  if (w.sizeFrom === 'published' && size !== w.size) return { file, problem: `${file} has ${size} bytes, not ${w.size}` };
   if (w.sha256 === null) {
-    // No published hash to check against: the file must at least hold the architecture's tensors.
-    const { readSafetensorsHeader } = await import('../io/safetensors.js');
-    const h = await readSafetensorsHeader(file).catch((e: Error) => e);
-    if (h instanceof Error) return { file, problem: h.message.replace(/\.$/, '') };
-    if (!h.tensors.has(w.arch === 'resnet101' ? 'layer3.22.conv1.weight' : 'features.0.weight')) return { file, problem: `${file} does not hold ${w.arch}'s tensors` };
-    return { file, unpinned: true };
+    const problem = await structureProblem(file, w);
+    return problem ? { file, problem } : { file, unpinned: true };
   }
   if ((await sha256File(file)) !== w.sha256) return { file, problem: `${file} does not match its pinned SHA-256` };
   return { file };
@@ -99,14 +123,24 @@ export async function fetchWeights(name: string, o: { log?: (s: string) => void;
     log(`seg weights: fetching ${name}: ${formatBytes(w.size)} from ${from} into ${file}`);
     const bar = o.progress ? new TaskProgress(`seg weights get ${name}`, w.size, { unit: 'bytes' }) : undefined;
     let bytes = 0;
+    // A file with no published hash is checked for its structure under another name before it takes its own.
+    const dest = w.sha256 ? file : unchecked(file);
     try {
-      await downloadFile(url, file, { size: w.size, ...(w.sha256 ? { sha256: w.sha256 } : {}) }, {
+      await downloadFile(url, dest, { ...(w.sizeFrom === 'published' ? { size: w.size } : {}), ...(w.sha256 ? { sha256: w.sha256 } : { checkedByCaller: true }) }, {
         onBytes: (n) => bar?.update((bytes += n)),
         mirrorHint: `a base URL or folder holding ${w.repo}/resolve/${w.revision}/${w.file}`,
         mirrorVariable: 'SEG_WEIGHTS_MIRROR',
       });
     } finally {
       bar?.end();
+    }
+    if (dest !== file) {
+      const problem = await structureProblem(dest, w);
+      if (problem) {
+        await rm(dest, { force: true });
+        throw new InputError(`${problem}; the source or mirror holds a different file.`);
+      }
+      await rename(dest, file);
     }
     log(`seg weights: ${name} is ready in ${file}`);
     return file;

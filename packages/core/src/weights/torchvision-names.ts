@@ -5,6 +5,9 @@
  * convolution, one max-pool per stage).
  */
 import { VGG16_STAGES } from '../backbones/vgg.js';
+import { InputError } from '../errors/input-error.js';
+import type { SafetensorsHeader } from '../io/safetensors.js';
+import type { ImageNetArch } from './catalog.js';
 
 /** A torchvision convolution and the batch norm after it (none in VGG16). */
 export interface TorchConv {
@@ -51,3 +54,13 @@ export const VGG_CLASSIFIER = {
   fc7: ['pre_logits.fc2', 'classifier.3'],
   fc8: ['head.fc', 'classifier.6'],
 } as const;
+
+/** The architecture a file's tensors describe, or one sentence. */
+export function archOfHeader(h: SafetensorsHeader, file: string): ImageNetArch {
+  const has = (n: string) => h.tensors.has(n);
+  if (has('features.0.weight') && has('features.28.weight')) return 'vgg16';
+  if (has('layer3.22.conv1.weight') && !has('layer3.23.conv1.weight')) return 'resnet101';
+  if (has('layer3.5.conv1.weight') && !has('layer3.6.conv1.weight') && has('layer1.0.conv3.weight')) return 'resnet50';
+  throw new InputError(`${file} holds neither VGG16, ResNet-50 nor ResNet-101 in torchvision's names (its first tensors: ${[...h.tensors.keys()].slice(0, 3).join(', ')}).`);
+}
+
