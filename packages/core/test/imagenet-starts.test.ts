@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conv, convRelu, countTrainableParams, deepest, initEngine, knownWeights, openSafetensorsSync, registerWeights, segmentationModel, tf, tfl, writeSeededWeights, type ImageNetArch } from '../src/index.js';
+import { conv, convRelu, countTrainableParams, deepest, initEngine, knownWeights, loadTorchvisionWeights, openSafetensorsSync, registerWeights, segmentationModel, tf, tfl, writeSeededWeights, type ImageNetArch } from '../src/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'seg-starts-'));
 const before = process.env.SEG_WEIGHTS_DIR;
@@ -111,6 +111,10 @@ describe("pretrained: 'imagenet' from torchvision's weights", () => {
     expect(Array.from(bn[1]!.dataSync())).toEqual(Array.from(f.read('layer2.3.bn3.weight')));
     expect(Array.from(bn[4]!.dataSync())).toEqual(Array.from(f.read('layer2.3.bn3.running_var')));
     f.close();
+    // Loading again replaces the values in place: no tensor is left behind.
+    const before = tf.memory().numTensors;
+    expect(loadTorchvisionWeights(m, r101, { arch: 'resnet101' })).toBe(104); // conv1, 33 blocks of three, 4 shortcuts
+    expect(tf.memory().numTensors).toBe(before);
     const y = m.predict(tf.zeros([1, 33, 33, 3])) as tf.Tensor;
     expect(y.shape).toEqual([1, 33, 33, 3]);
     tf.dispose(y);
